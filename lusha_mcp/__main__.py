@@ -1,0 +1,3 @@
+from lusha_mcp.cli import main
+
+raise SystemExit(main())

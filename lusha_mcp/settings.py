@@ -1,0 +1,136 @@
+"""All configuration of lusha-mcp: one settings class, env prefix LUSHA_.
+
+Precedence: command-line flags (passed as keyword arguments) > environment > defaults.
+No other module reads os.environ.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import platformdirs
+from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+PRODUCTION_BASE_URL = "https://api.lusha.com"
+SANDBOX_API_KEY = "lusha-sandbox"
+"""The one key the embedded sandbox accepts; any other gets 401."""
+
+RevealField = Literal["emails", "phones"]
+
+
+class Toolset(StrEnum):
+    core = "core"
+    signals = "signals"
+    lookalikes = "lookalikes"
+    decision_makers = "decision_makers"
+    website_visits = "website_visits"
+    webhooks = "webhooks"
+
+
+DEFAULT_TOOLSETS: tuple[Toolset, ...] = (
+    Toolset.core,
+    Toolset.signals,
+    Toolset.lookalikes,
+    Toolset.decision_makers,
+    Toolset.website_visits,
+)
+
+
+def _split_csv(value: Any) -> Any:
+    if isinstance(value, str):
+        return [part.strip() for part in value.split(",") if part.strip()]
+    return value
+
+
+class Settings(BaseSettings):
+    """Every knob of lusha-mcp. Each field is also the environment variable LUSHA_<NAME>."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="LUSHA_",
+        extra="forbid",
+        validate_default=True,
+        hide_input_in_errors=True,
+    )
+
+    # --- connection -------------------------------------------------------------------------
+    api_key: SecretStr | None = Field(default=None, description="Lusha API key (api_key header).")
+    base_url: str = Field(default=PRODUCTION_BASE_URL, description="Base URL of the Lusha API.")
+    sandbox: bool = Field(default=False, description="Use the embedded offline sandbox instead of Lusha.")
+    sandbox_seed: int = Field(default=7, description="Seed of the sandbox's generated dataset.")
+    sandbox_contacts: int = Field(default=50_000, ge=100, description="Contacts in the sandbox dataset.")
+    sandbox_companies: int = Field(default=5_000, ge=10, description="Companies in the sandbox dataset.")
+    timeout: float = Field(default=30.0, gt=0, description="Read timeout of one HTTP request, seconds.")
+    connect_timeout: float = Field(default=10.0, gt=0, description="Connect timeout, seconds.")
+    max_retries: int = Field(default=4, ge=0, le=10, description="Retries of 429/5xx/connection failures.")
+    requests_per_second: float = Field(
+        default=25.0, gt=0, description="Client-side pace per endpoint (Lusha allows 25/s)."
+    )
+    sandbox_dataset_dir: Path | None = Field(
+        default=None, description="Where the generated sandbox dataset is kept (default: <data_dir>/sandbox)."
+    )
+    data_dir: Path = Field(
+        default_factory=lambda: Path(platformdirs.user_data_dir("lusha-mcp", appauthor=False)),
+        description="Where the ledger, the reveal cache, lookalike sessions and the sandbox dataset live.",
+    )
+
+    # --- credit guard -----------------------------------------------------------------------
+    no_spend: bool = Field(default=False, description="Only free tools run; metered tools are hidden.")
+    max_credits_per_call: int | None = Field(default=None, ge=0, description="Cap on one call's quote.")
+    session_budget: int | None = Field(
+        default=None, ge=0, description="Credits one server session may spend."
+    )
+    daily_budget: int | None = Field(default=None, ge=0, description="Credits per UTC day, across restarts.")
+    confirm_above: int = Field(
+        default=10, ge=0, description="A non-reveal call quoted above this many credits needs confirmation."
+    )
+    confirm_reveals: bool = Field(
+        default=True, description="Reveals of emails or phones always need confirmation."
+    )
+    auto_approve: bool = Field(
+        default=False, description="Unattended runs: skip confirmation (never the budgets)."
+    )
+    allowed_reveals: Annotated[list[RevealField], NoDecode] = Field(
+        default_factory=lambda: ["emails", "phones"], description="Reveal fields the assistant may ask for."
+    )
+    confirmation_ttl_seconds: int = Field(default=600, ge=10, description="Lifetime of a confirmation token.")
+    cache_ttl_days: float = Field(
+        default=30.0, gt=0, description="How long revealed data is kept and served."
+    )
+
+    # --- MCP surface ------------------------------------------------------------------------
+    toolsets: Annotated[list[Toolset], NoDecode] = Field(
+        default_factory=lambda: list(DEFAULT_TOOLSETS), description="Toolsets to expose."
+    )
+    http_token: SecretStr | None = Field(default=None, description="Bearer token for the HTTP transport.")
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(default="WARNING")
+
+    @field_validator("allowed_reveals", "toolsets", mode="before")
+    @classmethod
+    def _csv(cls, value: Any) -> Any:
+        return _split_csv(value)
+
+    @field_validator("base_url")
+    @classmethod
+    def _strip_slash(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("base_url must start with http:// or https://")
+        return value.rstrip("/")
+
+    @model_validator(mode="after")
+    def _sandbox_key(self) -> Settings:
+        if self.sandbox and self.api_key is None:
+            self.api_key = SecretStr(SANDBOX_API_KEY)
+        return self
+
+    @property
+    def effective_toolsets(self) -> tuple[Toolset, ...]:
+        return tuple(dict.fromkeys(self.toolsets))
+
+    def sandbox_db_path(self) -> Path:
+        folder = self.sandbox_dataset_dir or self.data_dir / "sandbox"
+        return (
+            folder / f"dataset-s{self.sandbox_seed}-c{self.sandbox_contacts}-k{self.sandbox_companies}.sqlite"
+        )

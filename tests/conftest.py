@@ -1,0 +1,55 @@
+"""Fixtures shared by every test package.
+
+Each test session gets its own data dir (ledger, caches, sandbox dataset) under pytest's tmp
+root, so tests never touch the user's real data and never depend on an earlier run.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from lusha_mcp.settings import Settings
+
+SHARED_DIR = Path(__file__).resolve().parents[2] / "shared"
+SPEC_V3 = SHARED_DIR / "lusha-api" / "openapi-v3.yml"
+
+# A small dataset keeps the suite fast; bench/ measures the default size.
+TEST_CONTACTS = 4_000
+TEST_COMPANIES = 400
+
+
+@pytest.fixture(scope="session")
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+@pytest.fixture(scope="session")
+def session_data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Holds the sandbox dataset for the whole session (generated once)."""
+    return tmp_path_factory.mktemp("lusha-data")
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path) -> Path:
+    """A fresh data dir for one test: its own ledger, caches and sandbox account state."""
+    path = tmp_path / "data"
+    path.mkdir()
+    return path
+
+
+@pytest.fixture
+def sandbox_settings(data_dir: Path, session_data_dir: Path) -> Settings:
+    """Settings for the embedded sandbox with a small dataset and a per-test data dir.
+
+    The generated dataset is shared by the whole session (sandbox_dataset_dir), while the
+    account state (credits, reveals, lookalike sessions, ledger, caches) stays per test.
+    """
+    return Settings(
+        sandbox=True,
+        data_dir=data_dir,
+        sandbox_dataset_dir=session_data_dir,
+        sandbox_contacts=TEST_CONTACTS,
+        sandbox_companies=TEST_COMPANIES,
+    )
