@@ -1,0 +1,195 @@
+"""Confirmation tokens: the user's yes to one exact call, for clients that cannot elicit.
+
+A token is `lc1.<payload>.<mac>` (base64url): the payload names the tool, the hash of the exact
+arguments, the quoted ceiling and an expiry; the mac is HMAC-SHA256 under a per-install secret
+kept in the data dir (mode 0600). Single use is enforced by the ledger, which records each
+redeemed token id, so a replay is refused even after a restart.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import hmac
+import json
+import os
+import secrets
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from lusha_mcp.guard.policy import GuardRefusal
+
+TOKEN_PREFIX = "lc1"  # noqa: S105
+SECRET_FILE = "confirm.key"  # noqa: S105
+
+
+class TokenRefusal(GuardRefusal):
+    """A confirmation token that cannot authorise this call."""
+
+
+class TokenForged(TokenRefusal):
+    code = "token_invalid"
+
+    def __init__(self) -> None:
+        super().__init__(
+            "The confirmation_token is not one this server issued (malformed or wrong signature). "
+            "Nothing was spent. Call the tool again without confirmation_token to get a fresh quote "
+            "and token, and pass that token back only after the user agrees."
+        )
+
+
+class TokenExpired(TokenRefusal):
+    code = "token_expired"
+
+    def __init__(self, age_seconds: int) -> None:
+        super().__init__(
+            f"The confirmation_token expired {age_seconds} s ago. Nothing was spent. Call the tool "
+            "again without confirmation_token to get a fresh quote, and confirm it with the user."
+        )
+
+
+class TokenMismatch(TokenRefusal):
+    code = "token_mismatch"
+
+    def __init__(self, tool: str, issued_for: str) -> None:
+        target = "other arguments" if tool == issued_for else f"the tool {issued_for}"
+        super().__init__(
+            f"The confirmation_token was issued for {target}, not this exact {tool} call. Nothing "
+            "was spent. Pass exactly the arguments that were quoted, or call again without "
+            "confirmation_token to get a quote for these arguments."
+        )
+
+
+class TokenReplayed(TokenRefusal):
+    code = "token_used"
+
+    def __init__(self) -> None:
+        super().__init__(
+            "This confirmation_token was already used: each token runs its call once. Nothing was "
+            "spent. To run the call again, call without confirmation_token for a fresh quote."
+        )
+
+
+class QuoteAboveConfirmed(TokenRefusal):
+    code = "quote_changed"
+
+    def __init__(self, confirmed: int, quote: int) -> None:
+        super().__init__(
+            f"The price went up since the user confirmed: now at most {quote} credits, the token "
+            f"covers {confirmed}. Nothing was spent. Call again without confirmation_token for a new quote."
+        )
+
+
+def canonical_arguments_hash(tool: str, arguments: Mapping[str, Any]) -> str:
+    """SHA-256 of the tool name and its arguments as canonical JSON (sorted keys, no token)."""
+    kept = {key: value for key, value in arguments.items() if key != "confirmation_token"}
+    text = json.dumps([tool, kept], sort_keys=True, separators=(",", ":"), default=str, ensure_ascii=True)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def load_or_create_secret(data_dir: Path) -> bytes:
+    """The per-install HMAC key, created on first use with mode 0600."""
+    data_dir.mkdir(parents=True, exist_ok=True)
+    path = data_dir / SECRET_FILE
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        secret = path.read_bytes()
+        if len(secret) >= 32:
+            return secret
+        raise RuntimeError(f"{path} is damaged; delete it to issue new confirmation tokens") from None
+    with os.fdopen(fd, "wb") as handle:
+        secret = secrets.token_bytes(32)
+        handle.write(secret)
+    return secret
+
+
+@dataclass(frozen=True, slots=True)
+class ConfirmationToken:
+    token_id: str
+    tool: str
+    arguments_hash: str
+    max_credits: int
+    expires_at: float
+
+
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).decode().rstrip("=")
+
+
+def _unb64(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+class TokenIssuer:
+    """Issues and verifies confirmation tokens; single use is the ledger's job."""
+
+    def __init__(self, secret: bytes, ttl_seconds: int, *, clock: Callable[[], float] = time.time) -> None:
+        self._secret = secret
+        self._ttl = ttl_seconds
+        self._clock = clock
+
+    @property
+    def ttl_seconds(self) -> int:
+        return self._ttl
+
+    def issue(self, tool: str, arguments_hash: str, max_credits: int) -> tuple[str, ConfirmationToken]:
+        token = ConfirmationToken(
+            token_id=secrets.token_hex(12),
+            tool=tool,
+            arguments_hash=arguments_hash,
+            max_credits=max_credits,
+            expires_at=int(self._clock()) + self._ttl,
+        )
+        payload = json.dumps(
+            {
+                "jti": token.token_id,
+                "tool": tool,
+                "args": arguments_hash,
+                "max": max_credits,
+                "exp": token.expires_at,
+            },
+            separators=(",", ":"),
+            sort_keys=True,
+        ).encode()
+        body = f"{TOKEN_PREFIX}.{_b64(payload)}"
+        return f"{body}.{_b64(self._mac(body))}", token
+
+    def verify(self, text: str, tool: str, arguments_hash: str, quote_credits: int) -> ConfirmationToken:
+        """Check signature, expiry, binding to this call and ceiling; raise a distinct refusal for each."""
+        token = self._decode(text)
+        if token.tool != tool or not hmac.compare_digest(token.arguments_hash, arguments_hash):
+            raise TokenMismatch(tool, token.tool)
+        now = self._clock()
+        if now > token.expires_at:
+            raise TokenExpired(int(now - token.expires_at))
+        if quote_credits > token.max_credits:
+            raise QuoteAboveConfirmed(token.max_credits, quote_credits)
+        return token
+
+    def _mac(self, body: str) -> bytes:
+        return hmac.new(self._secret, body.encode(), hashlib.sha256).digest()
+
+    def _decode(self, text: str) -> ConfirmationToken:
+        parts = text.strip().split(".")
+        if len(parts) != 3 or parts[0] != TOKEN_PREFIX:
+            raise TokenForged()
+        body = f"{parts[0]}.{parts[1]}"
+        try:
+            mac = _unb64(parts[2])
+            if not hmac.compare_digest(mac, self._mac(body)):
+                raise TokenForged()
+            data = json.loads(_unb64(parts[1]))
+            return ConfirmationToken(
+                token_id=str(data["jti"]),
+                tool=str(data["tool"]),
+                arguments_hash=str(data["args"]),
+                max_credits=int(data["max"]),
+                expires_at=float(data["exp"]),
+            )
+        except (binascii.Error, ValueError, KeyError, TypeError):
+            raise TokenForged() from None

@@ -1,0 +1,291 @@
+"""The ledger: one row per metered call, and the budgets computed from it.
+
+SQLite in the data dir, WAL. A call's quote is reserved before it runs and settled after, in
+`BEGIN IMMEDIATE` transactions, so concurrent calls (or two servers on one data dir) can never
+spend past a budget: a pending reservation counts at its quote until it is settled.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+import time
+from collections.abc import Callable, Generator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Literal, TypeVar
+
+import anyio.to_thread
+from pydantic import BaseModel, Field
+
+from lusha_mcp.guard.confirm import TokenReplayed
+from lusha_mcp.guard.policy import OverBudget
+
+LEDGER_FILE = "ledger.sqlite"
+
+Outcome = Literal["pending", "ok", "over_quote", "failed", "unknown", "cached"]
+GroupBy = Literal["day", "tool", "session"]
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS calls (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    created_at REAL NOT NULL,
+    day TEXT NOT NULL,
+    session TEXT NOT NULL,
+    tool TEXT NOT NULL,
+    arguments_hash TEXT NOT NULL,
+    quote INTEGER NOT NULL,
+    charged INTEGER,
+    request_id TEXT,
+    outcome TEXT NOT NULL,
+    note TEXT
+);
+CREATE INDEX IF NOT EXISTS calls_day ON calls(day);
+CREATE INDEX IF NOT EXISTS calls_session ON calls(session);
+CREATE TABLE IF NOT EXISTS used_tokens (
+    token_id TEXT PRIMARY KEY,
+    used_at REAL NOT NULL,
+    call_id INTEGER
+);
+"""
+
+# A pending or unknown call counts at its quote; a settled one at what Lusha charged.
+_SPENT = "COALESCE(SUM(CASE WHEN outcome IN ('pending', 'unknown') THEN MAX(quote, COALESCE(charged, 0)) ELSE COALESCE(charged, 0) END), 0)"
+
+T = TypeVar("T")
+
+
+def utc_day(at: float) -> str:
+    return datetime.fromtimestamp(at, UTC).date().isoformat()
+
+
+@dataclass(frozen=True, slots=True)
+class Reservation:
+    call_id: int
+    quote: int
+
+
+@dataclass(frozen=True, slots=True)
+class Spending:
+    session: int
+    today: int
+
+
+class LedgerEntry(BaseModel):
+    id: int
+    created_at: float
+    day: str
+    session: str
+    tool: str
+    arguments_hash: str
+    quote: int
+    charged: int | None
+    request_id: str | None
+    outcome: str
+    note: str | None
+
+
+class LedgerGroup(BaseModel):
+    key: str = Field(description="The day, tool or session this row sums.")
+    calls: int
+    quoted: int
+    charged: int
+    over_quote: int = Field(description="Calls charged more than quoted.")
+
+
+class Ledger:
+    """Thread-safe; the async methods run the SQLite work off the event loop."""
+
+    def __init__(self, data_dir: Path, *, clock: Callable[[], float] = time.time) -> None:
+        data_dir.mkdir(parents=True, exist_ok=True)
+        self.path = data_dir / LEDGER_FILE
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._conn = sqlite3.connect(self.path, timeout=30.0, isolation_level=None, check_same_thread=False)
+        self._conn.execute("PRAGMA journal_mode=WAL")
+        self._conn.execute("PRAGMA synchronous=NORMAL")
+        self._conn.executescript(_SCHEMA)
+
+    def close(self) -> None:
+        with self._lock:
+            self._conn.close()
+
+    @contextmanager
+    def _immediate(self) -> Generator[sqlite3.Connection]:
+        with self._lock:
+            self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._conn
+            except BaseException:
+                self._conn.execute("ROLLBACK")
+                raise
+            self._conn.execute("COMMIT")
+
+    async def _run(self, fn: Callable[[], T]) -> T:
+        return await anyio.to_thread.run_sync(fn)
+
+    # --- budgets ---------------------------------------------------------------------------
+    def _spending(self, conn: sqlite3.Connection, session: str, day: str) -> Spending:
+        by_session = conn.execute(f"SELECT {_SPENT} FROM calls WHERE session = ?", (session,)).fetchone()[0]
+        by_day = conn.execute(f"SELECT {_SPENT} FROM calls WHERE day = ?", (day,)).fetchone()[0]
+        return Spending(session=int(by_session), today=int(by_day))
+
+    def spending_now(self, session: str) -> Spending:
+        with self._lock:
+            return self._spending(self._conn, session, utc_day(self._clock()))
+
+    async def spending(self, session: str) -> Spending:
+        return await self._run(lambda: self.spending_now(session))
+
+    def reserve_now(
+        self,
+        *,
+        session: str,
+        tool: str,
+        arguments_hash: str,
+        quote: int,
+        session_budget: int | None,
+        daily_budget: int | None,
+        token_id: str | None = None,
+    ) -> Reservation:
+        now = self._clock()
+        day = utc_day(now)
+        with self._immediate() as conn:
+            spent = self._spending(conn, session, day)
+            if session_budget is not None and spent.session + quote > session_budget:
+                raise OverBudget(quote, "session", max(session_budget - spent.session, 0))
+            if daily_budget is not None and spent.today + quote > daily_budget:
+                raise OverBudget(quote, "daily", max(daily_budget - spent.today, 0))
+            cursor = conn.execute(
+                "INSERT INTO calls (created_at, day, session, tool, arguments_hash, quote, outcome)"
+                " VALUES (?, ?, ?, ?, ?, ?, 'pending')",
+                (now, day, session, tool, arguments_hash, quote),
+            )
+            call_id = int(cursor.lastrowid or 0)
+            if token_id is not None:
+                try:
+                    conn.execute(
+                        "INSERT INTO used_tokens (token_id, used_at, call_id) VALUES (?, ?, ?)",
+                        (token_id, now, call_id),
+                    )
+                except sqlite3.IntegrityError:
+                    raise TokenReplayed() from None
+        return Reservation(call_id=call_id, quote=quote)
+
+    async def reserve(
+        self,
+        *,
+        session: str,
+        tool: str,
+        arguments_hash: str,
+        quote: int,
+        session_budget: int | None,
+        daily_budget: int | None,
+        token_id: str | None = None,
+    ) -> Reservation:
+        return await self._run(
+            lambda: self.reserve_now(
+                session=session,
+                tool=tool,
+                arguments_hash=arguments_hash,
+                quote=quote,
+                session_budget=session_budget,
+                daily_budget=daily_budget,
+                token_id=token_id,
+            )
+        )
+
+    def token_used(self, token_id: str) -> bool:
+        with self._lock:
+            row = self._conn.execute("SELECT 1 FROM used_tokens WHERE token_id = ?", (token_id,)).fetchone()
+        return row is not None
+
+    def settle_now(
+        self,
+        reservation: Reservation,
+        *,
+        charged: int | None,
+        request_id: str | None,
+        outcome: Outcome,
+        note: str | None = None,
+    ) -> None:
+        with self._immediate() as conn:
+            conn.execute(
+                "UPDATE calls SET charged = ?, request_id = ?, outcome = ?, note = ? WHERE id = ?",
+                (charged, request_id, outcome, note, reservation.call_id),
+            )
+
+    async def settle(
+        self,
+        reservation: Reservation,
+        *,
+        charged: int | None,
+        request_id: str | None,
+        outcome: Outcome,
+        note: str | None = None,
+    ) -> None:
+        await self._run(
+            lambda: self.settle_now(
+                reservation, charged=charged, request_id=request_id, outcome=outcome, note=note
+            )
+        )
+
+    async def record_free(self, *, session: str, tool: str, arguments_hash: str, note: str) -> None:
+        """A metered tool answered without calling Lusha (served from the cache)."""
+
+        def write() -> None:
+            now = self._clock()
+            with self._immediate() as conn:
+                conn.execute(
+                    "INSERT INTO calls (created_at, day, session, tool, arguments_hash, quote, charged,"
+                    " outcome, note) VALUES (?, ?, ?, ?, ?, 0, 0, 'cached', ?)",
+                    (now, utc_day(now), session, tool, arguments_hash, note),
+                )
+
+        await self._run(write)
+
+    # --- reports ---------------------------------------------------------------------------
+    def entries(self, *, session: str | None = None, day: str | None = None) -> list[LedgerEntry]:
+        query = "SELECT * FROM calls"
+        clauses: list[str] = []
+        params: list[str] = []
+        if session is not None:
+            clauses.append("session = ?")
+            params.append(session)
+        if day is not None:
+            clauses.append("day = ?")
+            params.append(day)
+        if clauses:
+            query += " WHERE " + " AND ".join(clauses)
+        with self._lock:
+            cursor = self._conn.execute(query + " ORDER BY id", params)
+            names = [column[0] for column in cursor.description]
+            rows = cursor.fetchall()
+        return [LedgerEntry.model_validate(dict(zip(names, row, strict=True))) for row in rows]
+
+    def report(self, group_by: GroupBy = "day") -> list[LedgerGroup]:
+        column = {"day": "day", "tool": "tool", "session": "session"}[group_by]
+        with self._lock:
+            rows = self._conn.execute(
+                f"SELECT {column}, COUNT(*), COALESCE(SUM(quote), 0), COALESCE(SUM(charged), 0),"
+                f" SUM(outcome = 'over_quote') FROM calls GROUP BY {column} ORDER BY {column}"
+            ).fetchall()
+        return [
+            LedgerGroup(key=str(key), calls=calls, quoted=quoted, charged=charged, over_quote=int(over or 0))
+            for key, calls, quoted, charged, over in rows
+        ]
+
+    def total_charged(self) -> int:
+        with self._lock:
+            return int(self._conn.execute("SELECT COALESCE(SUM(charged), 0) FROM calls").fetchone()[0])
+
+
+def ledger_report(data_dir: Path, group_by: GroupBy = "day") -> list[LedgerGroup]:
+    """For `lusha-mcp ledger`: spending grouped by day, tool or session."""
+    ledger = Ledger(data_dir)
+    try:
+        return ledger.report(group_by)
+    finally:
+        ledger.close()

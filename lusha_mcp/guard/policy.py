@@ -1,0 +1,104 @@
+"""What the user allows the assistant to spend, and the refusals when it asks for more."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from lusha_mcp.guard.pricing import Quote
+from lusha_mcp.settings import Settings
+
+
+class GuardRefusal(Exception):  # noqa: N818
+    """A call the guard will not run; `message` tells the model why and what to do instead."""
+
+    code = "refused"
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class NoSpendRefusal(GuardRefusal):
+    code = "no_spend"
+
+    def __init__(self, tool: str) -> None:
+        super().__init__(
+            f"{tool} spends Lusha credits and this server runs in no-spend mode (LUSHA_NO_SPEND / "
+            "--no-spend): only free tools (filter values, account usage, webhooks) run. "
+            "Ask the user to restart the server without no-spend mode to use it."
+        )
+
+
+class RevealNotAllowed(GuardRefusal):
+    code = "reveal_not_allowed"
+
+    def __init__(self, fields: Iterable[str], allowed: Iterable[str]) -> None:
+        allowed_list = ", ".join(allowed) or "none"
+        super().__init__(
+            f"Revealing {', '.join(fields)} is not allowed on this server (LUSHA_ALLOWED_REVEALS = "
+            f"{allowed_list}). Ask only for: {allowed_list}."
+        )
+
+
+class OverCallCap(GuardRefusal):
+    code = "over_call_cap"
+
+    def __init__(self, quote: int, cap: int) -> None:
+        super().__init__(
+            f"This call may cost up to {quote} credits, over the cap of {cap} credits per call "
+            "(LUSHA_MAX_CREDITS_PER_CALL). Nothing was spent. Ask for fewer records or fields, "
+            "or split the request."
+        )
+
+
+class OverBudget(GuardRefusal):
+    code = "over_budget"
+
+    def __init__(self, quote: int, which: str, left: int) -> None:
+        setting = "LUSHA_SESSION_BUDGET" if which == "session" else "LUSHA_DAILY_BUDGET"
+        super().__init__(
+            f"This call may cost up to {quote} credits but only {left} credits are left in the "
+            f"{which} budget ({setting}). Nothing was spent. Ask for fewer records or fields, "
+            "or have the user raise the budget."
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class CreditPolicy:
+    no_spend: bool = False
+    max_credits_per_call: int | None = None
+    session_budget: int | None = None
+    daily_budget: int | None = None
+    confirm_above: int = 10
+    confirm_reveals: bool = True
+    auto_approve: bool = False
+    allowed_reveals: frozenset[str] = frozenset({"emails", "phones"})
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> CreditPolicy:
+        return cls(
+            no_spend=settings.no_spend,
+            max_credits_per_call=settings.max_credits_per_call,
+            session_budget=settings.session_budget,
+            daily_budget=settings.daily_budget,
+            confirm_above=settings.confirm_above,
+            confirm_reveals=settings.confirm_reveals,
+            auto_approve=settings.auto_approve,
+            allowed_reveals=frozenset(settings.allowed_reveals),
+        )
+
+    def check(self, quote: Quote) -> None:
+        """Refuse what no confirmation can allow: forbidden reveal fields, a quote over the per-call cap."""
+        forbidden = [field for field in quote.reveals if field not in self.allowed_reveals]
+        if forbidden:
+            raise RevealNotAllowed(forbidden, sorted(self.allowed_reveals))
+        if self.max_credits_per_call is not None and quote.total_credits > self.max_credits_per_call:
+            raise OverCallCap(quote.total_credits, self.max_credits_per_call)
+
+    def needs_confirmation(self, quote: Quote) -> bool:
+        if self.auto_approve:
+            return False
+        if self.confirm_reveals and quote.reveals:
+            return True
+        return quote.total_credits > self.confirm_above
