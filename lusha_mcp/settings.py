@@ -68,6 +68,21 @@ class Settings(BaseSettings):
     requests_per_second: float = Field(
         default=25.0, gt=0, description="Client-side pace per endpoint (Lusha allows 25/s)."
     )
+    sandbox_credits: int = Field(
+        default=10_000, ge=0, description="Initial credit balance of the sandbox account."
+    )
+    sandbox_rate_limits: bool = Field(
+        default=True, description="Enforce Lusha's rate limits in the sandbox (429 when exceeded)."
+    )
+    sandbox_daily_quota: int = Field(default=100_000, ge=1, description="Sandbox requests per day.")
+    sandbox_hourly_quota: int = Field(default=30_000, ge=1, description="Sandbox requests per hour.")
+    sandbox_minute_quota: int = Field(default=1_500, ge=1, description="Sandbox requests per minute.")
+    sandbox_latency_ms: int = Field(
+        default=0, ge=0, description="Latency the sandbox adds to every response."
+    )
+    sandbox_fault_rate: float = Field(
+        default=0.0, ge=0.0, le=1.0, description="Share of sandbox requests answered with a 5xx."
+    )
     sandbox_dataset_dir: Path | None = Field(
         default=None, description="Where the generated sandbox dataset is kept (default: <data_dir>/sandbox)."
     )

@@ -1,0 +1,1 @@
+"""Route modules of the sandbox; each exposes `ROUTES: list[starlette.routing.Route]`."""

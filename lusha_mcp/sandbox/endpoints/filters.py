@@ -1,0 +1,5 @@
+"""Placeholder."""
+
+from starlette.routing import BaseRoute
+
+ROUTES: list[BaseRoute] = []

@@ -1,0 +1,165 @@
+"""Lusha's rate limits: 25 requests/second per endpoint, 5/minute for account usage,
+100/minute for the webhooks API, and the account's minute/hour/day quotas.
+
+Every response carries the nine x-rate-limit-* headers; a request over any limit gets 429
+and is not counted.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+ACCOUNT_USAGE_BUCKET = "account-usage"
+WEBHOOKS_BUCKET = "webhooks"
+
+
+@dataclass(slots=True)
+class _FixedWindow:
+    seconds: int
+    limit: int
+    window: int = -1
+    count: int = 0
+
+    def used(self, now: float) -> int:
+        return self.count if int(now // self.seconds) == self.window else 0
+
+    def add(self, now: float) -> None:
+        current = int(now // self.seconds)
+        if current != self.window:
+            self.window, self.count = current, 0
+        self.count += 1
+
+
+@dataclass(slots=True)
+class _SlidingWindow:
+    seconds: float
+    limit: int
+    hits: deque[float] = field(default_factory=lambda: deque[float]())
+
+    def used(self, now: float) -> int:
+        while self.hits and self.hits[0] <= now - self.seconds:
+            self.hits.popleft()
+        return len(self.hits)
+
+    def add(self, now: float) -> None:
+        self.hits.append(now)
+
+
+@dataclass(frozen=True, slots=True)
+class RateDecision:
+    allowed: bool
+    headers: dict[str, str]
+    message: str = ""
+
+
+class RateLimiter:
+    """Per-endpoint and per-account request windows of one sandbox account."""
+
+    def __init__(
+        self,
+        *,
+        enforce: bool,
+        requests_per_second: int,
+        account_usage_per_minute: int,
+        webhooks_per_minute: int,
+        daily_quota: int,
+        hourly_quota: int,
+        minute_quota: int,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.enforce = enforce
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._per_second = requests_per_second
+        self._special = {ACCOUNT_USAGE_BUCKET: account_usage_per_minute, WEBHOOKS_BUCKET: webhooks_per_minute}
+        self._buckets: dict[str, _SlidingWindow] = {}
+        self._daily = _FixedWindow(86_400, daily_quota)
+        self._hourly = _FixedWindow(3_600, hourly_quota)
+        self._minute = _FixedWindow(60, minute_quota)
+
+    def _bucket(self, name: str) -> _SlidingWindow:
+        bucket = self._buckets.get(name)
+        if bucket is None:
+            special = self._special.get(name)
+            bucket = (
+                _SlidingWindow(60.0, special)
+                if special is not None
+                else _SlidingWindow(1.0, self._per_second)
+            )
+            self._buckets[name] = bucket
+        return bucket
+
+    def admit(self, bucket_name: str) -> RateDecision:
+        """Count one request to `bucket_name` (an endpoint), or refuse it when over a limit."""
+        with self._lock:
+            now = self._clock()
+            bucket = self._bucket(bucket_name)
+            message = ""
+            if self.enforce:
+                if bucket.used(now) >= bucket.limit:
+                    unit = "minute" if bucket.seconds >= 60 else "second"
+                    message = (
+                        f"Too many requests. This endpoint allows {bucket.limit} requests per {unit}; "
+                        "please wait before making another request."
+                    )
+                elif self._daily.used(now) >= self._daily.limit:
+                    message = "Too many requests. Daily quota exceeded; please wait until it resets."
+                elif self._hourly.used(now) >= self._hourly.limit:
+                    message = (
+                        "Too many requests. Hourly quota exceeded; please wait before making another request."
+                    )
+                elif self._minute.used(now) >= self._minute.limit:
+                    message = "Too many requests. Please wait before making another request."
+            if not message:
+                bucket.add(now)
+                self._daily.add(now)
+                self._hourly.add(now)
+                self._minute.add(now)
+            return RateDecision(not message, self._headers(now, bucket_name), message)
+
+    def headers(self, bucket_name: str) -> dict[str, str]:
+        with self._lock:
+            return self._headers(self._clock(), bucket_name)
+
+    def _headers(self, now: float, bucket_name: str) -> dict[str, str]:
+        if bucket_name in self._special:
+            bucket = self._bucket(bucket_name)
+            minute_limit, minute_used = bucket.limit, bucket.used(now)
+        else:
+            minute_limit, minute_used = self._minute.limit, self._minute.used(now)
+        daily_used, hourly_used = self._daily.used(now), self._hourly.used(now)
+        return {
+            "x-rate-limit-daily": str(self._daily.limit),
+            "x-daily-requests-left": str(max(self._daily.limit - daily_used, 0)),
+            "x-daily-usage": str(daily_used),
+            "x-rate-limit-hourly": str(self._hourly.limit),
+            "x-hourly-requests-left": str(max(self._hourly.limit - hourly_used, 0)),
+            "x-hourly-usage": str(hourly_used),
+            "x-rate-limit-minute": str(minute_limit),
+            "x-minute-requests-left": str(max(minute_limit - minute_used, 0)),
+            "x-minute-usage": str(minute_used),
+        }
+
+    def usage(self) -> dict[str, dict[str, int | str]]:
+        """Window snapshots for the account usage endpoint's `rateLimits`."""
+        from datetime import UTC, datetime
+
+        with self._lock:
+            now = self._clock()
+            result: dict[str, dict[str, int | str]] = {}
+            for name, window in (("daily", self._daily), ("hourly", self._hourly), ("minute", self._minute)):
+                used = window.used(now)
+                resets = (int(now // window.seconds) + 1) * window.seconds
+                result[name] = {
+                    "limit": window.limit,
+                    "used": used,
+                    "remaining": max(window.limit - used, 0),
+                    "resetsAt": datetime.fromtimestamp(resets, UTC)
+                    .isoformat(timespec="milliseconds")
+                    .replace("+00:00", "Z"),
+                }
+            return result

@@ -1,0 +1,71 @@
+"""The per-app state every handler reaches through `sandbox_state(request)`."""
+
+from __future__ import annotations
+
+import sqlite3
+import uuid
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any, cast
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+
+from lusha_mcp.sandbox.account import AccountState, ChargeItem, Reveal
+from lusha_mcp.sandbox.config import SandboxConfig
+from lusha_mcp.sandbox.faults import FaultControl
+from lusha_mcp.sandbox.ratelimit import RateLimiter
+
+
+@dataclass(slots=True)
+class SandboxState:
+    """Everything one sandbox app holds: config, dataset (read-only), account, limits, faults."""
+
+    config: SandboxConfig
+    dataset: sqlite3.Connection
+    account: AccountState
+    limiter: RateLimiter
+    faults: FaultControl
+
+    def charge(self, request: Request, action: str, quantity: int, *, reveals: Iterable[Reveal] = ()) -> int:
+        """Charge `quantity` units of `action` for this request (402 when unpaid). Returns credits."""
+        return self.charge_all(request, [ChargeItem(action, quantity)], reveals=reveals)
+
+    def charge_all(
+        self, request: Request, items: Sequence[ChargeItem], *, reveals: Iterable[Reveal] = ()
+    ) -> int:
+        """Charge all items at once or nothing (402). Returns the credits charged."""
+        return self.account.charge_all(
+            items, operation=operation_name(request), request_id=request_id(request), reveals=reveals
+        )
+
+    def close(self) -> None:
+        self.dataset.close()
+        self.account.close()
+
+
+def sandbox_state(request: Request) -> SandboxState:
+    return cast(SandboxState, request.app.state.sandbox)
+
+
+def request_id(request: Request) -> str:
+    """The id the sandbox gave this request (also sent as `requestId` and `x-request-id`)."""
+    value = request.scope.get("lusha_request_id")
+    if isinstance(value, str):
+        return value
+    new_id = str(uuid.uuid4())
+    request.scope["lusha_request_id"] = new_id
+    return new_id
+
+
+def operation_name(request: Request) -> str:
+    value = request.scope.get("lusha_operation")
+    return value if isinstance(value, str) else f"{request.method} {request.url.path}"
+
+
+def billing_json(credits_charged: int, results_returned: int) -> dict[str, int]:
+    return {"creditsCharged": credits_charged, "resultsReturned": results_returned}
+
+
+def lusha_json(payload: dict[str, Any], status_code: int = 200) -> JSONResponse:
+    return JSONResponse(payload, status_code=status_code)
