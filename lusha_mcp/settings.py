@@ -83,6 +83,9 @@ class Settings(BaseSettings):
     sandbox_fault_rate: float = Field(
         default=0.0, ge=0.0, le=1.0, description="Share of sandbox requests answered with a 5xx."
     )
+    sandbox_webhook_backoff_s: float = Field(
+        default=1.0, ge=0, description="Base of the sandbox's webhook retry backoff (1, 2, 4 x this), seconds."
+    )
     sandbox_dataset_dir: Path | None = Field(
         default=None, description="Where the generated sandbox dataset is kept (default: <data_dir>/sandbox)."
     )

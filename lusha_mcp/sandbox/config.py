@@ -28,6 +28,8 @@ class SandboxConfig:
     minute_quota: int = 1_500
     latency_ms: int = 0
     fault_rate: float = 0.0
+    webhook_backoff_s: float = 1.0
+    """Base of the webhook retry backoff: retries wait 1, 2, 4 x this many seconds."""
     hang_seconds: float = 61.0
     """How long a `timeout` fault hangs: longer than the client's read timeout."""
 
@@ -46,5 +48,6 @@ class SandboxConfig:
             minute_quota=settings.sandbox_minute_quota,
             latency_ms=settings.sandbox_latency_ms,
             fault_rate=settings.sandbox_fault_rate,
+            webhook_backoff_s=settings.sandbox_webhook_backoff_s,
             hang_seconds=settings.timeout * 2 + 1,
         )
