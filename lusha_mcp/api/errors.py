@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import math
+import time
 from collections.abc import Mapping, Sequence
 from typing import ClassVar, cast
 
@@ -32,6 +33,7 @@ __all__ = [
     "RateLimitError",
     "ResponseLostError",
     "ServerError",
+    "UnexpectedResponseError",
     "UnprocessableEntityError",
     "error_from_response",
 ]
@@ -41,11 +43,16 @@ _KEYS_PAGE = "https://dashboard.lusha.com/api/manage-api-keys"
 
 
 class LushaError(Exception):
-    """Base of every error raised by lusha_mcp.api; `.message` is safe to show a user."""
+    """Base of every error raised by lusha_mcp.api; `.message` is safe to show a user.
+
+    When a call split into batches fails part-way, `partial` holds the merged response of the
+    batches that succeeded (they were charged), so their results and billing are not lost.
+    """
 
     def __init__(self, message: str) -> None:
         super().__init__(message)
         self.message = message
+        self.partial: object | None = None
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.message!r})"
@@ -66,6 +73,10 @@ class APIConnectionError(LushaError):
 
 class APITimeoutError(APIConnectionError):
     """Lusha did not answer in time and the request was safe to give up on (nothing charged)."""
+
+
+class UnexpectedResponseError(LushaError):
+    """Lusha answered 2xx with a body this client cannot read."""
 
 
 class ResponseLostError(LushaError):
@@ -285,8 +296,11 @@ def _retry_after(headers: httpx.Headers) -> float | None:
             value = float(raw)
         except ValueError:
             continue
-        if math.isfinite(value) and value >= 0:
-            return value
+        if not math.isfinite(value) or value < 0:
+            continue
+        if value > 1_000_000_000:
+            return max(0.0, value - time.time())
+        return value
     return None
 
 

@@ -36,6 +36,16 @@ def _check_domain(value: str) -> str:
     return value
 
 
+def _check_id(value: str) -> str:
+    value = value.strip()
+    if not value:
+        raise ValueError("ids must not be blank; send the Lusha id as returned by search")
+    return value
+
+
+LushaId = Annotated[str, AfterValidator(_check_id)]
+"""A Lusha contact or company id (non-blank)."""
+
 Email = Annotated[str, AfterValidator(_check_email)]
 """An email address (checked for shape, not deliverability)."""
 
@@ -169,6 +179,9 @@ class LushaResponse(LushaModel):
 
 class MeteredResponse(LushaResponse):
     billing: Billing | None = None
+    request_ids: list[str] = Field(
+        default_factory=list[str], description="requestId of every batch when the client split the call."
+    )
 
 
 class JobTitle(LushaModel):

@@ -11,12 +11,14 @@ from lusha_mcp.api.models.base import (
     CanReveal,
     EmployeeCount,
     ItemError,
+    LushaId,
     LushaModel,
     LushaRequest,
     MeteredResponse,
     PlaceSummary,
     SocialLinks,
 )
+from lusha_mcp.api.models.contacts import SearchOptions
 
 CompanyReveal = Literal[
     "employeesByDepartment",
@@ -76,6 +78,28 @@ class CompanySignalsOptions(LushaRequest):
     types: list[CompanySignalType] = Field(min_length=1)
     start_date: dt.date | None = None
     max_results_per_signal: int | None = Field(default=None, ge=1, le=100)
+
+
+class CompaniesSearchRequest(LushaRequest):
+    """Companies to search; more than 100 are split into batches by the client."""
+
+    companies: list[CompanySearchItem] = Field(min_length=1)
+    options: SearchOptions | None = None
+    signals: CompanySignalsOptions | None = None
+
+
+class CompaniesEnrichRequest(LushaRequest):
+    """Company ids to enrich (plus optional extras); more than 100 are split into batches."""
+
+    ids: list[LushaId] = Field(min_length=1)
+    reveal: list[CompanyReveal] | None = None
+
+
+class CompaniesSearchAndEnrichRequest(LushaRequest):
+    """Companies to search and enrich in one step; more than 100 are split into batches."""
+
+    companies: list[CompanySearchItem] = Field(min_length=1)
+    options: SearchOptions | None = None
 
 
 class CompanyLocation(PlaceSummary):

@@ -13,6 +13,7 @@ from lusha_mcp.api.models.base import (
     Email,
     ItemError,
     JobTitle,
+    LushaId,
     LushaModel,
     LushaRequest,
     MeteredResponse,
@@ -57,6 +58,30 @@ class ContactSignalsOptions(LushaRequest):
     types: list[ContactSignalType] = Field(min_length=1)
     start_date: dt.date | None = None
     max_results_per_signal: int | None = Field(default=None, ge=1, le=100)
+
+
+class ContactsSearchRequest(LushaRequest):
+    """Contacts to search; more than 100 are split into batches by the client."""
+
+    contacts: list[ContactSearchItem] = Field(min_length=1)
+    options: SearchOptions | None = None
+    signals: ContactSignalsOptions | None = None
+
+
+class ContactsEnrichRequest(LushaRequest):
+    """Contact ids to reveal; more than 100 are split into batches by the client."""
+
+    ids: list[LushaId] = Field(min_length=1)
+    reveal: list[ContactReveal] = Field(min_length=1)
+    waterfall_enabled: bool | None = None
+
+
+class ContactsSearchAndEnrichRequest(LushaRequest):
+    """Contacts to search and reveal in one step; more than 100 are split into batches."""
+
+    contacts: list[ContactSearchItem] = Field(min_length=1)
+    reveal: list[ContactReveal] = Field(min_length=1)
+    options: SearchOptions | None = None
 
 
 class ContactPreview(LushaModel):

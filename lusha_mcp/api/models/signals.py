@@ -11,6 +11,7 @@ from lusha_mcp.api.models.base import (
     CompanyRef,
     Email,
     ItemError,
+    LushaId,
     LushaModel,
     LushaRequest,
     LushaResponse,
@@ -27,7 +28,7 @@ CompanySignalFilterType = Literal[
 class ContactSignalsRequest(LushaRequest):
     """Signals of contacts by Lusha id; more than 100 ids are split into batches."""
 
-    ids: list[str] = Field(min_length=1)
+    ids: list[LushaId] = Field(min_length=1)
     signal_types: list[ContactSignalType] = Field(min_length=1)
     start_date: dt.date | None = None
     max_results_per_signal: int | None = Field(default=None, ge=1, le=100)
@@ -44,7 +45,7 @@ class CompanySignalsFilters(LushaRequest):
 class CompanySignalsRequest(LushaRequest):
     """Signals of companies by Lusha id; more than 100 ids are split into batches."""
 
-    ids: list[str] = Field(min_length=1)
+    ids: list[LushaId] = Field(min_length=1)
     signal_types: list[CompanySignalType] = Field(min_length=1)
     start_date: dt.date | None = None
     max_results_per_signal: int | None = Field(default=None, ge=1, le=100)

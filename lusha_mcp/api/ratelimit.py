@@ -1,0 +1,172 @@
+"""Client-side pacing and the rate-limit state Lusha reports in response headers.
+
+Lusha limits each endpoint to 25 requests/second, account usage to 5/minute and the webhooks
+API to 100/minute, and counts account quotas per minute, hour and day. The client paces
+itself with a sliding window per bucket (a leaky bucket would allow a burst on top of the
+steady rate, which a sliding-window server counts as over the limit), and pauses a bucket
+when Lusha reports its minute window used up.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections import deque
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Literal
+
+import anyio
+
+WindowName = Literal["daily", "hourly", "minute"]
+
+ACCOUNT_USAGE_BUCKET = "account-usage"
+WEBHOOKS_BUCKET = "webhooks"
+ACCOUNT_USAGE_PER_MINUTE = 5
+WEBHOOKS_PER_MINUTE = 100
+_SAFETY = 1.05
+
+
+@dataclass(frozen=True, slots=True)
+class RateWindow:
+    """One quota window as last reported by Lusha."""
+
+    limit: int | None
+    remaining: int | None
+    used: int | None
+    observed_at: float = field(default_factory=time.time)
+
+    @property
+    def exhausted(self) -> bool:
+        return self.remaining is not None and self.remaining <= 0
+
+
+@dataclass(slots=True)
+class RateLimitState:
+    """The latest x-rate-limit-* values seen: account quotas and the minute window of each bucket."""
+
+    daily: RateWindow | None = None
+    hourly: RateWindow | None = None
+    minute: RateWindow | None = None
+    buckets: dict[str, RateWindow] = field(default_factory=dict[str, RateWindow])
+    updated_at: float | None = None
+
+    def update(self, bucket: str, headers: Mapping[str, str]) -> RateWindow | None:
+        """Record the headers of one response; returns the minute window of its bucket, if given."""
+        daily = _window(headers, "x-rate-limit-daily", "x-daily-requests-left", "x-daily-usage")
+        hourly = _window(headers, "x-rate-limit-hourly", "x-hourly-requests-left", "x-hourly-usage")
+        minute = _window(headers, "x-rate-limit-minute", "x-minute-requests-left", "x-minute-usage")
+        if daily is None and hourly is None and minute is None:
+            return None
+        self.daily = daily or self.daily
+        self.hourly = hourly or self.hourly
+        if minute is not None:
+            self.buckets[bucket] = minute
+            if bucket not in (ACCOUNT_USAGE_BUCKET, WEBHOOKS_BUCKET):
+                self.minute = minute
+        self.updated_at = time.time()
+        return minute
+
+    def exhausted_quota(self) -> WindowName | None:
+        """'daily' or 'hourly' when that account quota was reported used up."""
+        if self.daily is not None and self.daily.exhausted:
+            return "daily"
+        if self.hourly is not None and self.hourly.exhausted:
+            return "hourly"
+        return None
+
+
+def _int(headers: Mapping[str, str], name: str) -> int | None:
+    raw = headers.get(name)
+    if raw is None:
+        return None
+    try:
+        return int(float(raw))
+    except ValueError:
+        return None
+
+
+def _window(headers: Mapping[str, str], limit: str, left: str, usage: str) -> RateWindow | None:
+    values = (_int(headers, limit), _int(headers, left), _int(headers, usage))
+    if values == (None, None, None):
+        return None
+    return RateWindow(limit=values[0], remaining=values[1], used=values[2])
+
+
+def bucket_of(path: str) -> str:
+    """The rate-limit bucket of an API path."""
+    if path.startswith("/api/"):
+        return WEBHOOKS_BUCKET
+    if path == "/v3/account/usage":
+        return ACCOUNT_USAGE_BUCKET
+    return path
+
+
+class SlidingWindowLimiter:
+    """At most `limit` acquisitions in any `period` seconds, first come first served."""
+
+    def __init__(self, limit: int, period: float, *, clock: Callable[[], float] = time.monotonic) -> None:
+        self.limit = limit
+        self.period = period
+        self._clock = clock
+        self._stamps: deque[float] = deque()
+        self._lock = anyio.Lock()
+        self._paused_until = 0.0
+
+    def pause_until(self, moment: float) -> None:
+        """Hold every acquisition until the monotonic time `moment`."""
+        self._paused_until = max(self._paused_until, moment)
+
+    async def acquire(self) -> None:
+        async with self._lock:
+            while True:
+                now = self._clock()
+                if now < self._paused_until:
+                    await anyio.sleep(self._paused_until - now)
+                    continue
+                while self._stamps and now - self._stamps[0] >= self.period:
+                    self._stamps.popleft()
+                if len(self._stamps) < self.limit:
+                    self._stamps.append(now)
+                    return
+                await anyio.sleep(self.period - (now - self._stamps[0]))
+
+
+class Pacer:
+    """One sliding-window limiter per bucket: per endpoint, account usage, webhooks."""
+
+    def __init__(self, requests_per_second: float) -> None:
+        per_second = max(1, math.floor(requests_per_second))
+        self._endpoint_limit = per_second
+        self._endpoint_period = per_second / requests_per_second * _SAFETY
+        self._limiters: dict[str, SlidingWindowLimiter] = {}
+        self._general_paused_until = 0.0
+
+    def limiter(self, bucket: str) -> SlidingWindowLimiter:
+        limiter = self._limiters.get(bucket)
+        if limiter is None:
+            if bucket == ACCOUNT_USAGE_BUCKET:
+                limiter = SlidingWindowLimiter(ACCOUNT_USAGE_PER_MINUTE, 60.0 * _SAFETY)
+            elif bucket == WEBHOOKS_BUCKET:
+                limiter = SlidingWindowLimiter(WEBHOOKS_PER_MINUTE, 60.0 * _SAFETY)
+            else:
+                limiter = SlidingWindowLimiter(self._endpoint_limit, self._endpoint_period)
+                limiter.pause_until(self._general_paused_until)
+            self._limiters[bucket] = limiter
+        return limiter
+
+    async def acquire(self, bucket: str) -> None:
+        await self.limiter(bucket).acquire()
+
+    def pause_for_minute_window(self, bucket: str) -> float:
+        """Hold a bucket (every general endpoint when it is the account's minute quota) until the next minute."""
+        wait = 60.0 - (time.time() % 60.0) + 0.05
+        until = time.monotonic() + wait
+        if bucket in (ACCOUNT_USAGE_BUCKET, WEBHOOKS_BUCKET):
+            self.limiter(bucket).pause_until(until)
+        else:
+            self._general_paused_until = until
+            for name, limiter in self._limiters.items():
+                if name not in (ACCOUNT_USAGE_BUCKET, WEBHOOKS_BUCKET):
+                    limiter.pause_until(until)
+        return wait
