@@ -1,0 +1,217 @@
+"""Buying group (the Decision Makers capability): POST /v3/contacts/buying-group.
+
+Up to 25 companies, each named by exactly one of `domain` or Lusha `id`. Each contact of a
+company gets persona roles from its seniority and a 0-1 relevance score (seniority weight plus
+department fit, with a small stable per-contact spread):
+
+    decision_maker      C-Suite, Founder, Partner, Vice President, Director
+    potential_champion  Director, Manager, Senior
+    end_user            Senior, Non-Manager
+
+`personas` keeps only contacts holding one of the requested roles (roles outside it are not
+listed); contacts are ranked by score, at most `contactsLimit` (default 60) per company, then
+`pagination` (page, size 10-100, default 0/100) pages the flattened list. Results are free
+previews (has / canReveal). Billing: one `buyingGroupContact` unit per contact returned.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+from collections.abc import Sequence
+from typing import Any, Final
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+from lusha_mcp.sandbox.identity import find_company
+from lusha_mcp.sandbox.pricing import price
+from lusha_mcp.sandbox.state import billing_json, lusha_json, request_id, sandbox_state
+from lusha_mcp.sandbox.validation import FieldCheck, read_json_object
+
+PERSONAS: Final = ("decision_maker", "potential_champion", "end_user")
+DEFAULT_CONTACTS_LIMIT: Final = 60
+MAX_COMPANIES: Final = 25
+
+ROLE_WEIGHTS: Final[dict[str, dict[str, float]]] = {
+    "decision_maker": {
+        "C-Suite": 0.95,
+        "Founder": 0.93,
+        "Partner": 0.9,
+        "Vice President": 0.86,
+        "Director": 0.76,
+    },
+    "potential_champion": {"Director": 0.8, "Manager": 0.84, "Senior": 0.72},
+    "end_user": {"Senior": 0.7, "Non-Manager": 0.82},
+}
+"""Persona -> seniority -> base relevance."""
+
+BUYING_DEPARTMENTS: Final = frozenset(
+    {
+        "General Management",
+        "Information Technology",
+        "Engineering & Technical",
+        "Operations",
+        "Finance",
+        "Sales",
+    }
+)
+"""Departments that usually weigh in on a purchase (a small score bonus)."""
+
+
+def _spread(contact_id: str) -> float:
+    """A stable value in [-0.05, 0.05) from the contact id."""
+    digest = hashlib.blake2b(contact_id.encode(), digest_size=4).digest()
+    return int.from_bytes(digest, "big") / 2**32 / 10 - 0.05
+
+
+def persona_scores(contact_id: str, seniority: str, departments: Sequence[str]) -> dict[str, float]:
+    """Persona -> relevance score (0-1) of one contact; personas it does not fit are absent."""
+    bonus = 0.04 if BUYING_DEPARTMENTS.intersection(departments) else 0.0
+    scores: dict[str, float] = {}
+    for persona, weights in ROLE_WEIGHTS.items():
+        base = weights.get(seniority)
+        if base is not None:
+            scores[persona] = round(min(1.0, max(0.0, base + bonus + _spread(contact_id))), 4)
+    return scores
+
+
+_CONTACT_SELECT: Final = (
+    "SELECT c.id, c.first_name, c.last_name, c.job_title, c.departments, c.seniority, c.country, c.state, "
+    "c.city, c.linkedin_url, c.has_email, c.has_phone, c.previous_employment FROM contacts c "
+    "WHERE c.company_id = ? ORDER BY c.seq"
+)
+
+
+def contact_preview(row: Sequence[Any], company: Sequence[Any], revealed: set[str]) -> dict[str, Any]:
+    """The free preview of a contact (search-result shape) with has / canReveal."""
+    departments: list[Any] = json.loads(row[4]) if row[4] else []
+    preview: dict[str, Any] = {
+        "id": str(row[0]),
+        "firstName": row[1],
+        "lastName": row[2],
+        "jobTitle": {
+            "title": row[3],
+            "departments": [str(item) for item in departments],
+            "seniority": row[5],
+        },
+        "company": {"id": str(company[0]), "name": company[1], "domain": company[2]},
+    }
+    location = {
+        key: value for key, value in (("country", row[6]), ("state", row[7]), ("city", row[8])) if value
+    }
+    has = ["firstName", "lastName", "jobTitle", "company"]
+    if location:
+        preview["location"] = location
+        has.append("location")
+    if row[9]:
+        preview["socialLinks"] = {"linkedin": row[9]}
+        has.append("socialLinks")
+    can_reveal: list[dict[str, Any]] = []
+    if row[10]:
+        has.append("emails")
+        can_reveal.append(
+            {"field": "emails", "credits": 0 if "emails" in revealed else price("revealEmail", 1)}
+        )
+    if row[11]:
+        has.append("phones")
+        can_reveal.append(
+            {"field": "phones", "credits": 0 if "phones" in revealed else price("revealPhone", 1)}
+        )
+    if row[12] and json.loads(row[12]):
+        has.append("previousEmployment")
+    preview["has"] = has
+    preview["canReveal"] = can_reveal
+    return preview
+
+
+def _ranked_contacts(
+    conn: sqlite3.Connection, company: Sequence[Any], personas: Sequence[str], limit: int
+) -> list[tuple[Sequence[Any], list[str], float]]:
+    ranked: list[tuple[Sequence[Any], list[str], float]] = []
+    for row in conn.execute(_CONTACT_SELECT, (company[0],)):
+        departments: list[Any] = json.loads(row[4]) if row[4] else []
+        scores = persona_scores(str(row[0]), str(row[5]), [str(item) for item in departments])
+        roles = [persona for persona in PERSONAS if persona in scores and persona in personas]
+        if roles:
+            ranked.append((row, roles, max(scores[role] for role in roles)))
+    ranked.sort(key=lambda item: (-item[2], str(item[0][0])))
+    return ranked[:limit]
+
+
+async def buying_group(request: Request) -> JSONResponse:
+    body = await read_json_object(request)
+    check = FieldCheck()
+    check.unknown_keys(body, ("companies", "personas", "contactsLimit", "pagination"))
+    items = check.objects(
+        check.array(body, "companies", required=True, min_items=1, max_items=MAX_COMPANIES), at="companies"
+    )
+    targets: list[tuple[str | None, str, str]] = []
+    for index, item in items:
+        at = f"companies[{index}]"
+        check.unknown_keys(item, ("clientReferenceId", "domain", "id"), at=at)
+        reference = check.string(item, "clientReferenceId", at=at)
+        given = [key for key in ("domain", "id") if item.get(key) is not None]
+        if len(given) != 1:
+            check.fail(at, f"must contain exactly one of domain or id (got {len(given)})")
+            continue
+        value = check.string(item, given[0], at=at)
+        if value is not None:
+            targets.append((reference, given[0], value))
+    personas = check.strings(body, "personas", min_items=1, choices=PERSONAS) or list(PERSONAS)
+    limit = check.integer(body, "contactsLimit", minimum=1) or DEFAULT_CONTACTS_LIMIT
+    pagination = check.obj(body, "pagination") or {}
+    page = check.integer(pagination, "page", at="pagination", minimum=0)
+    size = check.integer(pagination, "size", at="pagination", minimum=10, maximum=100)
+    if pagination:
+        check.unknown_keys(pagination, ("page", "size"), at="pagination")
+    check.raise_if_any()
+    page = page or 0
+    size = size or 100
+    state = sandbox_state(request)
+    conn = state.dataset
+
+    groups: list[
+        tuple[dict[str, Any], Sequence[Any] | None, list[tuple[Sequence[Any], list[str], float]]]
+    ] = []
+    for reference, key, value in targets:
+        head: dict[str, Any] = {} if reference is None else {"clientReferenceId": reference}
+        company = find_company(conn, key, value)
+        if company is None:
+            head["error"] = {"code": "NOT_FOUND", "message": f"Company not found for {key} '{value}'"}
+            groups.append((head, None, []))
+            continue
+        head["companyId"] = str(company[0])
+        groups.append((head, company, _ranked_contacts(conn, company, personas, limit)))
+
+    flat = [(index, entry) for index, (_, _, ranked) in enumerate(groups) for entry in ranked]
+    window = flat[page * size : (page + 1) * size]
+    shown_ids = [str(row[0]) for _, (row, _, _) in window]
+    revealed = state.account.revealed_fields("contact", shown_ids)
+    per_group: dict[int, list[dict[str, Any]]] = {}
+    for index, (row, roles, score) in window:
+        company = groups[index][1]
+        assert company is not None
+        preview = contact_preview(row, company, revealed.get(str(row[0]), set()))
+        preview |= {"roles": roles, "score": score}
+        per_group.setdefault(index, []).append(preview)
+    results: list[dict[str, Any]] = []
+    for index, (head, company, _) in enumerate(groups):
+        result = dict(head)
+        if company is not None:
+            result["contacts"] = per_group.get(index, [])
+        results.append(result)
+    credits = state.charge(request, "buyingGroupContact", len(window))
+    return lusha_json(
+        {
+            "requestId": request_id(request),
+            "results": results,
+            "pagination": {"page": page, "size": size, "total": len(flat)},
+            "billing": billing_json(credits, len(window)),
+        }
+    )
+
+
+ROUTES: list[Route] = [Route("/v3/contacts/buying-group", buying_group, methods=["POST"])]
