@@ -171,6 +171,11 @@ class CreditGuard:
             note=note,
         )
 
+    async def redeem_unspent(self, confirmation_token: str, *, tool: str, arguments_hash: str) -> None:
+        """A token passed to a call that turned out free is still checked and used up."""
+        token = self.tokens.verify(confirmation_token, tool, arguments_hash, 0)
+        await self.ledger.consume_token(token.token_id)
+
     async def record_cached(self, *, tool: str, arguments_hash: str, note: str) -> None:
         await self.ledger.record_free(
             session=self.session_id, tool=tool, arguments_hash=arguments_hash, note=note

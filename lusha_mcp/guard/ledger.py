@@ -197,6 +197,20 @@ class Ledger:
             )
         )
 
+    async def consume_token(self, token_id: str) -> None:
+        """Mark a token used by a call that spent nothing; refuse it if it was used before."""
+
+        def write() -> None:
+            with self._immediate() as conn:
+                try:
+                    conn.execute(
+                        "INSERT INTO used_tokens (token_id, used_at) VALUES (?, ?)", (token_id, self._clock())
+                    )
+                except sqlite3.IntegrityError:
+                    raise TokenReplayed() from None
+
+        await self._run(write)
+
     def token_used(self, token_id: str) -> bool:
         with self._lock:
             row = self._conn.execute("SELECT 1 FROM used_tokens WHERE token_id = ?", (token_id,)).fetchone()

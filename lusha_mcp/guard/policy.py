@@ -88,11 +88,14 @@ class CreditPolicy:
             allowed_reveals=frozenset(settings.allowed_reveals),
         )
 
-    def check(self, quote: Quote) -> None:
-        """Refuse what no confirmation can allow: forbidden reveal fields, a quote over the per-call cap."""
-        forbidden = [field for field in quote.reveals if field not in self.allowed_reveals]
+    def check_reveals(self, fields: Iterable[str]) -> None:
+        forbidden = [field for field in fields if field not in self.allowed_reveals]
         if forbidden:
             raise RevealNotAllowed(forbidden, sorted(self.allowed_reveals))
+
+    def check(self, quote: Quote) -> None:
+        """Refuse what no confirmation can allow: forbidden reveal fields, a quote over the per-call cap."""
+        self.check_reveals(quote.reveals)
         if self.max_credits_per_call is not None and quote.total_credits > self.max_credits_per_call:
             raise OverCallCap(quote.total_credits, self.max_credits_per_call)
 

@@ -72,16 +72,29 @@ class PriceBook:
         except KeyError:
             raise UnknownPriceError(action) from None
 
-    def item(self, what: str, action: str, quantity: int) -> QuoteItem:
+    def item(self, what: str, action: str, quantity: int, *, batch_size: int | None = None) -> QuoteItem:
+        """One quote line; with `batch_size`, priced per request of that many units (rounding per request)."""
         price = self.price(action)
+        if batch_size:
+            full, rest = divmod(quantity, batch_size)
+            credits = full * price.cost(batch_size) + price.cost(rest)
+        else:
+            credits = price.cost(quantity)
         return QuoteItem(
             what=what,
             action=action,
             quantity=quantity,
             unit_credits=price.credits,
             per_quantity=price.per_quantity,
-            credits=price.cost(quantity),
+            credits=credits,
         )
+
+    def action_for(self, *candidates: str) -> str:
+        """The first of `candidates` the pricebook prices (action names vary by plan)."""
+        for action in candidates:
+            if action in self._prices:
+                return action
+        raise UnknownPriceError(candidates[0])
 
 
 def _number(entry: object, name: str) -> float | None:

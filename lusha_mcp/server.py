@@ -1,0 +1,64 @@
+"""build_server(settings): the MCP server, its lifespan (client, guard, caches) and its tools."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncGenerator
+from contextlib import asynccontextmanager
+from typing import Protocol
+
+import httpx
+
+from lusha_mcp import __version__
+from lusha_mcp.api.client import LushaClient
+from lusha_mcp.guard import CreditGuard, PricingSource
+from lusha_mcp.settings import Settings
+from lusha_mcp.tools import account, companies, contacts, filters
+from lusha_mcp.tools.catalog import LushaServer, ToolsetState
+from lusha_mcp.tools.state import AccountUsageSnapshot, LushaState
+
+logger = logging.getLogger(__name__)
+
+
+class ToolModule(Protocol):
+    def register(self, server: LushaServer, toolsets: ToolsetState) -> None: ...
+
+
+TOOL_MODULES: tuple[ToolModule, ...] = (contacts, companies, filters, account)
+"""Every capability module; adding a capability is one module and one entry here."""
+
+INSTRUCTIONS = (
+    "Lusha B2B data behind a credit guard. Search or prospect first (previews, cheap), then "
+    "enrich only the ids the user picks. Metered results state credits charged and budget left; "
+    "a confirmation_required result spent nothing: show the quote to the user and call again "
+    "with its confirmation_token only after they agree."
+)
+
+
+def build_server(settings: Settings, *, transport: httpx.AsyncBaseTransport | None = None) -> LushaServer:
+    """The lusha-mcp server. In sandbox mode the client talks to the in-process sandbox."""
+
+    @asynccontextmanager
+    async def lifespan(_: object) -> AsyncGenerator[LushaState]:
+        client = LushaClient.from_settings(settings, transport=transport)
+        usage = AccountUsageSnapshot(client)
+        guard = CreditGuard(settings, PricingSource(usage.pricing))
+        logger.info("lusha-mcp session %s started (sandbox=%s)", guard.session_id, settings.sandbox)
+        try:
+            yield LushaState(settings=settings, client=client, guard=guard, usage=usage)
+        finally:
+            await client.aclose()
+            guard.close()
+
+    server = LushaServer(
+        name="lusha",
+        title="Lusha",
+        version=__version__,
+        instructions=INSTRUCTIONS,
+        lifespan=lifespan,
+        log_level=settings.log_level,
+    )
+    toolsets = ToolsetState.from_settings(settings)
+    for module in TOOL_MODULES:
+        module.register(server, toolsets)
+    return server

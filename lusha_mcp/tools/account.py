@@ -1,0 +1,64 @@
+"""get_account_usage: Lusha's credit balance and pricing beside what this server spent (free)."""
+
+from __future__ import annotations
+
+from pydantic import Field
+
+from lusha_mcp.api.models import AccountRateLimits, Credits, Plan, Price
+from lusha_mcp.guard import BudgetLeft
+from lusha_mcp.settings import Toolset
+from lusha_mcp.tools.catalog import FREE_READ, ToolCall, ToolGroup
+from lusha_mcp.tools.results import ToolResult, budget_line
+
+group = ToolGroup()
+register = group.register
+
+
+class AccountUsageReport(ToolResult):
+    """The account's credits, quotas, plan and prices, and this server's spending and budgets."""
+
+    credits: Credits = Field(description="Lusha's figures for the billing cycle.")
+    plan: Plan | None = None
+    rate_limits: AccountRateLimits | None = None
+    pricing: dict[str, Price] = Field(default_factory=dict[str, Price], description="Credits per action.")
+    server: BudgetLeft = Field(description="What this server spent (session, today) and may still spend.")
+    snapshot_age_seconds: int = Field(
+        description="Age of Lusha's figures (the endpoint allows 5 calls a minute)."
+    )
+
+    def render(self) -> str:
+        credits = self.credits
+        lines = [
+            f"Lusha credits: {credits.remaining:g} left of {credits.total:g} (used {credits.used:g})."
+            if credits.remaining is not None and credits.total is not None and credits.used is not None
+            else "Lusha credits: not reported.",
+            f"This server spent {self.server.spent_session} this session and {self.server.spent_today} today"
+            f"; {budget_line(self.server)}.",
+        ]
+        if self.pricing:
+            prices = ", ".join(
+                f"{action} {price.credits:g}"
+                + (f"/{price.per_quantity:g}" if price.per_quantity != 1 else "")
+                for action, price in sorted(self.pricing.items())
+            )
+            lines.append(f"Prices (credits): {prices}.")
+        return "\n".join(lines)
+
+
+@group.tool(toolset=Toolset.core, title="Account usage and budget", annotations=FREE_READ, metered=False)
+async def get_account_usage(call: ToolCall) -> AccountUsageReport:
+    """Show the Lusha credit balance, plan, quotas and per-action prices, plus what this server spent and the budget left.
+
+    Use this before large jobs or after a 402. Free (Lusha's figures are reused for 15 s).
+    """
+    usage = await call.state.usage.get(max_age_seconds=15.0)
+    call.guard.pricing.offer(dict(usage.pricing))
+    age = call.state.usage.age_seconds or 0.0
+    return AccountUsageReport(
+        credits=usage.credits,
+        plan=usage.plan,
+        rate_limits=usage.rate_limits,
+        pricing=usage.pricing,
+        server=await call.guard.budget_left(),
+        snapshot_age_seconds=int(age),
+    )

@@ -1,0 +1,292 @@
+"""Core company tools: search (previews), enrich (firmographics + optional extras), prospect."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from lusha_mcp.api.models import CompanyPreview, CompanySearchItem, EnrichedCompany, Pagination
+from lusha_mcp.api.models.prospecting import ProspectingCompaniesRequest
+from lusha_mcp.guard import PriceBook, Quote, QuoteItem
+from lusha_mcp.guard.pricing import COMPANY_REVEAL_ACTION, SEARCH_ACTION
+from lusha_mcp.settings import Toolset
+from lusha_mcp.tools.catalog import METERED_REVEAL, METERED_SEARCH, Billed, Plan, ToolCall, ToolGroup
+from lusha_mcp.tools.contacts import BATCH, FiltersArg, PageArg, SizeArg
+from lusha_mcp.tools.errors import ArgumentError
+from lusha_mcp.tools.results import MeteredResult, table
+
+group = ToolGroup()
+register = group.register
+
+CompanyExtra = Literal[
+    "employeesByDepartment",
+    "employeesByLocation",
+    "employeesBySeniority",
+    "competitors",
+    "intent",
+    "estimatedAnnualItSpend",
+    "monthlyWebsiteTraffic",
+]
+
+
+class CompanyLookup(BaseModel):
+    """One company: a Lusha id, a domain or a name."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: str | None = Field(default=None, description="Lusha company id")
+    domain: str | None = Field(default=None, description="e.g. lusha.com")
+    name: str | None = Field(default=None, description="Company name")
+
+
+def _lookups(companies: Sequence[CompanyLookup]) -> list[CompanySearchItem]:
+    if not companies:
+        raise ArgumentError("companies", "the list is empty", "1 to 500 companies")
+    items: list[CompanySearchItem] = []
+    for index, company in enumerate(companies):
+        try:
+            items.append(
+                CompanySearchItem(client_reference_id=str(index), **company.model_dump(exclude_none=True))
+            )
+        except Exception as exc:
+            raise ArgumentError(
+                f"companies[{index}]", getattr(exc, "message", str(exc)), "id, domain or name"
+            ) from None
+    return items
+
+
+def _size(record: CompanyPreview | EnrichedCompany) -> str | None:
+    count = record.employee_count
+    if count is None:
+        return None
+    if count.exact is not None:
+        return str(count.exact)
+    return f"{count.min or '?'}-{count.max or '?'}"
+
+
+class CompanyPreviews(MeteredResult):
+    """Company previews; enrich_companies reveals full firmographics by id."""
+
+    companies: list[CompanyPreview] = Field(default_factory=list[CompanyPreview])
+    pagination: Pagination | None = Field(default=None, description="Page, size and total of prospecting.")
+
+    def render(self) -> str:
+        rows = [
+            (
+                company.id or "-",
+                company.name,
+                company.domain,
+                company.industry,
+                _size(company),
+                company.location.country if company.location else None,
+                company.error.code if company.error else "",
+            )
+            for company in self.companies
+        ]
+        head = f"{len(self.companies)} companies"
+        if self.pagination and self.pagination.total is not None:
+            page, size = self.pagination.page or 0, self.pagination.size or len(self.companies)
+            head += f" (page {page}, {self.pagination.total} matches in all"
+            if (page + 1) * size < self.pagination.total:
+                head += f"; next: page={page + 1}"
+            head += ")"
+        body = table(("id", "name", "domain", "industry", "employees", "country", "error"), rows)
+        return f"{head}. Full firmographics: enrich_companies(ids=[...]).\n{body}"
+
+
+class EnrichedCompanies(MeteredResult):
+    """Companies with full firmographics and any extras asked for."""
+
+    companies: list[EnrichedCompany] = Field(default_factory=list[EnrichedCompany])
+    from_cache: list[str] = Field(
+        default_factory=list[str], description="Ids served from the cache at 0 credits."
+    )
+
+    def render(self) -> str:
+        rows = [
+            (
+                company.id or "-",
+                company.name,
+                company.domain,
+                company.industry,
+                _size(company),
+                company.location.country if company.location else None,
+                company.error.code if company.error else "",
+            )
+            for company in self.companies
+        ]
+        return f"{len(self.companies)} companies (full records in structuredContent).\n" + table(
+            ("id", "name", "domain", "industry", "employees", "country", "error"), rows
+        )
+
+
+def _search_item(book: PriceBook, count: int) -> QuoteItem:
+    return book.item("search results", SEARCH_ACTION, count, batch_size=BATCH)
+
+
+def _extra_items(book: PriceBook, extras: Sequence[str], count: int) -> list[QuoteItem]:
+    items: list[QuoteItem] = []
+    for extra in extras:
+        action = book.action_for(f"reveal{extra[0].upper()}{extra[1:]}", extra, f"reveal_{extra}")
+        items.append(book.item(f"{extra} extra", action, count))
+    return items
+
+
+@group.tool(toolset=Toolset.core, title="Search companies", annotations=METERED_SEARCH, metered=True)
+async def search_companies(
+    call: ToolCall,
+    companies: Annotated[
+        list[CompanyLookup], Field(description="Companies to look up, up to 500.", max_length=500)
+    ],
+) -> Plan[CompanyPreviews]:
+    """Look up known companies by id, domain or name and get previews (industry, size, location).
+
+    Use this to identify companies before enriching them. Cost: api_search per result
+    (1 per 25 on standard plans). Pass result ids to enrich_companies for full data.
+    """
+    items = _lookups(companies)
+    book = await call.guard.pricing.book()
+    quote = Quote.of([_search_item(book, len(items))])
+
+    async def run() -> Billed[CompanyPreviews]:
+        response = await call.client.search_companies(items, on_progress=call.progress)
+        billing = response.billing
+        return Billed(
+            CompanyPreviews(companies=response.results),
+            billing.credits_charged if billing else 0,
+            response.request_id,
+        )
+
+    return Plan(quote=quote, run=run)
+
+
+def _store(call: ToolCall, records: Iterable[EnrichedCompany], extras: Sequence[str]) -> None:
+    call.guard.cache.put_companies(
+        (
+            record.model_dump(mode="json", by_alias=True, exclude_none=True)
+            for record in records
+            if record.id and record.error is None
+        ),
+        extras,
+    )
+
+
+@group.tool(toolset=Toolset.core, title="Enrich companies", annotations=METERED_REVEAL, metered=True)
+async def enrich_companies(
+    call: ToolCall,
+    ids: Annotated[list[str] | None, Field(description="Lusha company ids.")] = None,
+    companies: Annotated[
+        list[CompanyLookup] | None, Field(description="Or identifiers, searched and enriched in one call.")
+    ] = None,
+    extras: Annotated[
+        list[CompanyExtra], Field(description="Optional paid extras, each charged per company.")
+    ] = [],  # noqa: B006 - pydantic copies defaults
+) -> Plan[EnrichedCompanies] | EnrichedCompanies:
+    """Get full firmographics of companies: size, revenue, industry codes, locations, technologies, funding.
+
+    Use this when the user needs company details beyond a preview. Cost: reveal_company per
+    company, plus each extra per company; identifiers add a search. Companies enriched before
+    are served from the cache at 0 credits.
+    """
+    wanted = list(dict.fromkeys(extras))
+    if bool(ids) == bool(companies):
+        raise ArgumentError(
+            "ids", "give either ids or companies (not both, not neither)", "ids=[...] or companies=[...]"
+        )
+    if companies and wanted:
+        raise ArgumentError(
+            "extras",
+            "extras can only be revealed by id",
+            "ids from search_companies with extras, or no extras",
+        )
+    cache = call.guard.cache
+    if ids:
+        unique = list(dict.fromkeys(ids))
+        if len(unique) > 500:
+            raise ArgumentError("ids", f"{len(unique)} ids", "at most 500 ids per call")
+        keys = unique
+        items: list[CompanySearchItem] = []
+    else:
+        assert companies is not None
+        items = _lookups(companies)
+        keys = [
+            company.id
+            or (cache.company_id_by_domain(company.domain) if company.domain else None)
+            or f"#{index}"
+            for index, company in enumerate(companies)
+        ]
+    cached = {
+        key: EnrichedCompany.model_validate(data) for key, data in cache.companies(keys, wanted).items()
+    }
+    note = f"{len(cached)} companies served from the cache at 0 credits." if cached else None
+    missing = [index for index, key in enumerate(keys) if key not in cached]
+    if not missing:
+        return EnrichedCompanies(
+            status="cached",
+            companies=[cached[key] for key in keys],
+            from_cache=list(cached),
+            notes=[note] if note else [],
+        )
+    book = await call.guard.pricing.book()
+    count = len(missing)
+    lines = [book.item("company records", COMPANY_REVEAL_ACTION, count), *_extra_items(book, wanted, count)]
+    if not ids:
+        lines.insert(0, _search_item(book, count))
+    quote = Quote.of(lines)
+
+    async def run() -> Billed[EnrichedCompanies]:
+        ordered: list[EnrichedCompany | None]
+        if ids:
+            response = await call.client.enrich_companies(
+                [keys[index] for index in missing], reveal=wanted, on_progress=call.progress
+            )
+            fetched = {record.id: record for record in response.results if record.id}
+            ordered = [cached.get(key) or fetched.get(key) for key in keys]
+            records, billing, request_id = response.results, response.billing, response.request_id
+        else:
+            found = await call.client.search_and_enrich_companies(
+                [items[index] for index in missing], on_progress=call.progress
+            )
+            by_reference = {record.client_reference_id: record for record in found.results}
+            ordered = [cached.get(keys[index]) or by_reference.get(str(index)) for index in range(len(keys))]
+            records, billing, request_id = found.results, found.billing, found.request_id
+        _store(call, records, wanted)
+        return Billed(
+            EnrichedCompanies(
+                companies=[record for record in ordered if record is not None], from_cache=list(cached)
+            ),
+            billing.credits_charged if billing else 0,
+            request_id,
+        )
+
+    return Plan(quote=quote, run=run, notes=(note,) if note else ())
+
+
+@group.tool(toolset=Toolset.core, title="Prospect companies", annotations=METERED_SEARCH, metered=True)
+async def prospect_companies(
+    call: ToolCall, filters: FiltersArg, page: PageArg = 0, size: SizeArg = 25
+) -> Plan[CompanyPreviews]:
+    """Find companies matching firmographic filters (size, revenue, industry, location, technologies, intent).
+
+    Use this to build a target account list. filters needs {"companies":{"include":{...}}}.
+    Cost: api_search per result on the page (1 per 25 on standard plans); narrow with more
+    filters or a smaller size.
+    """
+    request = ProspectingCompaniesRequest.model_validate(
+        {"pagination": {"page": page, "size": size}, "filters": filters}
+    )
+    book = await call.guard.pricing.book()
+    quote = Quote.of([_search_item(book, size)])
+
+    async def run() -> Billed[CompanyPreviews]:
+        response = await call.client.prospect_companies(request)
+        billing = response.billing
+        return Billed(
+            CompanyPreviews(companies=response.results, pagination=response.pagination),
+            billing.credits_charged if billing else 0,
+            response.request_id,
+        )
+
+    return Plan(quote=quote, run=run)

@@ -1,0 +1,108 @@
+"""list_filter_values: the valid values of prospecting and signal filters (free)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal, cast
+
+from pydantic import Field
+
+from lusha_mcp.settings import Toolset
+from lusha_mcp.tools.catalog import FREE_READ, ToolCall, ToolGroup
+from lusha_mcp.tools.errors import ArgumentError
+from lusha_mcp.tools.results import ToolResult, table
+
+group = ToolGroup()
+register = group.register
+
+FilterScope = Literal[
+    "contacts", "companies", "company_signals", "contact_signal_types", "company_signal_types"
+]
+
+
+class FilterCatalog(ToolResult):
+    """Filter types of a scope, or the valid values of one filter type."""
+
+    scope: str = Field(description="What the filters belong to.")
+    filter_type: str | None = Field(default=None, description="The filter whose values these are.")
+    types: list[dict[str, Any]] = Field(
+        default_factory=list[dict[str, Any]], description="Filter types; requiresQuery ones need `query`."
+    )
+    values: list[Any] = Field(default_factory=list[Any], description="Valid values to use in filters.")
+
+    def render(self) -> str:
+        if self.filter_type is None:
+            rows = [
+                (entry.get("filterType"), "yes" if entry.get("requiresQuery") else "") for entry in self.types
+            ]
+            if rows and rows[0][0] is not None:
+                return f"Filter types of {self.scope}; pass filter_type for values.\n" + table(
+                    ("filter_type", "needs query"), rows, limit=100
+                )
+            return f"{self.scope}: " + ", ".join(str(value) for value in self.values)
+        rows = [_row(value) for value in self.values]
+        return f"{len(self.values)} values of {self.scope}.{self.filter_type}.\n" + table(
+            ("value", "id"), rows, limit=60
+        )
+
+
+def _row(value: Any) -> tuple[object, object]:
+    if isinstance(value, dict):
+        entry = cast(dict[str, Any], value)
+        label = entry.get("name") or entry.get("value") or entry.get("label") or entry
+        return label, entry.get("id", "")
+    return value, ""
+
+
+def _as_list(values: Any) -> list[Any]:
+    if values is None:
+        return []
+    if isinstance(values, list):
+        return cast(list[Any], values)
+    if isinstance(values, dict):
+        return [{"name": key, "value": value} for key, value in cast(dict[str, Any], values).items()]
+    return [values]
+
+
+@group.tool(toolset=Toolset.core, title="List filter values", annotations=FREE_READ, metered=False)
+async def list_filter_values(
+    call: ToolCall,
+    scope: Annotated[FilterScope, Field(description="Whose filters.")],
+    filter_type: Annotated[
+        str | None, Field(description="Omit to list the filter types of the scope.")
+    ] = None,
+    query: Annotated[str | None, Field(description="Text to match values (required by some types).")] = None,
+) -> FilterCatalog:
+    """List prospecting and signal filter types, or the valid values of one type (ids for seniority, industries, sizes...).
+
+    Use this before prospect_contacts/prospect_companies to build valid filters. Free.
+    """
+    client = call.client
+    if scope in ("contact_signal_types", "company_signal_types"):
+        if filter_type is not None:
+            raise ArgumentError(
+                "filter_type", f"{scope} has no filter types", "no filter_type for this scope"
+            )
+        response = await (
+            client.get_contact_signal_types()
+            if scope == "contact_signal_types"
+            else client.get_company_signal_types()
+        )
+        return FilterCatalog(scope=scope, values=list(response.signal_types))
+    if filter_type is None:
+        if scope == "contacts":
+            listed = await client.get_contact_filter_types()
+        elif scope == "companies":
+            listed = await client.get_company_filter_types()
+        else:
+            listed = await client.get_company_signal_filter_types()
+        return FilterCatalog(
+            scope=scope,
+            types=[entry.model_dump(mode="json", by_alias=True) for entry in listed.available_filters],
+        )
+    if scope == "contacts":
+        found = await client.get_contact_filter_values(filter_type, query=query)
+    elif scope == "companies":
+        found = await client.get_company_filter_values(filter_type, query=query)
+    else:
+        found = await client.get_company_signal_filter_values(filter_type, query=query)
+    return FilterCatalog(scope=scope, filter_type=filter_type, values=_as_list(found.values))

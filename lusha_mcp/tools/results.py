@@ -1,0 +1,99 @@
+"""How tool results look: a typed model for structuredContent and a short text for the model.
+
+Convention: every tool returns a `ToolResult` subclass. `render()` gives the TextContent: lists
+of people or companies as a short table with ids (so "enrich ids ..." is the obvious next step),
+large pages summarized with the next page to ask for. Nulls and empty lists are dropped from
+structuredContent. Metered tools return a `MeteredResult` subclass; the framework fills in what
+was charged, the budget left, or the confirmation the call is waiting for.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any, Literal, cast
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from lusha_mcp.guard import BudgetLeft, Quote
+
+TABLE_ROWS = 25
+"""Rows shown in the text table; structuredContent always has every row."""
+
+CallStatus = Literal["ok", "cached", "confirmation_required", "declined"]
+
+
+class ToolResult(BaseModel):
+    """Base of every tool's output model."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    def render(self) -> str:
+        """The text the model reads; subclasses override with a compact view."""
+        return self.model_dump_json(exclude_none=True)
+
+    def structured(self) -> dict[str, Any]:
+        return compact(self.model_dump(mode="json", by_alias=True, exclude_none=True))
+
+
+class MeteredResult(ToolResult):
+    """Fields every metered tool's result carries beside its data."""
+
+    status: CallStatus = Field(
+        default="ok",
+        description="ok: ran; cached: served from the reveal cache at 0 credits; "
+        "confirmation_required: nothing spent, confirm then call again with confirmation_token; "
+        "declined: the user said no, nothing spent.",
+    )
+    credits_charged: int | None = Field(default=None, description="Credits Lusha charged for this call.")
+    budget_left: BudgetLeft | None = Field(default=None, description="Credits this server may still spend.")
+    quote: Quote | None = Field(default=None, description="Upper bound of the cost, itemised.")
+    confirmation_token: str | None = Field(
+        default=None, description="Pass back with the same arguments after the user agrees."
+    )
+    expires_in_seconds: int | None = Field(default=None, description="Lifetime of confirmation_token.")
+    notes: list[str] = Field(
+        default_factory=list[str], description="Cache hits, over-quote charges, warnings."
+    )
+
+
+def compact(value: Any) -> Any:
+    """Drop None, empty lists and empty objects, recursively."""
+    if isinstance(value, dict):
+        out: dict[str, Any] = {}
+        for key, item in cast(dict[str, Any], value).items():
+            kept = compact(item)
+            if kept is None or kept == [] or kept == {}:
+                continue
+            out[key] = kept
+        return out
+    if isinstance(value, list):
+        return [compact(item) for item in cast(list[Any], value)]
+    return value
+
+
+def _cell(value: object) -> str:
+    if value is None:
+        return ""
+    text = str(value).replace("|", "/").replace("\n", " ")
+    return text if len(text) <= 48 else text[:47] + "…"
+
+
+def table(headers: Sequence[str], rows: Iterable[Sequence[object]], *, limit: int = TABLE_ROWS) -> str:
+    """A markdown table of at most `limit` rows, with a line saying how many were left out."""
+    materialized = list(rows)
+    lines = ["| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
+    lines.extend("| " + " | ".join(_cell(cell) for cell in row) + " |" for row in materialized[:limit])
+    if len(materialized) > limit:
+        lines.append(f"… {len(materialized) - limit} more rows in structuredContent.")
+    return "\n".join(lines)
+
+
+def budget_line(left: BudgetLeft | None) -> str:
+    if left is None:
+        return ""
+    parts: list[str] = []
+    if left.session is not None:
+        parts.append(f"session {left.session}")
+    if left.today is not None:
+        parts.append(f"today {left.today}")
+    return "budget left: " + (", ".join(parts) if parts else "no budget set")

@@ -1,0 +1,60 @@
+"""The lifespan state every tool reads: one LushaClient, the credit guard, the usage snapshot."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import anyio
+from mcp.server.mcpserver import Context
+
+from lusha_mcp.api.client import LushaClient
+from lusha_mcp.api.models import AccountUsage
+from lusha_mcp.guard import CreditGuard
+from lusha_mcp.settings import Settings
+
+
+class AccountUsageSnapshot:
+    """GET /v3/account/usage, reused while fresh (Lusha allows 5 calls a minute)."""
+
+    def __init__(self, client: LushaClient, *, min_interval_seconds: float = 15.0) -> None:
+        self._client = client
+        self._min_interval = min_interval_seconds
+        self._usage: AccountUsage | None = None
+        self._fetched_at = 0.0
+        self._lock = anyio.Lock()
+
+    @property
+    def age_seconds(self) -> float | None:
+        return None if self._usage is None else time.monotonic() - self._fetched_at
+
+    async def get(self, max_age_seconds: float) -> AccountUsage:
+        max_age = max(max_age_seconds, self._min_interval)
+        async with self._lock:
+            if self._usage is None or time.monotonic() - self._fetched_at >= max_age:
+                self._usage = await self._client.account_usage()
+                self._fetched_at = time.monotonic()
+            return self._usage
+
+    async def pricing(self) -> dict[str, object]:
+        usage = await self.get(max_age_seconds=900.0)
+        return {action: price for action, price in usage.pricing.items()}
+
+
+@dataclass
+class LushaState:
+    """Typed lifespan state of the server (`ctx.request_context.lifespan_context`)."""
+
+    settings: Settings
+    client: LushaClient
+    guard: CreditGuard
+    usage: AccountUsageSnapshot
+    extras: dict[str, Any] = field(default_factory=dict[str, Any])
+
+    @classmethod
+    def of(cls, ctx: Context[Any, Any]) -> LushaState:
+        state = ctx.request_context.lifespan_context
+        if not isinstance(state, LushaState):
+            raise RuntimeError("the server was built without build_server(); no Lusha state")
+        return state
