@@ -113,6 +113,7 @@ SMALL_BATCH_LIMIT = 25
 """Items per request of buying group and webhook subscriptions."""
 
 _RETRY_STATUSES = frozenset({502, 503, 504})
+_UNREADABLE = object()
 _SANDBOX_BASE_URL = "http://sandbox.lusha.invalid"
 
 ResponseT = TypeVar("ResponseT", bound=LushaResponse)
@@ -356,10 +357,14 @@ class LushaClient:
                 method,
                 path,
                 json=body,
-                params={k: v for k, v in (params or {}).items()},
+                params=dict(params or {}),
                 headers={"api_key": self._api_key.get_secret_value()},
             )
-            failure: LushaError
+            # Exceptions are raised outside the except blocks so no httpx error (whose request
+            # carries the api_key header) is ever chained to what the caller sees.
+            failure: LushaError | None = None
+            lost: str | None = None
+            response: httpx.Response | None = None
             try:
                 response = await self._http.send(request)
             except (httpx.ConnectTimeout, httpx.PoolTimeout):
@@ -372,37 +377,27 @@ class LushaClient:
                     f"Could not connect to Lusha ({self.base_url}) for {method} {path}; nothing was sent or "
                     "charged. Check the network, proxy and LUSHA_BASE_URL, then try again."
                 )
-            except (httpx.TimeoutException, httpx.NetworkError, httpx.RemoteProtocolError) as exc:
-                what = (
-                    "the response timed out"
-                    if isinstance(exc, httpx.TimeoutException)
-                    else "the connection broke"
-                )
-                if method != "GET":
-                    raise self._lost(method, path, metered, what) from None
-                failure = APITimeoutError(f"Lusha did not answer {method} {path}: {what}. Try again shortly.")
+            except httpx.TimeoutException:
+                lost = "the response timed out"
+            except (httpx.NetworkError, httpx.RemoteProtocolError):
+                lost = "the connection broke before the response arrived"
             except httpx.HTTPError as exc:
-                raise APIConnectionError(
+                failure = APIConnectionError(
                     f"The {method} {path} request failed before Lusha answered ({type(exc).__name__}); "
-                    "try again, and check LUSHA_BASE_URL if it persists."
-                ) from None
-            else:
+                    "check LUSHA_BASE_URL and try again."
+                )
+                attempt = self.max_retries
+            del request
+
+            if response is not None:
                 minute = self.rate_limits.update(bucket, response.headers)
                 if response.is_success:
                     if minute is not None and minute.exhausted:
                         self._pacer.pause_for_minute_window(bucket)
-                    try:
-                        data: object = response.json()
-                    except (json.JSONDecodeError, UnicodeDecodeError):
-                        if method != "GET":
-                            raise self._lost(
-                                method, path, metered, "its response could not be read"
-                            ) from None
-                        failure = UnexpectedResponseError(
-                            f"Lusha answered {method} {path} with a body that is not JSON. Try again shortly."
-                        )
-                    else:
+                    data = self._json(response)
+                    if data is not _UNREADABLE:
                         return data, response
+                    lost = "its response could not be read"
                 else:
                     error = error_from_response(response, api_key=self._api_key.get_secret_value())
                     delay = self._retry_delay(error, attempt)
@@ -411,10 +406,23 @@ class LushaClient:
                     await anyio.sleep(delay)
                     attempt += 1
                     continue
+            if lost is not None:
+                if method != "GET":
+                    raise self._lost(method, path, metered, lost)
+                failure = APITimeoutError(f"Lusha did not answer {method} {path}: {lost}. Try again shortly.")
+            assert failure is not None
             if attempt >= self.max_retries:
                 raise failure
             await anyio.sleep(self._backoff(attempt))
             attempt += 1
+
+    @staticmethod
+    def _json(response: httpx.Response) -> object:
+        try:
+            data: object = response.json()
+        except (json.JSONDecodeError, UnicodeDecodeError):
+            return _UNREADABLE
+        return data
 
     async def _send(
         self,
@@ -429,16 +437,17 @@ class LushaClient:
         wire = body.to_wire() if isinstance(body, LushaRequest) else body
         query = {k: v for k, v in (params or {}).items() if v is not None}
         data, response = await self._call(method, path, body=wire, params=query, metered=metered)
+        parsed: ResponseT | None = None
         try:
             parsed = model.model_validate(data)
         except ValidationError:
+            parsed = None
+        if parsed is None:
             if method != "GET":
-                raise self._lost(
-                    method, path, metered, "its response did not have the documented shape"
-                ) from None
+                raise self._lost(method, path, metered, "its response did not have the documented shape")
             raise UnexpectedResponseError(
                 f"Lusha answered {method} {path} with a body that does not have the documented shape."
-            ) from None
+            )
         if parsed.request_id is None:
             header_id = response.headers.get("x-request-id")
             if header_id:

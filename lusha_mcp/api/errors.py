@@ -310,12 +310,24 @@ def _scrub(text: str, secret: str | None) -> str:
     return text
 
 
+def _scrub_value(value: object, secret: str) -> object:
+    if isinstance(value, str):
+        return _scrub(value, secret)
+    mapping = _as_mapping(value)
+    if mapping is not None:
+        return {_scrub(k, secret): _scrub_value(v, secret) for k, v in mapping.items()}
+    if isinstance(value, list):
+        items = cast("list[object]", value)
+        return [_scrub_value(item, secret) for item in items]
+    return value
+
+
 def error_from_response(response: httpx.Response, *, api_key: str | None = None) -> APIStatusError:
     """Build the exception for an error response; `api_key` is scrubbed from anything kept."""
     status = response.status_code
     body: object = _parse_body(response)
-    if api_key and isinstance(body, str):
-        body = _scrub(body, api_key)
+    if api_key:
+        body = _scrub_value(body, api_key)
     lusha_message, errors, code = _envelope(body)
     request_id: str | None = response.headers.get("x-request-id")
     mapping = _as_mapping(body)

@@ -1,0 +1,513 @@
+"""Every V3 operation the product uses: the request validates against the spec, the spec's example parses."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Awaitable, Callable
+from typing import Any, cast
+
+import pytest
+
+from lusha_mcp import __version__
+from lusha_mcp.api import LushaClient
+from lusha_mcp.api.models import (
+    AccountSecret,
+    AccountUsage,
+    AuditLogs,
+    AuditLogStats,
+    BuyingGroupRequest,
+    BuyingGroupResponse,
+    CompaniesEnrichResponse,
+    CompaniesSearchAndEnrichResponse,
+    CompaniesSearchResponse,
+    CompanyLookalikesRequest,
+    CompanyLookalikesResponse,
+    CompanySearchItem,
+    CompanySignalScoresRequest,
+    CompanySignalScoresResponse,
+    CompanySignalsOptions,
+    CompanySignalsRequest,
+    CompanySignalsResponse,
+    CompanySignalTypes,
+    ContactLookalikesRequest,
+    ContactLookalikesResponse,
+    ContactSearchItem,
+    ContactsEnrichResponse,
+    ContactSignalScoresRequest,
+    ContactSignalScoresResponse,
+    ContactSignalsOptions,
+    ContactSignalsRequest,
+    ContactSignalsResponse,
+    ContactSignalTypes,
+    ContactsSearchAndEnrichResponse,
+    ContactsSearchResponse,
+    CreateSubscriptionsRequest,
+    FilterTypes,
+    FilterValues,
+    LushaResponse,
+    MeteredResponse,
+    OptOutSubscriptionRequest,
+    ProspectingCompaniesRequest,
+    ProspectingCompaniesResponse,
+    ProspectingContactsRequest,
+    ProspectingContactsResponse,
+    SearchOptions,
+    Subscription,
+    SubscriptionBatchResult,
+    SubscriptionList,
+    SubscriptionTestResult,
+    SubscriptionUpdate,
+    WebsiteVisitsRequest,
+    WebsiteVisitsResponse,
+)
+from tests.api.conftest import API_KEY, SpecTransport
+
+pytestmark = pytest.mark.anyio
+
+Call = Callable[[LushaClient], Awaitable[LushaResponse]]
+
+CASES: list[tuple[str, str, str, Call, type[LushaResponse]]] = [
+    (
+        "search_contacts",
+        "POST",
+        "/v3/contacts/search",
+        lambda c: c.search_contacts(
+            [
+                ContactSearchItem(
+                    client_reference_id="a", linkedin_url="https://www.linkedin.com/in/someone"
+                ),
+                ContactSearchItem(email="dana@acme.com"),
+                ContactSearchItem(first_name="Dana", last_name="Levi", company_domain="acme.com"),
+            ],
+            options=SearchOptions(include_partial_profiles=True),
+            signals=ContactSignalsOptions(types=["promotion"], start_date=dt.date(2025, 1, 1)),
+        ),
+        ContactsSearchResponse,
+    ),
+    (
+        "enrich_contacts",
+        "POST",
+        "/v3/contacts/enrich",
+        lambda c: c.enrich_contacts(["4415824633", "4415824634"], reveal=["emails", "phones"]),
+        ContactsEnrichResponse,
+    ),
+    (
+        "search_and_enrich_contacts",
+        "POST",
+        "/v3/contacts/search-and-enrich",
+        lambda c: c.search_and_enrich_contacts([ContactSearchItem(email="dana@acme.com")], reveal=["emails"]),
+        ContactsSearchAndEnrichResponse,
+    ),
+    (
+        "search_companies",
+        "POST",
+        "/v3/companies/search",
+        lambda c: c.search_companies(
+            [CompanySearchItem(domain="lusha.com"), CompanySearchItem(name="Salesforce")],
+            signals=CompanySignalsOptions(types=["surgeInHiring", "riskNews"], max_results_per_signal=5),
+        ),
+        CompaniesSearchResponse,
+    ),
+    (
+        "enrich_companies",
+        "POST",
+        "/v3/companies/enrich",
+        lambda c: c.enrich_companies(["310112"], reveal=["competitors", "intent"]),
+        CompaniesEnrichResponse,
+    ),
+    (
+        "search_and_enrich_companies",
+        "POST",
+        "/v3/companies/search-and-enrich",
+        lambda c: c.search_and_enrich_companies([CompanySearchItem(domain="lusha.com")]),
+        CompaniesSearchAndEnrichResponse,
+    ),
+    (
+        "prospect_contacts",
+        "POST",
+        "/v3/contacts/prospecting",
+        lambda c: c.prospect_contacts(
+            ProspectingContactsRequest.model_validate(
+                {
+                    "pagination": {"page": 0, "size": 25},
+                    "filters": {
+                        "contacts": {
+                            "include": {
+                                "departments": ["Sales"],
+                                "seniorityIds": [4],
+                                "existingDataPoints": ["work_email"],
+                                "locations": [{"country": "United States"}],
+                                "signals": {"types": ["promotion"], "startDate": "2025-01-01"},
+                            }
+                        },
+                        "companies": {"include": {"sizes": [{"min": 200, "max": 1000}]}},
+                    },
+                }
+            )
+        ),
+        ProspectingContactsResponse,
+    ),
+    (
+        "prospect_companies",
+        "POST",
+        "/v3/companies/prospecting",
+        lambda c: c.prospect_companies(
+            ProspectingCompaniesRequest.model_validate(
+                {
+                    "pagination": {"page": 1, "size": 50},
+                    "filters": {
+                        "companies": {
+                            "include": {
+                                "technologies": ["Salesforce"],
+                                "technologiesCondition": "and",
+                                "funding": {"rounds": [{"coverage": "last_round", "round": "series_b"}]},
+                                "signals": {"types": ["surgeInHiring"]},
+                            },
+                            "exclude": {"companyType": ["Government"]},
+                        },
+                        "contacts": {"include": {"departments": ["Engineering"]}},
+                    },
+                }
+            )
+        ),
+        ProspectingCompaniesResponse,
+    ),
+    (
+        "get_contact_filter_types",
+        "GET",
+        "/v3/contacts/prospecting/filters",
+        lambda c: c.get_contact_filter_types(),
+        FilterTypes,
+    ),
+    (
+        "get_contact_filter_values",
+        "GET",
+        "/v3/contacts/prospecting/filters/locations",
+        lambda c: c.get_contact_filter_values("locations", query="new y"),
+        FilterValues,
+    ),
+    (
+        "get_company_filter_types",
+        "GET",
+        "/v3/companies/prospecting/filters",
+        lambda c: c.get_company_filter_types(),
+        FilterTypes,
+    ),
+    (
+        "get_company_filter_values",
+        "GET",
+        "/v3/companies/prospecting/filters/sizes",
+        lambda c: c.get_company_filter_values("sizes"),
+        FilterValues,
+    ),
+    (
+        "get_contact_signals",
+        "POST",
+        "/v3/contacts/signals",
+        lambda c: c.get_contact_signals(
+            ContactSignalsRequest(ids=["1", "2"], signal_types=["allSignals"], start_date=dt.date(2025, 3, 1))
+        ),
+        ContactSignalsResponse,
+    ),
+    (
+        "get_company_signals",
+        "POST",
+        "/v3/companies/signals",
+        lambda c: c.get_company_signals(
+            CompanySignalsRequest.model_validate(
+                {
+                    "ids": ["310112"],
+                    "signalTypes": ["headcountIncrease3m", "linkedinActivityIntent"],
+                    "maxResultsPerSignal": 3,
+                    "filters": {"include": {"intentCategories": ["Security"]}},
+                }
+            )
+        ),
+        CompanySignalsResponse,
+    ),
+    (
+        "get_contact_signal_types",
+        "GET",
+        "/v3/contacts/signals/types",
+        lambda c: c.get_contact_signal_types(),
+        ContactSignalTypes,
+    ),
+    (
+        "get_company_signal_types",
+        "GET",
+        "/v3/companies/signals/types",
+        lambda c: c.get_company_signal_types(),
+        CompanySignalTypes,
+    ),
+    (
+        "get_company_signal_filter_types",
+        "GET",
+        "/v3/companies/signals/filters",
+        lambda c: c.get_company_signal_filter_types(),
+        FilterTypes,
+    ),
+    (
+        "get_company_signal_filter_values",
+        "GET",
+        "/v3/companies/signals/filters/hiringByDepartments",
+        lambda c: c.get_company_signal_filter_values("hiringByDepartments", query="eng"),
+        FilterValues,
+    ),
+    (
+        "contact_signal_scores",
+        "POST",
+        "/v3/contacts/signal-score",
+        lambda c: c.contact_signal_scores(
+            ContactSignalScoresRequest.model_validate(
+                {"contacts": [{"clientReferenceId": "r1", "email": "dana@acme.com"}, {"id": "4415824633"}]}
+            )
+        ),
+        ContactSignalScoresResponse,
+    ),
+    (
+        "company_signal_scores",
+        "POST",
+        "/v3/companies/signal-score",
+        lambda c: c.company_signal_scores(
+            CompanySignalScoresRequest.model_validate(
+                {"companies": [{"domain": "lusha.com"}, {"name": "Acme"}]}
+            )
+        ),
+        CompanySignalScoresResponse,
+    ),
+    (
+        "contact_lookalikes",
+        "POST",
+        "/v3/contacts/lookalike",
+        lambda c: c.contact_lookalikes(
+            ContactLookalikesRequest.model_validate(
+                {
+                    "seeds": {
+                        "emails": ["a@acme.com", "b@acme.com"],
+                        "ids": ["1", "2"],
+                        "contacts": [{"firstName": "Dana", "lastName": "Levi", "companyDomain": "acme.com"}],
+                    },
+                    "limit": 10,
+                    "dedupeSessionId": "0b9a3c1e-5d2f-4f6a-9c7e-1a2b3c4d5e6f",
+                }
+            )
+        ),
+        ContactLookalikesResponse,
+    ),
+    (
+        "company_lookalikes",
+        "POST",
+        "/v3/companies/lookalike",
+        lambda c: c.company_lookalikes(
+            CompanyLookalikesRequest.model_validate({"seeds": {"domains": ["lusha.com", "zoominfo.com"]}})
+        ),
+        CompanyLookalikesResponse,
+    ),
+    (
+        "buying_group",
+        "POST",
+        "/v3/contacts/buying-group",
+        lambda c: c.buying_group(
+            BuyingGroupRequest.model_validate(
+                {
+                    "companies": [{"domain": "lusha.com", "clientReferenceId": "x"}, {"id": "310112"}],
+                    "personas": ["decision_maker"],
+                    "contactsLimit": 10,
+                }
+            )
+        ),
+        BuyingGroupResponse,
+    ),
+    (
+        "website_visits",
+        "POST",
+        "/v3/companies/website-visits",
+        lambda c: c.website_visits(
+            WebsiteVisitsRequest.model_validate(
+                {
+                    "domains": ["acme.com"],
+                    "startDate": "2025-01-01",
+                    "endDate": "2025-03-01",
+                    "pagination": {"page": 0, "size": 100},
+                    "sort": {"by": "score", "order": "desc"},
+                    "filters": {"scoreBands": ["hot", "warm"], "visitorCountries": {"include": ["US"]}},
+                }
+            )
+        ),
+        WebsiteVisitsResponse,
+    ),
+    ("account_usage", "GET", "/v3/account/usage", lambda c: c.account_usage(), AccountUsage),
+    (
+        "create_subscriptions",
+        "POST",
+        "/api/subscriptions",
+        lambda c: c.create_subscriptions(
+            CreateSubscriptionsRequest.model_validate(
+                {
+                    "defaults": {"url": "https://hooks.acme.com/lusha", "entityType": "contact"},
+                    "subscriptions": [
+                        {"entityId": "4415824633"},
+                        {"entityId": "310112", "entityType": "company"},
+                    ],
+                }
+            )
+        ),
+        SubscriptionBatchResult,
+    ),
+    (
+        "list_subscriptions",
+        "GET",
+        "/api/subscriptions",
+        lambda c: c.list_subscriptions(limit=20, offset=20),
+        SubscriptionList,
+    ),
+    (
+        "get_subscription",
+        "GET",
+        "/api/subscriptions/507f1f77bcf86cd799439011",
+        lambda c: c.get_subscription("507f1f77bcf86cd799439011"),
+        Subscription,
+    ),
+    (
+        "update_subscription",
+        "PATCH",
+        "/api/subscriptions/507f1f77bcf86cd799439011",
+        lambda c: c.update_subscription("507f1f77bcf86cd799439011", SubscriptionUpdate(is_active=False)),
+        Subscription,
+    ),
+    (
+        "delete_subscriptions",
+        "POST",
+        "/api/subscriptions/delete",
+        lambda c: c.delete_subscriptions(["sub-123", "sub-456"]),
+        SubscriptionBatchResult,
+    ),
+    (
+        "test_subscription",
+        "POST",
+        "/api/subscriptions/sub-123/test",
+        lambda c: c.test_subscription("sub-123", mode="direct"),
+        SubscriptionTestResult,
+    ),
+    (
+        "create_opt_out_subscription",
+        "POST",
+        "/api/subscriptions/opt-out",
+        lambda c: c.create_opt_out_subscription(
+            OptOutSubscriptionRequest(url="https://hooks.acme.com/optout")
+        ),
+        Subscription,
+    ),
+    (
+        "get_audit_logs",
+        "GET",
+        "/api/audit-logs",
+        lambda c: c.get_audit_logs(subscription_id="sub-123", status="failed", limit=10),
+        AuditLogs,
+    ),
+    ("get_audit_log_stats", "GET", "/api/audit-logs/stats", lambda c: c.get_audit_log_stats(), AuditLogStats),
+    ("get_account_secret", "GET", "/api/account/secret", lambda c: c.get_account_secret(), AccountSecret),
+    (
+        "regenerate_account_secret",
+        "POST",
+        "/api/account/secret/regenerate",
+        lambda c: c.regenerate_account_secret(),
+        AccountSecret,
+    ),
+]
+
+
+@pytest.mark.parametrize(("name", "method", "path", "call", "model"), CASES, ids=[c[0] for c in CASES])
+async def test_operation_sends_a_spec_valid_request_and_parses_the_spec_example(
+    client: LushaClient,
+    lusha: SpecTransport,
+    name: str,
+    method: str,
+    path: str,
+    call: Call,
+    model: type[LushaResponse],
+) -> None:
+    result = await call(client)
+
+    assert lusha.invalid == []
+    assert [(s.method, s.path) for s in lusha.seen] == [(method, path)]
+    assert isinstance(result, model)
+    status, example = lusha.spec.example_response(lusha.spec.operation(method, path))
+    assert 200 <= status < 300
+    body = cast("dict[str, Any]", example) if isinstance(example, dict) else {}
+    example_results: object = body.get("results")
+    if isinstance(example_results, list):
+        results: list[Any] = getattr(result, "results")  # noqa: B009
+        assert len(results) == len(cast("list[Any]", example_results))
+    if isinstance(example, dict) and "requestId" in example:
+        assert result.request_id == example["requestId"]
+    if isinstance(result, MeteredResponse) and isinstance(example, dict) and "billing" in example:
+        assert result.billing is not None
+        assert result.billing.credits_charged == example["billing"].get("creditsCharged", 0)
+
+
+async def test_every_request_carries_the_key_header_and_a_versioned_user_agent(
+    client: LushaClient, lusha: SpecTransport
+) -> None:
+    await client.account_usage()
+
+    headers = lusha.seen[0].headers
+    assert headers["api_key"] == API_KEY
+    assert headers["user-agent"].startswith(f"lusha-mcp/{__version__}")
+    assert "authorization" not in headers
+
+
+async def test_enrich_results_keep_per_item_errors_and_billing(
+    client: LushaClient, lusha: SpecTransport
+) -> None:
+    def answer(_request: Any) -> Any:
+        import httpx
+
+        return httpx.Response(
+            200,
+            json={
+                "requestId": "9a6c3b9e-0000-4000-8000-000000000001",
+                "results": [
+                    {"id": "1", "emails": [{"email": "dana@acme.com", "type": "work"}], "newField": {"x": 1}},
+                    {"id": "2", "error": {"code": "NOT_FOUND", "message": "No contact with this id"}},
+                ],
+                "billing": {"creditsCharged": 1, "resultsReturned": 1},
+            },
+        )
+
+    lusha.script.append(answer)
+    result = await client.enrich_contacts(["1", "2"], reveal=["emails"])
+
+    assert [r.id for r in result.results] == ["1", "2"]
+    assert result.results[0].emails[0].email == "dana@acme.com"
+    assert result.results[0].model_extra == {"newField": {"x": 1}}
+    assert result.results[1].error is not None
+    assert result.results[1].error.code == "NOT_FOUND"
+    assert result.billing is not None
+    assert (result.billing.credits_charged, result.billing.results_returned) == (1, 1)
+
+
+async def test_signal_results_expose_every_signal_type_present(
+    client: LushaClient, lusha: SpecTransport
+) -> None:
+    import httpx
+
+    lusha.script.append(
+        lambda _r: httpx.Response(
+            200,
+            json={
+                "results": [
+                    {"id": "c1", "riskNews": [{"title": "x"}], "headcountIncrease3m": [{"value": 12}]}
+                ],
+                "billing": {"creditsCharged": 2, "resultsReturned": 1},
+            },
+        )
+    )
+    result = await client.get_company_signals(
+        CompanySignalsRequest(ids=["c1"], signal_types=["riskNews", "headcountIncrease3m"])
+    )
+
+    assert result.results[0].by_type() == {
+        "riskNews": [{"title": "x"}],
+        "headcountIncrease3m": [{"value": 12}],
+    }
