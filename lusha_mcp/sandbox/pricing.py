@@ -6,7 +6,8 @@ Derived from the spec's examples:
 - `revealEmail` 1 and `revealPhone` 5 per revealed field (the account usage example).
 - `reveal_company` 1 per company; the company extras 1 per company each, `intent` free
   (enrich companies example: 2 companies with four paid extras and intent = 10 credits;
-  search-and-enrich: 1 search + 2 reveals = 3).
+  search-and-enrich: 1 search + 2 reveals = 3); `estimatedAnnualItSpend` and `monthlyWebsiteTraffic`
+  1 each, charged only when a value exists (as their field descriptions say).
 - `lookalikeContact` / `lookalikeCompany` 3 per result (both lookalike examples charge 3 for 1 result).
 - signals, buying group and signal scores 1 per item; website visits free (its example charges 0).
 """
@@ -43,6 +44,8 @@ COMPANY_EXTRA_ACTIONS: dict[str, str] = {
     "employeesBySeniority": "revealEmployeesBySeniority",
     "competitors": "revealCompetitors",
     "intent": "revealIntent",
+    "estimatedAnnualItSpend": "revealEstimatedAnnualItSpend",
+    "monthlyWebsiteTraffic": "revealMonthlyWebsiteTraffic",
 }
 """Company enrich `reveal` values -> the action each is charged under."""
 
@@ -58,6 +61,8 @@ PRICING: dict[str, PriceEntry] = {
     "revealEmployeesBySeniority": PriceEntry(1),
     "revealCompetitors": PriceEntry(1),
     "revealIntent": PriceEntry(0),
+    "revealEstimatedAnnualItSpend": PriceEntry(1),
+    "revealMonthlyWebsiteTraffic": PriceEntry(1),
     "showSignalsContact": PriceEntry(1),
     "showSignalsCompany": PriceEntry(1),
     "lookalikeContact": PriceEntry(3),

@@ -1,5 +1,171 @@
-"""Placeholder."""
+"""POST /v3/contacts/prospecting and /v3/companies/prospecting.
 
-from starlette.routing import BaseRoute
+Pagination: `page` 0-1000 and `size` 10-100 (V3PaginationRequest), and at most 50,000 results
+per query, so the last reachable page is 50,000 / size - 1. Billing: `api_search` per result
+returned (1 credit per 25, rounded up per call); when a signals filter is sent, plus
+`showSignalsContact` / `showSignalsCompany` per matched signal type per result.
+GDPR-blocked contacts never appear in prospecting results.
+"""
 
-ROUTES: list[BaseRoute] = []
+from __future__ import annotations
+
+import sqlite3
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from lusha_mcp.sandbox.account import ChargeItem
+from lusha_mcp.sandbox.pricing import API_SEARCH
+from lusha_mcp.sandbox.prospecting_query import compile_company_prospecting, compile_contact_prospecting
+from lusha_mcp.sandbox.records import Row, company_preview, contact_preview, rows_by_id
+from lusha_mcp.sandbox.signal_filters import matched_signal_types
+from lusha_mcp.sandbox.state import billing_json, lusha_json, request_id, sandbox_state
+from lusha_mcp.sandbox.validation import FieldCheck, JsonObject, read_json_object
+
+MAX_PAGE = 1000
+MIN_SIZE, MAX_SIZE = 10, 100
+MAX_RESULTS = 50_000
+
+
+def check_pagination(fields: FieldCheck, body: JsonObject) -> tuple[int, int]:
+    pagination = fields.obj(body, "pagination", required=True)
+    if pagination is None:
+        return 0, 0
+    fields.unknown_keys(pagination, ["page", "size"], at="pagination")
+    page = fields.integer(pagination, "page", at="pagination", required=True, minimum=0, maximum=MAX_PAGE)
+    size = fields.integer(
+        pagination, "size", at="pagination", required=True, minimum=MIN_SIZE, maximum=MAX_SIZE
+    )
+    if page is None or size is None:
+        return 0, 0
+    if (page + 1) * size > MAX_RESULTS:
+        fields.fail(
+            "pagination.page",
+            f"a query returns at most {MAX_RESULTS} results; with size {size} the last page is "
+            f"{MAX_RESULTS // size - 1}. Narrow the filters instead",
+        )
+    return page, size
+
+
+def _rows(conn: sqlite3.Connection, sql: str, params: list[Any]) -> list[Row]:
+    cursor = conn.cursor()
+    cursor.row_factory = sqlite3.Row
+    return list(cursor.execute(sql, params))
+
+
+async def prospect_contacts(request: Request) -> Response:
+    body = await read_json_object(request)
+    fields = FieldCheck()
+    fields.unknown_keys(body, ["pagination", "filters", "tableId", "options"])
+    page, size = check_pagination(fields, body)
+    filters = fields.obj(body, "filters", required=True)
+    options = fields.obj(body, "options")
+    exclude_dnc = False
+    if options is not None:
+        fields.unknown_keys(options, ["includePartialProfiles", "excludeDnc"], at="options")
+        fields.boolean(options, "includePartialProfiles", at="options")
+        exclude_dnc = bool(fields.boolean(options, "excludeDnc", at="options"))
+    if body.get("tableId") is not None:
+        fields.fail("tableId", "tables are not available in the sandbox; send the request without tableId")
+    state = sandbox_state(request)
+    query = compile_contact_prospecting(fields, state.dataset, filters) if filters is not None else None
+    fields.raise_if_any()
+    assert query is not None
+    query.conditions.add("c.gdpr_blocked = 0")
+    if exclude_dnc:
+        query.conditions.add("c.do_not_call = 0")
+    where, params = query.conditions.where(), query.conditions.params
+    total = int(state.dataset.execute(f"SELECT COUNT(*) FROM contacts c WHERE {where}", params).fetchone()[0])
+    rows = _rows(
+        state.dataset,
+        f"SELECT c.* FROM contacts c WHERE {where} ORDER BY c.seq LIMIT ? OFFSET ?",
+        [*params, size, page * size],
+    )
+    companies = rows_by_id(state.dataset, "companies", [row["company_id"] for row in rows])
+    revealed = state.account.revealed_fields("contact", [row["id"] for row in rows])
+    results: list[dict[str, Any]] = []
+    signal_units = 0
+    matched = (
+        matched_signal_types(state.dataset, "contact", [row["id"] for row in rows], query.contact_signals)
+        if query.contact_signals
+        else {}
+    )
+    for row in rows:
+        preview = contact_preview(row, companies.get(row["company_id"]), revealed.get(row["id"], set()))
+        if query.contact_signals is not None:
+            preview["signalTypes"] = matched.get(row["id"], [])
+            signal_units += len(preview["signalTypes"])
+        results.append(preview)
+    charges = [ChargeItem(API_SEARCH, len(rows))]
+    if signal_units:
+        charges.append(ChargeItem("showSignalsContact", signal_units))
+    credits = state.charge_all(request, charges)
+    return lusha_json(
+        {
+            "requestId": request_id(request),
+            "results": results,
+            "pagination": {"page": page, "size": size, "total": total},
+            "billing": billing_json(credits, len(rows)),
+        }
+    )
+
+
+async def prospect_companies(request: Request) -> Response:
+    body = await read_json_object(request)
+    fields = FieldCheck()
+    fields.unknown_keys(body, ["pagination", "filters", "tableId", "options"])
+    page, size = check_pagination(fields, body)
+    filters = fields.obj(body, "filters", required=True)
+    options = fields.obj(body, "options")
+    if options is not None:
+        fields.unknown_keys(options, ["includePartialProfiles"], at="options")
+        fields.boolean(options, "includePartialProfiles", at="options")
+    if body.get("tableId") is not None:
+        fields.fail("tableId", "tables are not available in the sandbox; send the request without tableId")
+    state = sandbox_state(request)
+    query = compile_company_prospecting(fields, state.dataset, filters) if filters is not None else None
+    fields.raise_if_any()
+    assert query is not None
+    where, params = query.conditions.where(), query.conditions.params
+    total = int(
+        state.dataset.execute(f"SELECT COUNT(*) FROM companies co WHERE {where}", params).fetchone()[0]
+    )
+    rows = _rows(
+        state.dataset,
+        f"SELECT co.* FROM companies co WHERE {where} ORDER BY co.seq LIMIT ? OFFSET ?",
+        [*params, size, page * size],
+    )
+    revealed = state.account.revealed_fields("company", [row["id"] for row in rows])
+    matched = (
+        matched_signal_types(state.dataset, "company", [row["id"] for row in rows], query.company_signals)
+        if query.company_signals
+        else {}
+    )
+    results: list[dict[str, Any]] = []
+    signal_units = 0
+    for row in rows:
+        preview = company_preview(row, revealed.get(row["id"], set()))
+        if query.company_signals is not None:
+            preview["signalTypes"] = matched.get(row["id"], [])
+            signal_units += len(preview["signalTypes"])
+        results.append(preview)
+    charges = [ChargeItem(API_SEARCH, len(rows))]
+    if signal_units:
+        charges.append(ChargeItem("showSignalsCompany", signal_units))
+    credits = state.charge_all(request, charges)
+    return lusha_json(
+        {
+            "requestId": request_id(request),
+            "results": results,
+            "pagination": {"page": page, "size": size, "total": total},
+            "billing": billing_json(credits, len(rows)),
+        }
+    )
+
+
+ROUTES = [
+    Route("/v3/contacts/prospecting", prospect_contacts, methods=["POST"]),
+    Route("/v3/companies/prospecting", prospect_companies, methods=["POST"]),
+]

@@ -1,0 +1,141 @@
+"""The optional `signals` filter of search and prospecting, over the activity tables.
+
+The tables (contact_signals, company_signals) come from lusha_mcp.sandbox.activity; when a
+dataset has none, a signals filter simply matches nothing.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Literal
+
+from lusha_mcp.sandbox.validation import FieldCheck, JsonObject
+
+ALL_SIGNALS = "allSignals"
+CONTACT_SIGNAL_TYPES: tuple[str, ...] = (ALL_SIGNALS, "promotion", "companyChange")
+COMPANY_SIGNAL_TYPES: tuple[str, ...] = (
+    ALL_SIGNALS,
+    "linkedinActivityIntent",
+    "websiteTrafficDecrease",
+    "websiteTrafficIncrease",
+    "itSpendIncrease",
+    "itSpendDecrease",
+    "surgeInHiring",
+    "headcountIncrease1m",
+    "headcountIncrease3m",
+    "headcountIncrease6m",
+    "headcountIncrease12m",
+    "headcountDecrease1m",
+    "headcountDecrease3m",
+    "headcountDecrease6m",
+    "headcountDecrease12m",
+    "surgeInHiringByDepartment",
+    "surgeInHiringByLocation",
+    "riskNews",
+    "commercialActivityNews",
+    "corporateStrategyNews",
+    "financialEventsNews",
+    "peopleNews",
+    "marketIntelligenceNews",
+    "productActivityNews",
+)
+
+Entity = Literal["contact", "company"]
+
+
+@dataclass(frozen=True, slots=True)
+class SignalRequest:
+    types: tuple[str, ...]
+    """Concrete signal types (allSignals expanded)."""
+    start_date: str | None
+
+
+def check_signal_request(
+    fields: FieldCheck, body: JsonObject, key: str, allowed: Sequence[str], *, at: str = ""
+) -> SignalRequest | None:
+    signals = fields.obj(body, key, at=at)
+    if signals is None:
+        return None
+    path = FieldCheck.path(at, key)
+    fields.unknown_keys(
+        signals,
+        [
+            "types",
+            "startDate",
+            "maxResultsPerSignal",
+            "filterByLocation",
+            "filterByDepartment",
+            "filterByIntentCategory",
+        ],
+        at=path,
+    )
+    types = fields.strings(signals, "types", at=path, required=True, min_items=1, choices=allowed)
+    start = fields.string(signals, "startDate", at=path)
+    if start is not None:
+        try:
+            date.fromisoformat(start)
+        except ValueError:
+            fields.fail(f"{path}.startDate", "must be a date like 2026-01-31")
+    fields.integer(signals, "maxResultsPerSignal", at=path, minimum=1, maximum=100)
+    for unsupported in ("filterByLocation", "filterByDepartment", "filterByIntentCategory"):
+        if signals.get(unsupported) is not None:
+            fields.fail(
+                f"{path}.{unsupported}", "is not supported by the sandbox; filter by types and startDate"
+            )
+    if types is None:
+        return None
+    concrete = tuple(item for item in allowed if item != ALL_SIGNALS)
+    chosen = concrete if ALL_SIGNALS in types else tuple(dict.fromkeys(types))
+    return SignalRequest(chosen, start)
+
+
+def activity_table_exists(conn: sqlite3.Connection, table: str) -> bool:
+    row = conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (table,)).fetchone()
+    return row is not None
+
+
+def _table(entity: Entity) -> tuple[str, str]:
+    return ("contact_signals", "contact_id") if entity == "contact" else ("company_signals", "company_id")
+
+
+def signal_subquery(
+    conn: sqlite3.Connection, entity: Entity, request: SignalRequest
+) -> tuple[str, list[object]]:
+    """SQL selecting the ids with a matching signal (an always-empty select when there is no table)."""
+    table, column = _table(entity)
+    if not activity_table_exists(conn, table):
+        return "SELECT NULL WHERE 0", []
+    marks = ",".join("?" * len(request.types))
+    sql = f"SELECT {column} FROM {table} WHERE signal_type IN ({marks})"
+    params: list[object] = list(request.types)
+    if request.start_date:
+        sql += " AND signal_date >= ?"
+        params.append(request.start_date)
+    return sql, params
+
+
+def matched_signal_types(
+    conn: sqlite3.Connection, entity: Entity, ids: Sequence[str], request: SignalRequest
+) -> dict[str, list[str]]:
+    """id -> the requested signal types it had (since startDate)."""
+    table, column = _table(entity)
+    found: dict[str, list[str]] = {}
+    if not ids or not activity_table_exists(conn, table):
+        return found
+    type_marks = ",".join("?" * len(request.types))
+    for start in range(0, len(ids), 400):
+        chunk = list(ids[start : start + 400])
+        sql = (
+            f"SELECT DISTINCT {column}, signal_type FROM {table} WHERE {column} IN ({','.join('?' * len(chunk))}) "
+            f"AND signal_type IN ({type_marks})"
+        )
+        params: list[object] = [*chunk, *request.types]
+        if request.start_date:
+            sql += " AND signal_date >= ?"
+            params.append(request.start_date)
+        for entity_id, signal_type in conn.execute(sql + f" ORDER BY {column}, signal_type", params):
+            found.setdefault(str(entity_id), []).append(str(signal_type))
+    return found
