@@ -49,5 +49,5 @@ class SandboxConfig:
             latency_ms=settings.sandbox_latency_ms,
             fault_rate=settings.sandbox_fault_rate,
             webhook_backoff_s=settings.sandbox_webhook_backoff_s,
-            hang_seconds=settings.timeout * 2 + 1,
+            hang_seconds=settings.timeout * 1.5 + 0.05,
         )
