@@ -8,11 +8,12 @@ assembled from the property examples when the operation has no whole example.
 from __future__ import annotations
 
 import copy
+import inspect
 import json
 import re
 import time
 from collections import deque
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, cast
 
@@ -32,7 +33,7 @@ _SPEC_URI = "urn:lusha-v3"
 _METHODS = ("get", "post", "patch", "put", "delete")
 
 JSON = dict[str, Any]
-Responder = Callable[[httpx.Request], httpx.Response | None]
+Responder = Callable[[httpx.Request], httpx.Response | Awaitable[httpx.Response | None] | None]
 
 
 def _escape(segment: str) -> str:
@@ -186,7 +187,13 @@ class SpecTransport:
     rejected_for_rate: int = 0
     _hits: dict[str, deque[float]] = field(default_factory=dict[str, deque[float]])
 
-    def handle(self, request: httpx.Request) -> httpx.Response:
+    async def _respond(self, responder: Responder, request: httpx.Request) -> httpx.Response | None:
+        answer = responder(request)
+        if inspect.isawaitable(answer):
+            return await answer
+        return answer
+
+    async def handle(self, request: httpx.Request) -> httpx.Response:
         body = json.loads(request.content) if request.content else None
         params = dict(request.url.params)
         path = request.url.path
@@ -201,11 +208,11 @@ class SpecTransport:
                 return httpx.Response(429, json={"statusCode": 429, "message": "Too many requests."})
             hits.append(now)
         if self.script:
-            scripted = self.script.popleft()(request)
+            scripted = await self._respond(self.script.popleft(), request)
             if scripted is not None:
                 return scripted
         if self.fallback is not None:
-            answer = self.fallback(request)
+            answer = await self._respond(self.fallback, request)
             if answer is not None:
                 return answer
         op = self.spec.operation(request.method, path)

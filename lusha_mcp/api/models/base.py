@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from contextvars import ContextVar
 from typing import Annotated, Any, Self
 from urllib.parse import urlsplit
 
@@ -83,6 +84,9 @@ def invalid_request_from(exc: ValidationError, model_name: str) -> InvalidReques
     )
 
 
+_validating: ContextVar[bool] = ContextVar("lusha_request_validating", default=False)
+
+
 class LushaRequest(BaseModel):
     """A request model: validated before sending; bad input raises InvalidRequestError."""
 
@@ -91,10 +95,19 @@ class LushaRequest(BaseModel):
     )
 
     def __init__(self, /, **data: Any) -> None:
+        if _validating.get():
+            super().__init__(**data)
+            return
+        token = _validating.set(True)
         try:
             super().__init__(**data)
         except ValidationError as exc:
-            raise invalid_request_from(exc, type(self).__name__) from None
+            error = invalid_request_from(exc, type(self).__name__)
+        else:
+            return
+        finally:
+            _validating.reset(token)
+        raise error
 
     @classmethod
     def model_validate(
@@ -108,6 +121,7 @@ class LushaRequest(BaseModel):
         by_alias: bool | None = None,
         by_name: bool | None = None,
     ) -> Self:
+        token = _validating.set(True)
         try:
             return super().model_validate(
                 obj,
@@ -119,7 +133,10 @@ class LushaRequest(BaseModel):
                 by_name=by_name,
             )
         except ValidationError as exc:
-            raise invalid_request_from(exc, cls.__name__) from None
+            error = invalid_request_from(exc, cls.__name__)
+        finally:
+            _validating.reset(token)
+        raise error
 
     def to_wire(self) -> dict[str, Any]:
         """The JSON body Lusha expects (camelCase, unset fields left out)."""

@@ -1,0 +1,37 @@
+"""The client paces itself under Lusha's per-endpoint limit, so a bulk run provokes no 429."""
+
+from __future__ import annotations
+
+import json
+
+import httpx
+import pytest
+
+from tests.api.conftest import SpecTransport, make_client
+
+pytestmark = pytest.mark.anyio
+
+
+async def test_a_10000_id_run_at_25_requests_per_second_gets_no_429(lusha: SpecTransport) -> None:
+    lusha.per_endpoint_per_second = 25
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        ids: list[str] = json.loads(request.content)["ids"]
+        return httpx.Response(
+            200,
+            json={
+                "results": [{"id": i} for i in ids],
+                "billing": {"creditsCharged": len(ids), "resultsReturned": len(ids)},
+            },
+        )
+
+    lusha.fallback = handler
+    ids = [str(n) for n in range(10_000)]
+    async with make_client(lusha, max_concurrency=50) as client:
+        result = await client.enrich_contacts(ids, reveal=["emails"])
+
+    assert lusha.rejected_for_rate == 0
+    assert len(lusha.seen) == 100
+    assert [r.id for r in result.results] == ids
+    assert result.billing is not None
+    assert result.billing.credits_charged == 10_000
