@@ -12,8 +12,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-import httpx
-from harness import Workspace, bench_main
+from harness import Workspace, bench_main, sandbox_http
 from report import Section
 from timing import Spread
 
@@ -66,7 +65,6 @@ def prospecting_queries() -> list[dict[str, Any]]:
 
 
 async def measure(section: Section, workspace: Workspace) -> None:
-    from lusha_mcp.sandbox import SANDBOX_BASE_URL, sandbox_transport
     from lusha_mcp.sandbox.dataset import generate_dataset
 
     settings = workspace.settings("sandbox", sandbox_rate_limits=False)
@@ -95,11 +93,7 @@ async def measure(section: Section, workspace: Workspace) -> None:
     samples: list[float] = []
     statuses: dict[int, int] = {}
     totals: list[int] = []
-    async with httpx.AsyncClient(
-        transport=sandbox_transport(settings),
-        base_url=SANDBOX_BASE_URL,
-        headers={"api_key": settings.api_key.get_secret_value() if settings.api_key else ""},
-    ) as http:
+    async with sandbox_http(settings) as http:
         for body in queries[:3]:
             await http.post("/v3/contacts/prospecting", json=body)
         for _ in range(rounds):

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import anyio
+import httpx
 from report import Section, section_text
 
 from lusha_mcp.settings import Settings
@@ -67,6 +68,18 @@ class Workspace:
         }
         env.update({f"LUSHA_{key.upper()}": value for key, value in overrides.items()})
         return env
+
+
+def sandbox_http(settings: Settings, transport: httpx.AsyncBaseTransport | None = None) -> httpx.AsyncClient:
+    """Raw HTTP to the in-process sandbox of these settings (what Lusha itself would answer)."""
+    from lusha_mcp.sandbox import SANDBOX_BASE_URL, sandbox_transport
+
+    return httpx.AsyncClient(
+        transport=transport or sandbox_transport(settings),
+        base_url=SANDBOX_BASE_URL,
+        headers={"api_key": settings.api_key.get_secret_value() if settings.api_key else ""},
+        timeout=60.0,
+    )
 
 
 Measure = Callable[[Section, Workspace], Awaitable[None]]

@@ -1,0 +1,146 @@
+"""2. Result economy: tokens the model reads for a tool result against the raw Lusha JSON.
+
+    .venv/bin/python bench/bench_results.py
+
+A 50-row contact prospecting page and a 25-contact enrich (emails and phones), each made once
+through the MCP tool (in memory) and once as raw HTTP to a fresh sandbox account.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from dataclasses import dataclass
+from typing import Any, cast
+
+from harness import Workspace, bench_main, sandbox_http
+from report import Section, Table
+from tokens import TokenCounter, load_token_counter
+
+KEY, TITLE = "results", "2. Result economy"
+RATIO_TARGET = 0.4
+PAGE_SIZE = 50
+ENRICH_COUNT = 25
+FILTERS: dict[str, Any] = {
+    "contacts": {"include": {"departments": ["Sales"], "seniorityIds": [4, 5, 6]}},
+    "companies": {"include": {"sizes": [{"min": 51, "max": 1000}]}},
+}
+REVEAL = ["emails", "phones"]
+
+
+@dataclass(frozen=True, slots=True)
+class ToolOutput:
+    text: str
+    structured: dict[str, Any] | None
+    is_error: bool
+
+
+async def call_tools(workspace: Workspace) -> tuple[ToolOutput, ToolOutput, list[str]]:
+    """The prospecting page and the enrich of its first 25 ids, through the MCP client."""
+    from mcp import Client
+    from mcp_types import TextContent
+
+    from lusha_mcp.server import build_server
+
+    def output(result: Any) -> ToolOutput:
+        text = "\n".join(block.text for block in result.content if isinstance(block, TextContent))
+        return ToolOutput(text, result.structured_content, bool(result.is_error))
+
+    server = build_server(workspace.settings("results-mcp", auto_approve=True))
+    async with Client(server) as client:
+        page = await client.call_tool("prospect_contacts", {"filters": FILTERS, "page": 0, "size": PAGE_SIZE})
+        structured: dict[str, Any] = page.structured_content or {}
+        rows = cast(list[dict[str, Any]], structured.get("contacts", []))
+        ids = [str(row["id"]) for row in rows if "id" in row][:ENRICH_COUNT]
+        enriched = await client.call_tool("enrich_contacts", {"ids": ids, "reveal": REVEAL})
+    return output(page), output(enriched), ids
+
+
+async def raw_bodies(workspace: Workspace, ids: list[str]) -> tuple[Any, Any]:
+    """The same two requests as raw V3 HTTP to a fresh sandbox account."""
+    settings = workspace.settings("results-raw")
+    async with sandbox_http(settings) as http:
+        page = await http.post(
+            "/v3/contacts/prospecting",
+            json={"pagination": {"page": 0, "size": PAGE_SIZE}, "filters": FILTERS},
+        )
+        page.raise_for_status()
+        enriched = await http.post("/v3/contacts/enrich", json={"ids": ids, "reveal": REVEAL})
+        enriched.raise_for_status()
+    return page.json(), enriched.json()
+
+
+def record(
+    section: Section, counter: TokenCounter, label: str, output: ToolOutput, raw: Any, rows: list[list[Any]]
+) -> None:
+    raw_tokens = counter.count_json(raw)
+    text_tokens = counter.count(output.text)
+    structured_tokens = counter.count_json(output.structured) if output.structured is not None else 0
+    section.add(f"{label}: model reads (text content)", text_tokens, "tokens")
+    section.add(f"{label}: raw Lusha JSON", raw_tokens, "tokens")
+    section.add(f"{label}: text / raw", text_tokens / raw_tokens, "x", at_most=RATIO_TARGET)
+    section.add(
+        f"{label}: structuredContent / raw",
+        structured_tokens / raw_tokens,
+        "x",
+        note=f"{structured_tokens:,} tokens",
+    )
+    rows.append([label, raw_tokens, text_tokens, structured_tokens, round(text_tokens / raw_tokens, 3)])
+
+
+def rows_in(raw: Any, key: str) -> int:
+    if not isinstance(raw, dict):
+        return 0
+    items: object = cast(dict[str, Any], raw).get(key)
+    return len(cast(list[Any], items)) if isinstance(items, list | dict) else 0
+
+
+async def measure(section: Section, workspace: Workspace) -> None:
+    counter, tokenizer = load_token_counter()
+    section.notes.append(f"Tokenizer: {tokenizer}.")
+    page, enriched, ids = await call_tools(workspace)
+    if page.is_error or enriched.is_error or len(ids) < ENRICH_COUNT:
+        section.status = "partial"
+        section.notes.append(
+            f"Tool calls did not give the data to compare (prospect error={page.is_error}, "
+            f"enrich error={enriched.is_error}, ids={len(ids)}): {page.text[:200]} {enriched.text[:200]}"
+        )
+        return
+    raw_page, raw_enriched = await raw_bodies(workspace, ids)
+    if counter is None:
+        section.status = "partial"
+        section.add("prospecting page: text / raw", None, "x", at_most=RATIO_TARGET, note=tokenizer)
+        section.add("enrich: text / raw", None, "x", at_most=RATIO_TARGET, note=tokenizer)
+        return
+    rows: list[list[Any]] = []
+    record(section, counter, f"{PAGE_SIZE}-row prospecting page", page, raw_page, rows)
+    record(section, counter, f"{ENRICH_COUNT}-contact enrich", enriched, raw_enriched, rows)
+    section.tables.append(
+        Table(
+            "Tokens per result", ["result", "raw JSON", "text content", "structuredContent", "text/raw"], rows
+        )
+    )
+    shown = max(sum(1 for line in page.text.splitlines() if line.startswith("| ")) - 1, 0)
+    raw_rows = rows_in(raw_page, "results")
+    if shown and raw_rows:
+        page_text_tokens = counter.count(page.text)
+        section.add(
+            "prospecting page, per row shown: text / raw",
+            (page_text_tokens / shown) / (counter.count_json(raw_page) / raw_rows),
+            "x",
+            note=f"the text table shows {shown} of {raw_rows} rows; the rest are in structuredContent",
+        )
+    section.notes.append(
+        f"Raw rows: page {raw_rows}, enrich {rows_in(raw_enriched, 'results')}. The server's text table "
+        f"shows at most 25 rows and points to structuredContent for the rest, so the page's text ratio "
+        "covers half the rows; the per-row figure is the like-for-like one."
+    )
+    section.notes.append(
+        "Which part a client gives the model differs: Claude clients read the text content; clients "
+        "that forward structuredContent spend its tokens instead (or as well)."
+    )
+    section.notes.append("Text content of the prospecting page, first lines: " + json.dumps(page.text[:300]))
+
+
+if __name__ == "__main__":
+    sys.exit(bench_main(KEY, TITLE, measure))
