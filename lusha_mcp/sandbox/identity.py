@@ -1,43 +1,19 @@
-"""Resolving the identifiers callers send (id, domain, name, email, LinkedIn URL) to dataset rows."""
+"""Resolving the identifiers callers send (id, domain, name, email, LinkedIn URL) to dataset rows.
+
+Every lookup goes through an indexed column of the core tables (ids, `domain`, `name_lower`,
+`linkedin_url`, `full_name_lower`, and the `contact_emails` table).
+"""
 
 from __future__ import annotations
 
 import sqlite3
 from typing import Any
 
-
-def find_company(conn: sqlite3.Connection, key: str, value: str) -> tuple[Any, ...] | None:
-    """(id, name, domain) of the company `key` (id, name, domain, email or linkedinUrl) names, or None."""
-    if key == "id":
-        row = conn.execute("SELECT id, name, domain FROM companies WHERE id = ?", (value,)).fetchone()
-    elif key == "name":
-        row = conn.execute(
-            "SELECT id, name, domain FROM companies WHERE lower(name) = lower(?) ORDER BY id LIMIT 1",
-            (value,),
-        ).fetchone()
-    elif key == "linkedinUrl":
-        row = conn.execute(
-            "SELECT id, name, domain FROM companies WHERE rtrim(lower(linkedin_url), '/') IN (?, ?) ORDER BY id LIMIT 1",
-            linkedin_variants(value),
-        ).fetchone()
-    else:
-        domain = value.split("@", 1)[1] if key == "email" else value
-        row = conn.execute(
-            "SELECT id, name, domain FROM companies WHERE lower(domain) = ? ORDER BY id LIMIT 1",
-            (bare_domain(domain),),
-        ).fetchone()
-        if row is None:
-            row = conn.execute(
-                "SELECT id, name, domain FROM companies WHERE lower(domain) = ? ORDER BY id LIMIT 1",
-                ("www." + bare_domain(domain),),
-            ).fetchone()
-    return None if row is None else tuple(row)
-
-
-def linkedin_variants(url: str) -> tuple[str, str]:
-    """A LinkedIn URL lower-cased without trailing slash, with and without `www.`."""
-    bare = url.strip().lower().rstrip("/").replace("://www.linkedin.com", "://linkedin.com")
-    return bare, bare.replace("://linkedin.com", "://www.linkedin.com")
+_COMPANY: str = "SELECT id, name, domain FROM companies "
+_CONTACT: str = (
+    "SELECT c.id, c.first_name, c.last_name, k.id, k.name, k.domain FROM contacts c "
+    "LEFT JOIN companies k ON k.id = c.company_id "
+)
 
 
 def bare_domain(value: str) -> str:
@@ -48,38 +24,58 @@ def bare_domain(value: str) -> str:
     return domain.split("/", 1)[0].removeprefix("www.")
 
 
+def linkedin_variants(url: str) -> tuple[str, str, str, str]:
+    """The spellings a stored LinkedIn URL may have: with/without `www.` and trailing slash."""
+    bare = url.strip().lower().rstrip("/").replace("http://", "https://")
+    bare = bare.replace("://www.linkedin.com", "://linkedin.com")
+    www = bare.replace("://linkedin.com", "://www.linkedin.com")
+    return bare, www, bare + "/", www + "/"
+
+
+def find_company(conn: sqlite3.Connection, key: str, value: str) -> tuple[Any, ...] | None:
+    """(id, name, domain) of the company that `key` (id, name, domain, email, linkedinUrl) names."""
+    if key == "id":
+        row = conn.execute(_COMPANY + "WHERE id = ?", (value,)).fetchone()
+    elif key == "name":
+        row = conn.execute(
+            _COMPANY + "WHERE name_lower = ? ORDER BY seq LIMIT 1", (value.strip().lower(),)
+        ).fetchone()
+    elif key == "linkedinUrl":
+        row = conn.execute(
+            _COMPANY + "WHERE linkedin_url IN (?, ?, ?, ?) ORDER BY seq LIMIT 1", linkedin_variants(value)
+        ).fetchone()
+    else:
+        domain = bare_domain(value.rsplit("@", 1)[1] if key == "email" else value)
+        row = conn.execute(_COMPANY + "WHERE domain IN (?, ?)", (domain, "www." + domain)).fetchone()
+    return None if row is None else tuple(row)
+
+
 def find_contact(conn: sqlite3.Connection, item: dict[str, str]) -> tuple[Any, ...] | None:
     """(id, first name, last name, company id, company name, company domain) of the contact named by
     `id`, `linkedinUrl`, `email`, or `firstName` + `lastName` + (`companyName` | `companyDomain`)."""
-    select = (
-        "SELECT c.id, c.first_name, c.last_name, k.id, k.name, k.domain FROM contacts c "
-        "LEFT JOIN companies k ON k.id = c.company_id "
-    )
     if "id" in item:
-        row = conn.execute(select + "WHERE c.id = ?", (item["id"],)).fetchone()
+        row = conn.execute(_CONTACT + "WHERE c.id = ?", (item["id"],)).fetchone()
     elif "linkedinUrl" in item:
         row = conn.execute(
-            select + "WHERE rtrim(lower(c.linkedin_url), '/') IN (?, ?) ORDER BY c.id LIMIT 1",
+            _CONTACT + "WHERE c.linkedin_url IN (?, ?, ?, ?) ORDER BY c.seq LIMIT 1",
             linkedin_variants(item["linkedinUrl"]),
         ).fetchone()
     elif "email" in item:
         row = conn.execute(
-            select + "WHERE EXISTS (SELECT 1 FROM json_each(c.emails) e WHERE lower(coalesce("
-            "CASE WHEN json_type(e.value) = 'object' THEN json_extract(e.value, '$.email') END, e.value)) = lower(?)) "
-            "ORDER BY c.id LIMIT 1",
-            (item["email"],),
+            _CONTACT + "WHERE c.id = (SELECT contact_id FROM contact_emails WHERE email = ?)",
+            (item["email"].strip().lower(),),
         ).fetchone()
     else:
-        company_match = (
-            "lower(k.name) = lower(?)"
+        company = (
+            find_company(conn, "name", item["companyName"])
             if "companyName" in item
-            else "lower(replace(k.domain, 'www.', '')) = ?"
+            else find_company(conn, "domain", item["companyDomain"])
         )
-        company_value = item["companyName"] if "companyName" in item else bare_domain(item["companyDomain"])
+        if company is None:
+            return None
+        full_name = f"{item['firstName'].strip()} {item['lastName'].strip()}".lower()
         row = conn.execute(
-            select
-            + f"WHERE lower(c.first_name) = lower(?) AND lower(c.last_name) = lower(?) AND {company_match} "
-            "ORDER BY c.id LIMIT 1",
-            (item["firstName"], item["lastName"], company_value),
+            _CONTACT + "WHERE c.company_id = ? AND c.full_name_lower = ? ORDER BY c.seq LIMIT 1",
+            (company[0], full_name),
         ).fetchone()
     return None if row is None else tuple(row)
