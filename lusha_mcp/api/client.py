@@ -48,7 +48,6 @@ from lusha_mcp.api.models import (
     CompanyFilterType,
     CompanyLookalikesRequest,
     CompanyLookalikesResponse,
-    CompanyReveal,
     CompanySearchItem,
     CompanySignalFilterType,
     CompanySignalScoresRequest,
@@ -673,11 +672,14 @@ class LushaClient:
         self,
         ids: Sequence[str],
         *,
-        reveal: Sequence[CompanyReveal] = (),
+        reveal: Sequence[str] = (),
         on_progress: ProgressCallback | None = None,
     ) -> CompaniesEnrichResponse:
-        """Full firmographics of companies by id, plus optional extras (metered per result and extra)."""
-        request = CompaniesEnrichRequest(ids=list(ids), reveal=list(reveal) or None)
+        """Full firmographics of companies by id, plus extras named in `reveal` (CompanyReveal values).
+
+        Metered per result (reveal_company) and per extra.
+        """
+        request = CompaniesEnrichRequest.model_validate({"ids": list(ids), "reveal": list(reveal) or None})
 
         async def send(chunk: list[str]) -> CompaniesEnrichResponse:
             body = request.model_copy(update={"ids": chunk})

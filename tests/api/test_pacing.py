@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import anyio
 import httpx
 import pytest
 
@@ -35,3 +36,29 @@ async def test_a_10000_id_run_at_25_requests_per_second_gets_no_429(lusha: SpecT
     assert [r.id for r in result.results] == ids
     assert result.billing is not None
     assert result.billing.credits_charged == 10_000
+
+
+async def test_a_sixth_account_usage_call_within_a_minute_is_held_back(lusha: SpecTransport) -> None:
+    async with make_client(lusha) as client:
+        for _ in range(5):
+            await client.account_usage()
+        with anyio.move_on_after(0.3) as scope:
+            await client.account_usage()
+
+    assert scope.cancelled_caught
+    assert len(lusha.seen) == 5
+
+
+async def test_webhook_calls_share_one_100_per_minute_budget(lusha: SpecTransport) -> None:
+    async with make_client(lusha) as client:
+        for n in range(100):
+            if n % 2:
+                await client.get_audit_log_stats()
+            else:
+                await client.list_subscriptions()
+        with anyio.move_on_after(0.3) as scope:
+            await client.get_account_secret()
+
+    assert scope.cancelled_caught
+    assert len(lusha.seen) == 100
+    assert lusha.invalid == []
