@@ -1,6 +1,7 @@
 """Lusha's rate limits: 25 requests/second per endpoint, 5/minute for account usage,
 100/minute for the webhooks API, and the account's minute/hour/day quotas.
 
+All windows slide (a request counts for exactly one window length after it was admitted).
 Every response carries the nine x-rate-limit-* headers; a request over any limit gets 429
 and is not counted.
 """
@@ -15,23 +16,6 @@ from dataclasses import dataclass, field
 
 ACCOUNT_USAGE_BUCKET = "account-usage"
 WEBHOOKS_BUCKET = "webhooks"
-
-
-@dataclass(slots=True)
-class _FixedWindow:
-    seconds: int
-    limit: int
-    window: int = -1
-    count: int = 0
-
-    def used(self, now: float) -> int:
-        return self.count if int(now // self.seconds) == self.window else 0
-
-    def add(self, now: float) -> None:
-        current = int(now // self.seconds)
-        if current != self.window:
-            self.window, self.count = current, 0
-        self.count += 1
 
 
 @dataclass(slots=True)
@@ -77,9 +61,9 @@ class RateLimiter:
         self._per_second = requests_per_second
         self._special = {ACCOUNT_USAGE_BUCKET: account_usage_per_minute, WEBHOOKS_BUCKET: webhooks_per_minute}
         self._buckets: dict[str, _SlidingWindow] = {}
-        self._daily = _FixedWindow(86_400, daily_quota)
-        self._hourly = _FixedWindow(3_600, hourly_quota)
-        self._minute = _FixedWindow(60, minute_quota)
+        self._daily = _SlidingWindow(86_400.0, daily_quota)
+        self._hourly = _SlidingWindow(3_600.0, hourly_quota)
+        self._minute = _SlidingWindow(60.0, minute_quota)
 
     def _bucket(self, name: str) -> _SlidingWindow:
         bucket = self._buckets.get(name)
@@ -153,7 +137,7 @@ class RateLimiter:
             result: dict[str, dict[str, int | str]] = {}
             for name, window in (("daily", self._daily), ("hourly", self._hourly), ("minute", self._minute)):
                 used = window.used(now)
-                resets = (int(now // window.seconds) + 1) * window.seconds
+                resets = (window.hits[0] if window.hits else now) + window.seconds
                 result[name] = {
                     "limit": window.limit,
                     "used": used,

@@ -32,3 +32,15 @@ def spec() -> dict[str, Any]:
     if loaded is None:
         pytest.skip(reason=f"the Lusha V3 spec is not present at {SPEC_V3}")
     return loaded
+
+
+@pytest.fixture
+async def unthrottled_http(sandbox_settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
+    """Like `http`, but the sandbox does not enforce rate limits (for tests sending many calls)."""
+    settings = sandbox_settings.model_copy(update={"sandbox_rate_limits": False})
+    async with httpx.AsyncClient(
+        transport=sandbox_transport(settings),
+        base_url=SANDBOX_BASE_URL,
+        headers={"api_key": SANDBOX_API_KEY},
+    ) as client:
+        yield client
