@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import inspect
 import json
+import logging
 import random
+import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Literal, Self, TypeVar, cast, get_args
@@ -110,6 +112,8 @@ BATCH_LIMIT = 100
 """Items per request of search, enrich, signals and signal scores."""
 SMALL_BATCH_LIMIT = 25
 """Items per request of buying group and webhook subscriptions."""
+
+logger = logging.getLogger(__name__)
 
 _RETRY_STATUSES = frozenset({502, 503, 504})
 _UNREADABLE = object()
@@ -233,7 +237,7 @@ class LushaClient:
         user_agent_suffix: str | None = None,
         retry_base_delay: float = 1.0,
         retry_max_delay: float = 60.0,
-        max_concurrency: int = 16,
+        max_concurrency: int = 32,
     ) -> None:
         key = api_key.get_secret_value() if isinstance(api_key, SecretStr) else api_key
         key = key.strip()
@@ -402,17 +406,29 @@ class LushaClient:
                     delay = self._retry_delay(error, attempt)
                     if delay is None or attempt >= self.max_retries:
                         raise error
+                    if isinstance(error, RateLimitError):
+                        self._pacer.limiter(bucket).pause_until(time.monotonic() + delay)
+                    logger.info(
+                        "Lusha answered %s to %s %s; retry %d of %d in %.2f s",
+                        error.status, method, path, attempt + 1, self.max_retries, delay,
+                    )  # fmt: skip
                     await anyio.sleep(delay)
                     attempt += 1
                     continue
             if lost is not None:
                 if method != "GET":
+                    logger.warning("%s %s was sent but %s; not retried", method, path, lost)
                     raise self._lost(method, path, metered, lost)
                 failure = APITimeoutError(f"Lusha did not answer {method} {path}: {lost}. Try again shortly.")
             assert failure is not None
             if attempt >= self.max_retries:
                 raise failure
-            await anyio.sleep(self._backoff(attempt))
+            delay = self._backoff(attempt)
+            logger.info(
+                "%s %s failed (%s); retry %d of %d in %.2f s",
+                method, path, type(failure).__name__, attempt + 1, self.max_retries, delay,
+            )  # fmt: skip
+            await anyio.sleep(delay)
             attempt += 1
 
     @staticmethod
