@@ -23,7 +23,7 @@ from mcp.server.mcpserver import Context, Elicit, MCPServer, Resolve
 from mcp.server.mcpserver.exceptions import ToolError
 from mcp_types import CallToolResult, InputRequiredResult, TextContent, ToolAnnotations
 from mcp_types import Tool as MCPTool
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, ValidationError
 from pydantic_core import to_jsonable_python
 
 from lusha_mcp.api.client import LushaClient
@@ -176,7 +176,24 @@ class LushaServer(MCPServer[LushaState]):
         refusal = self._refusals.get(name)
         if refusal is not None:
             raise ToolError(refusal)
-        return await super().call_tool(name, arguments, context)
+        try:
+            return await super().call_tool(name, arguments, context)
+        except ToolError as exc:
+            if isinstance(exc.__cause__, ValidationError):
+                raise ToolError(invalid_arguments_message(name, exc.__cause__)) from exc
+            raise
+
+
+def invalid_arguments_message(tool: str, error: ValidationError) -> str:
+    """Which arguments are wrong and what each accepts, without pydantic's boilerplate."""
+    problems: list[str] = []
+    for entry in error.errors(include_url=False):
+        where = "".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in entry["loc"]).lstrip(
+            "."
+        )
+        problems.append(f"{where or 'arguments'}: {entry['msg']}")
+    shown = "; ".join(problems[:5]) + (f" (and {len(problems) - 5} more)" if len(problems) > 5 else "")
+    return f"Invalid arguments for {tool}: {shown}. Fix them and call again (see the tool's input schema)."
 
 
 class ToolGroup:

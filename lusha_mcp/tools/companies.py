@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from lusha_mcp.api.errors import InvalidRequestError
 from lusha_mcp.api.models import CompanyPreview, CompanySearchItem, EnrichedCompany, Pagination
 from lusha_mcp.api.models.prospecting import ProspectingCompaniesRequest
 from lusha_mcp.guard import PriceBook, Quote, QuoteItem
@@ -50,9 +51,11 @@ def _lookups(companies: Sequence[CompanyLookup]) -> list[CompanySearchItem]:
             items.append(
                 CompanySearchItem(client_reference_id=str(index), **company.model_dump(exclude_none=True))
             )
-        except Exception as exc:
+        except InvalidRequestError as exc:
             raise ArgumentError(
-                f"companies[{index}]", getattr(exc, "message", str(exc)), "id, domain or name"
+                f"companies[{index}]",
+                "; ".join(problem.removeprefix("request: ") for problem in exc.problems),
+                "one identifier: id, domain or name",
             ) from None
     return items
 

@@ -7,6 +7,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from lusha_mcp.api.errors import InvalidRequestError
 from lusha_mcp.api.models import (
     ContactPreview,
     ContactSearchItem,
@@ -54,12 +55,11 @@ def _lookups(contacts: Sequence[ContactLookup], field: str) -> list[ContactSearc
     for index, contact in enumerate(contacts):
         try:
             items.append(contact.to_item(index))
-        except Exception as exc:
-            message = getattr(exc, "message", str(exc))
+        except InvalidRequestError as exc:
             raise ArgumentError(
                 f"{field}[{index}]",
-                message,
-                "id, linkedin_url, email, or first_name + last_name + company_name/company_domain",
+                "; ".join(problem.removeprefix("request: ") for problem in exc.problems),
+                "one identifier: id, linkedin_url, email, or first_name + last_name + company_name/company_domain",
             ) from None
     return items
 

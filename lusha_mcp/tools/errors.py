@@ -27,7 +27,7 @@ class ArgumentError(ToolError):
     """An argument the tool cannot use; the message names the field and what is accepted."""
 
     def __init__(self, field: str, problem: str, accepted: str) -> None:
-        super().__init__(f"Invalid argument '{field}': {problem}. Send {accepted}.")
+        super().__init__(f"Invalid argument '{field}': {problem.rstrip('.')}. Send {accepted}.")
         self.field = field
 
 
