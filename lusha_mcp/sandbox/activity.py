@@ -27,7 +27,7 @@ from typing import Any, Final, Literal
 
 from lusha_mcp.sandbox import catalog
 
-ACTIVITY_VERSION: Final = 1
+ACTIVITY_VERSION: Final = 2
 """Bump when the activity tables or their generation change (the stored dataset is rebuilt)."""
 
 TRACKED_DOMAINS: Final[tuple[str, ...]] = ("lusha.com", "acme-sandbox.com", "acme-sandbox.io")
@@ -139,7 +139,9 @@ def signal_types_since(
 
 def generate_activity(conn: sqlite3.Connection, seed: int) -> None:
     """Create and fill the activity tables from the core tables, deterministically from `seed`."""
-    conn.executescript(_SCHEMA)
+    for statement in _SCHEMA.split(";"):
+        if statement.strip():
+            conn.execute(statement)
     conn.execute("DELETE FROM contact_signals")
     conn.execute("DELETE FROM company_signals")
     conn.execute("DELETE FROM website_visits")
@@ -296,7 +298,7 @@ def _company_payload(
     return base | {
         "signalId": str(rng.randint(1_000_000, 9_999_999)),
         "eventType": event_type,
-        "eventSummary": f"{company.name} reported a {label}.",
+        "eventSummary": f"News about {company.name}: {label}.",
         "articlePublishedDate": on,
         "articleTitle": f"{company.name}: {label.title()}",
         "articleHighlight": f"Coverage of the {label} at {company.name} ({company.industry or 'its industry'}).",

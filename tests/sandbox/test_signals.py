@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import shutil
+import sqlite3
 from datetime import UTC, date, datetime
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
+from lusha_mcp.sandbox.activity import generate_activity
 from lusha_mcp.sandbox.endpoints.signals import months_back
 from lusha_mcp.settings import Settings
 from tests.sandbox.activity_support import charges, dataset
@@ -295,3 +299,36 @@ async def test_signal_score_items_need_exactly_one_identifier(http: httpx.AsyncC
     assert companies.json()["errors"][0].startswith("companies[0]:")
     assert contacts.status_code == 400
     assert contacts.json()["errors"][0].startswith("contacts[0]:")
+
+
+def _activity_rows(path: Path, seed: int) -> list[list[tuple[object, ...]]]:
+    conn = sqlite3.connect(path, isolation_level=None)
+    try:
+        conn.execute("BEGIN")
+        generate_activity(conn, seed)
+        conn.execute("COMMIT")
+        return [
+            conn.execute(f"SELECT * FROM {table} ORDER BY rowid").fetchall()
+            for table in ("contact_signals", "company_signals", "website_visits")
+        ]
+    finally:
+        conn.close()
+
+
+async def test_activity_is_deterministic_for_a_seed(
+    http: httpx.AsyncClient, sandbox_settings: Settings, tmp_path: Path
+) -> None:
+    assert (await http.get("/v3/contacts/signals/types")).status_code == 200
+    copies = [tmp_path / f"copy{n}.sqlite" for n in range(3)]
+    for copy in copies:
+        shutil.copyfile(sandbox_settings.sandbox_db_path(), copy)
+
+    first, again, other = (
+        _activity_rows(copies[0], 7),
+        _activity_rows(copies[1], 7),
+        _activity_rows(copies[2], 8),
+    )
+
+    assert first == again
+    assert all(first)
+    assert first != other

@@ -6,12 +6,15 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import socket
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+import anyio
 import httpx
 import pytest
+import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse
@@ -431,3 +434,52 @@ async def test_the_webhooks_api_allows_100_requests_a_minute(http: httpx.AsyncCl
 
     assert statuses[:100] == [200] * 100
     assert statuses[100] == 429
+
+
+async def test_deliveries_reach_a_real_server_on_loopback(
+    http: httpx.AsyncClient, sandbox_settings: Settings
+) -> None:
+    secret = await _secret(http)
+    target = Receiver()
+    server = uvicorn.Server(
+        uvicorn.Config(
+            Starlette(routes=[Route("/hook", target.hook, methods=["POST"])]),
+            log_level="error",
+            lifespan="off",
+        )
+    )
+    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    listener.bind(("127.0.0.1", 0))
+    listener.listen()
+    port = listener.getsockname()[1]
+    (contact_id,) = _entities(sandbox_settings, "contacts", 1)
+    sandbox_app(sandbox_settings).state.webhook_backoff_s = 0.001
+    fired: httpx.Response | None = None
+    try:
+        async with anyio.create_task_group() as tasks:
+            tasks.start_soon(server.serve, [listener])
+            created = await http.post(
+                "/api/subscriptions",
+                json={
+                    "defaults": {
+                        "url": f"http://127.0.0.1:{port}/hook",
+                        "entityType": "contact",
+                        "signalTypes": ["promotion"],
+                    },
+                    "subscriptions": [{"entityId": contact_id}],
+                },
+            )
+            subscription_id = created.json()["results"][0]["subscription"]["id"]
+            fired = await http.post("/_sandbox/webhooks/deliver", json={"subscriptionId": subscription_id})
+            server.should_exit = True
+    finally:
+        listener.close()
+        sandbox_app(sandbox_settings).state.webhook_backoff_s = None
+
+    assert fired is not None
+    assert fired.json()["delivered"] is True, fired.json()
+    ((headers, body),) = target.deliveries
+    expected = hmac.new(
+        secret.encode(), headers["x-lusha-timestamp"].encode() + b"." + body, hashlib.sha256
+    ).hexdigest()
+    assert headers["x-lusha-signature"] == expected

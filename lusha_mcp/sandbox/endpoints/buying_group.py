@@ -11,7 +11,7 @@ department fit, with a small stable per-contact spread):
 `personas` keeps only contacts holding one of the requested roles (roles outside it are not
 listed); contacts are ranked by score, at most `contactsLimit` (default 60) per company, then
 `pagination` (page, size 10-100, default 0/100) pages the flattened list. Results are free
-previews (has / canReveal). Billing: one `buyingGroupContact` unit per contact returned.
+previews (the search-result shape, with has / canReveal). Billing: one `buyingGroupContact` unit per contact returned.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from lusha_mcp.sandbox.identity import find_company
-from lusha_mcp.sandbox.pricing import price
+from lusha_mcp.sandbox.records import contact_preview, rows_by_id
 from lusha_mcp.sandbox.state import billing_json, lusha_json, request_id, sandbox_state
 from lusha_mcp.sandbox.validation import FieldCheck, read_json_object
 
@@ -78,53 +78,7 @@ def persona_scores(contact_id: str, seniority: str, departments: Sequence[str]) 
     return scores
 
 
-_CONTACT_SELECT: Final = (
-    "SELECT c.id, c.first_name, c.last_name, c.job_title, c.departments, c.seniority, c.country, c.state, "
-    "c.city, c.linkedin_url, c.has_email, c.has_phone, c.previous_employment FROM contacts c "
-    "WHERE c.company_id = ? ORDER BY c.seq"
-)
-
-
-def contact_preview(row: Sequence[Any], company: Sequence[Any], revealed: set[str]) -> dict[str, Any]:
-    """The free preview of a contact (search-result shape) with has / canReveal."""
-    departments: list[Any] = json.loads(row[4]) if row[4] else []
-    preview: dict[str, Any] = {
-        "id": str(row[0]),
-        "firstName": row[1],
-        "lastName": row[2],
-        "jobTitle": {
-            "title": row[3],
-            "departments": [str(item) for item in departments],
-            "seniority": row[5],
-        },
-        "company": {"id": str(company[0]), "name": company[1], "domain": company[2]},
-    }
-    location = {
-        key: value for key, value in (("country", row[6]), ("state", row[7]), ("city", row[8])) if value
-    }
-    has = ["firstName", "lastName", "jobTitle", "company"]
-    if location:
-        preview["location"] = location
-        has.append("location")
-    if row[9]:
-        preview["socialLinks"] = {"linkedin": row[9]}
-        has.append("socialLinks")
-    can_reveal: list[dict[str, Any]] = []
-    if row[10]:
-        has.append("emails")
-        can_reveal.append(
-            {"field": "emails", "credits": 0 if "emails" in revealed else price("revealEmail", 1)}
-        )
-    if row[11]:
-        has.append("phones")
-        can_reveal.append(
-            {"field": "phones", "credits": 0 if "phones" in revealed else price("revealPhone", 1)}
-        )
-    if row[12] and json.loads(row[12]):
-        has.append("previousEmployment")
-    preview["has"] = has
-    preview["canReveal"] = can_reveal
-    return preview
+_CONTACT_SELECT: Final = "SELECT id, departments, seniority FROM contacts WHERE company_id = ? ORDER BY seq"
 
 
 def _ranked_contacts(
@@ -132,8 +86,8 @@ def _ranked_contacts(
 ) -> list[tuple[Sequence[Any], list[str], float]]:
     ranked: list[tuple[Sequence[Any], list[str], float]] = []
     for row in conn.execute(_CONTACT_SELECT, (company[0],)):
-        departments: list[Any] = json.loads(row[4]) if row[4] else []
-        scores = persona_scores(str(row[0]), str(row[5]), [str(item) for item in departments])
+        departments: list[Any] = json.loads(row[1]) if row[1] else []
+        scores = persona_scores(str(row[0]), str(row[2]), [str(item) for item in departments])
         roles = [persona for persona in PERSONAS if persona in scores and persona in personas]
         if roles:
             ranked.append((row, roles, max(scores[role] for role in roles)))
@@ -190,11 +144,12 @@ async def buying_group(request: Request) -> JSONResponse:
     window = flat[page * size : (page + 1) * size]
     shown_ids = [str(row[0]) for _, (row, _, _) in window]
     revealed = state.account.revealed_fields("contact", shown_ids)
+    contacts = rows_by_id(conn, "contacts", shown_ids)
+    companies = rows_by_id(conn, "companies", [str(group[1][0]) for group in groups if group[1] is not None])
     per_group: dict[int, list[dict[str, Any]]] = {}
     for index, (row, roles, score) in window:
-        company = groups[index][1]
-        assert company is not None
-        preview = contact_preview(row, company, revealed.get(str(row[0]), set()))
+        contact = contacts[str(row[0])]
+        preview = contact_preview(contact, companies[contact["company_id"]], revealed.get(str(row[0]), set()))
         preview |= {"roles": roles, "score": score}
         per_group.setdefault(index, []).append(preview)
     results: list[dict[str, Any]] = []

@@ -35,6 +35,7 @@ from starlette.routing import Route
 
 from lusha_mcp.sandbox.activity import TRACKED_DOMAINS, date_of, days_before
 from lusha_mcp.sandbox.identity import bare_domain
+from lusha_mcp.sandbox.records import company_preview, rows_by_id
 from lusha_mcp.sandbox.state import billing_json, lusha_json, request_id, sandbox_state
 from lusha_mcp.sandbox.validation import FieldCheck, JsonObject, read_json_object
 
@@ -157,57 +158,6 @@ def _countries(check: FieldCheck, filters: JsonObject) -> tuple[set[str] | None,
     return include, chosen[1]
 
 
-_COMPANY_SELECT: Final = (
-    "SELECT id, name, domain, employees, size_min, size_max, industry, city, state, country, country_code, "
-    "continent, linkedin_url FROM companies WHERE id IN "
-)
-
-
-def company_preview(row: Sequence[Any]) -> dict[str, Any]:
-    """The free firmographic preview of a company (the Search Companies result shape)."""
-    employee_count: dict[str, int] = {"exact": int(row[3])}
-    if row[4] is not None:
-        employee_count["min"] = int(row[4])
-    if row[5] is not None:
-        employee_count["max"] = int(row[5])
-    location = {
-        key: value
-        for key, value in (
-            ("city", row[7]),
-            ("state", row[8]),
-            ("country", row[9]),
-            ("countryIso2", row[10]),
-            ("continent", row[11]),
-        )
-        if value
-    }
-    preview: dict[str, Any] = {
-        "id": str(row[0]),
-        "name": row[1],
-        "domain": row[2],
-        "employeeCount": employee_count,
-    }
-    if row[6]:
-        preview["industry"] = row[6]
-    if location:
-        preview["location"] = location
-    if row[12]:
-        preview["socialLinks"] = {"linkedin": row[12]}
-    preview["has"] = [
-        "description",
-        "yearFounded",
-        "subIndustry",
-        "sicCodes",
-        "naicsCodes",
-        "employeesByDepartment",
-        "employeesByLocation",
-        "employeesBySeniority",
-        "competitors",
-        "socialLinks",
-    ]
-    return preview
-
-
 def _aggregate(
     conn: sqlite3.Connection,
     domains: Sequence[str],
@@ -315,8 +265,12 @@ async def website_visits(request: Request) -> JSONResponse:
     results: list[dict[str, Any]] = []
     if window:
         ids = [item["id"] for item in window]
-        rows = state.dataset.execute(_COMPANY_SELECT + f"({','.join('?' * len(ids))})", ids).fetchall()
-        previews = {str(row[0]): company_preview(row) for row in rows}
+        rows = rows_by_id(state.dataset, "companies", ids)
+        revealed = state.account.revealed_fields("company", ids)
+        previews = {
+            company_id: company_preview(row, revealed.get(company_id, set()))
+            for company_id, row in rows.items()
+        }
         for item in window:
             metrics = {key: value for key, value in item.items() if key != "id"}
             results.append(previews[item["id"]] | metrics)
