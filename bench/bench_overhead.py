@@ -105,17 +105,24 @@ def cases(ids: list[str]) -> list[Case]:
 class Samples:
     direct: list[float]
     mcp: list[float]
+    validation: list[float]
+    """Time the Python MCP client spends re-validating structuredContent against the output schema."""
     errors: int
 
     @property
     def differences(self) -> list[float]:
         return [mcp - direct for mcp, direct in zip(self.mcp, self.direct, strict=True)]
 
+    @property
+    def server_differences(self) -> list[float]:
+        return [diff - check for diff, check in zip(self.differences, self.validation, strict=True)]
+
 
 async def interleave(client: Any, lusha: Any, case: Case, rounds: int, warmup: int) -> Samples:
     """Pairs of (direct call, MCP call), timed back to back so background load hits both."""
     direct: list[float] = []
     through_mcp: list[float] = []
+    validation: list[float] = []
     errors = 0
     for index in range(warmup + rounds):
         started = time.perf_counter()
@@ -124,18 +131,24 @@ async def interleave(client: Any, lusha: Any, case: Case, rounds: int, warmup: i
         started = time.perf_counter()
         result = await client.call_tool(case.tool, case.arguments)
         mcp_ms = (time.perf_counter() - started) * 1000
+        started = time.perf_counter()
         if result.is_error:
             errors += 1
+        else:
+            await client.session.validate_tool_result(case.tool, result)
+        check_ms = (time.perf_counter() - started) * 1000
         if index >= warmup:
             direct.append(direct_ms)
             through_mcp.append(mcp_ms)
-    return Samples(direct, through_mcp, errors)
+            validation.append(check_ms)
+    return Samples(direct, through_mcp, validation, errors)
 
 
 def record(
     section: Section, rows: list[list[Any]], transport: str, case: Case, samples: Samples, target: float
 ) -> None:
     direct, mcp, overhead = Spread.of(samples.direct), Spread.of(samples.mcp), Spread.of(samples.differences)
+    check, server = Spread.of(samples.validation), Spread.of(samples.server_differences)
     section.add(
         f"{transport}: {case.tool} overhead p50",
         overhead.p50,
@@ -145,6 +158,12 @@ def record(
     )
     section.add(f"{transport}: {case.tool} overhead p95", overhead.p95, "ms")
     if case.target:
+        section.add(
+            f"{transport}: {case.tool} overhead p50 without client-side schema validation",
+            server.p50,
+            "ms",
+            note=f"the Python client's output-schema check takes {check.p50:.2f} ms of it",
+        )
         section.add(f"{transport}: p50 overhead against target", overhead.p50 / target, f"x of {target} ms")
     rows.append(
         [
@@ -156,6 +175,8 @@ def record(
             mcp.p95,
             overhead.p50,
             overhead.p95,
+            check.p50,
+            server.p50,
             direct.count,
             samples.errors,
         ]
@@ -201,6 +222,8 @@ async def measure(section: Section, workspace: Workspace) -> None:
                 "MCP p95",
                 "overhead p50",
                 "overhead p95",
+                "client check p50",
+                "overhead p50 w/o check",
                 "pairs",
                 "tool errors",
             ],
@@ -210,6 +233,11 @@ async def measure(section: Section, workspace: Workspace) -> None:
     section.notes.append(
         "Overhead is the p50/p95 of the paired differences (MCP call minus the direct call made just "
         f"before it); {rounds} pairs per row after {warmup} warm-up pairs, a fresh server and client per row."
+    )
+    section.notes.append(
+        "'client check' is the Python MCP client re-validating structuredContent against the tool's "
+        "outputSchema (jsonschema), timed separately by repeating it on the same result: a cost of this "
+        "client, which Claude Desktop's TypeScript client pays differently."
     )
     section.notes.append(
         "The target is applied to the metered lookup by id (quote, policy check, ledger row, result "
