@@ -668,7 +668,10 @@ def _write_core(conn: sqlite3.Connection, seed: int, contacts: int, companies_co
 
 
 def generate_dataset(path: Path, *, seed: int, contacts: int, companies: int) -> None:
-    """Write the dataset to `path` (atomically: temp file, then rename)."""
+    """Write the dataset to `path` (atomically: temp file, then rename).
+
+    When a concurrent start published a current dataset meanwhile, that one is kept.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.{uuid.uuid4().hex}.tmp")
     generator, activity_version = _activity_generator()
@@ -688,7 +691,8 @@ def generate_dataset(path: Path, *, seed: int, contacts: int, companies: int) ->
             conn.execute("ANALYZE")
         finally:
             conn.close()
-        os.replace(tmp, path)
+        if not (path.exists() and _stored_version(path) == expected_user_version()):
+            os.replace(tmp, path)
     finally:
         with contextlib.suppress(FileNotFoundError):
             tmp.unlink()

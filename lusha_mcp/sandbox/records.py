@@ -247,6 +247,14 @@ def _scaled(rows: list[tuple[Any, ...]], employees: int) -> list[tuple[Any, int]
     return [(key, max(1, round(int(count) * employees / sample))) for *key, count in rows]
 
 
+def _industry_codes(text: str) -> list[JsonObject]:
+    """SIC / NAICS entries as the spec types them: integer code, description."""
+    return [
+        {"code": int(item["code"]), "description": item["description"]}
+        for item in cast(list[dict[str, Any]], _json_list(text))
+    ]
+
+
 def company_enriched(row: Row, conn: sqlite3.Connection, reveal: Iterable[str]) -> JsonObject:
     fields = set(reveal)
     alternative = row["domain"].rsplit(".", 1)[0]
@@ -263,8 +271,8 @@ def company_enriched(row: Row, conn: sqlite3.Connection, reveal: Iterable[str]) 
         "industry": row["industry"],
         "subIndustry": row["sub_industry"],
         "specialities": _json_list(row["keywords"]),
-        "sicCodes": _json_list(row["sic_codes"]),
-        "naicsCodes": _json_list(row["naics_codes"]),
+        "sicCodes": _industry_codes(row["sic_codes"]),
+        "naicsCodes": _industry_codes(row["naics_codes"]),
         "emailDomain": row["domain"],
         "location": _company_location(row),
         "additionalLocations": [],

@@ -45,10 +45,30 @@ def _nullable_as_null(node: Any) -> Any:
     return converted
 
 
+COMPANY_CAN_REVEAL_FIELDS = [
+    "employeesByDepartment",
+    "employeesByLocation",
+    "employeesBySeniority",
+    "competitors",
+    "intent",
+    "estimatedAnnualItSpend",
+    "monthlyWebsiteTraffic",
+]
+
+
+def _fix_known_defects(document: JsonObject) -> None:
+    """The spec's V3CanRevealItem limits `field` to emails/phones, yet V3CompanyPreview (which uses
+    it) documents and exemplifies the company extras there; the sandbox follows the documented
+    company behaviour, so the enum is widened to those fields for validation."""
+    item = document["components"]["schemas"]["V3CanRevealItem"]["properties"]["field"]
+    item["enum"] = [*item["enum"], *COMPANY_CAN_REVEAL_FIELDS]
+
+
 @cache
 def _registry(spec_id: int) -> Registry[Any]:
     del spec_id
     document = cast(JsonObject, _nullable_as_null(copy.deepcopy(_load())))
+    _fix_known_defects(document)
     resource: Resource[Any] = Resource.from_contents(document, default_specification=DRAFT202012)
     registry: Registry[Any] = Registry()
     return registry.with_resource(SPEC_URI, resource)
