@@ -84,7 +84,9 @@ class Settings(BaseSettings):
         default=0.0, ge=0.0, le=1.0, description="Share of sandbox requests answered with a 5xx."
     )
     sandbox_webhook_backoff_s: float = Field(
-        default=1.0, ge=0, description="Base of the sandbox's webhook retry backoff (1, 2, 4 x this), seconds."
+        default=1.0,
+        ge=0,
+        description="Base of the sandbox's webhook retry backoff (1, 2, 4 x this), seconds.",
     )
     sandbox_dataset_dir: Path | None = Field(
         default=None, description="Where the generated sandbox dataset is kept (default: <data_dir>/sandbox)."
@@ -123,9 +125,27 @@ class Settings(BaseSettings):
         default_factory=lambda: list(DEFAULT_TOOLSETS), description="Toolsets to expose."
     )
     http_token: SecretStr | None = Field(default=None, description="Bearer token for the HTTP transport.")
+    transport: Literal["stdio", "http"] = Field(
+        default="stdio", description="How `serve` talks to the client: stdio, or streamable HTTP."
+    )
+    http_host: str = Field(
+        default="127.0.0.1",
+        description="Address the HTTP transport binds to; anything beyond loopback needs http_token.",
+    )
+    http_port: int = Field(default=8000, ge=0, le=65535, description="Port of the HTTP transport.")
+    http_allowed_hosts: Annotated[list[str], NoDecode] = Field(
+        default_factory=list[str],
+        description="Extra Host header values the HTTP transport accepts (DNS-rebinding guard).",
+    )
+    http_allowed_origins: Annotated[list[str], NoDecode] = Field(
+        default_factory=list[str],
+        description="Extra browser Origins the HTTP transport accepts (DNS-rebinding guard).",
+    )
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(default="WARNING")
 
-    @field_validator("allowed_reveals", "toolsets", mode="before")
+    @field_validator(
+        "allowed_reveals", "toolsets", "http_allowed_hosts", "http_allowed_origins", mode="before"
+    )
     @classmethod
     def _csv(cls, value: Any) -> Any:
         return _split_csv(value)
