@@ -26,7 +26,7 @@ Adding a tool (one file + one line)
            quote = Quote.of([book.item("visits", "websiteVisits", 100)])
            async def run() -> Billed[Visits]:
                response = await call.client.website_visits(...)
-               return Billed(Visits(...), response.billing.credits_charged, response.request_id)
+               return billed(Visits(...), response)   # credits charged + requestId
            return Plan(quote=quote, run=run)
 
 2. Add the module to `TOOL_MODULES` in `lusha_mcp/server.py`.

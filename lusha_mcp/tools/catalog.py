@@ -28,6 +28,7 @@ from pydantic_core import to_jsonable_python
 
 from lusha_mcp.api.client import LushaClient
 from lusha_mcp.api.errors import APIStatusError, InvalidRequestError, LushaError, ResponseLostError
+from lusha_mcp.api.models import MeteredResponse
 from lusha_mcp.guard import BudgetLeft, ConfirmationRequest, CreditGuard, Quote
 from lusha_mcp.settings import Settings, Toolset
 from lusha_mcp.tools.errors import tool_error
@@ -118,6 +119,12 @@ class Billed(Generic[M]):
     result: M
     credits_charged: int
     request_id: str | None = None
+
+
+def billed(result: M, response: MeteredResponse) -> Billed[M]:
+    """`result` with the credits charged and the requestId of the Lusha response it came from."""
+    billing = response.billing
+    return Billed(result, billing.credits_charged if billing else 0, response.request_id)
 
 
 @dataclass(frozen=True, slots=True)

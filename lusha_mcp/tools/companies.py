@@ -13,7 +13,7 @@ from lusha_mcp.api.models.prospecting import ProspectingCompaniesRequest
 from lusha_mcp.guard import PriceBook, Quote, QuoteItem
 from lusha_mcp.guard.pricing import COMPANY_REVEAL_ACTION, SEARCH_ACTION
 from lusha_mcp.settings import Toolset
-from lusha_mcp.tools.catalog import METERED_REVEAL, METERED_SEARCH, Billed, Plan, ToolCall, ToolGroup
+from lusha_mcp.tools.catalog import METERED_REVEAL, METERED_SEARCH, Billed, Plan, ToolCall, ToolGroup, billed
 from lusha_mcp.tools.contacts import BATCH, FiltersArg, PageArg, SizeArg
 from lusha_mcp.tools.errors import ArgumentError
 from lusha_mcp.tools.results import MeteredResult, table
@@ -155,12 +155,7 @@ async def search_companies(
 
     async def run() -> Billed[CompanyPreviews]:
         response = await call.client.search_companies(items, on_progress=call.progress)
-        billing = response.billing
-        return Billed(
-            CompanyPreviews(companies=response.results),
-            billing.credits_charged if billing else 0,
-            response.request_id,
-        )
+        return billed(CompanyPreviews(companies=response.results), response)
 
     return Plan(quote=quote, run=run)
 
@@ -285,11 +280,6 @@ async def prospect_companies(
 
     async def run() -> Billed[CompanyPreviews]:
         response = await call.client.prospect_companies(request)
-        billing = response.billing
-        return Billed(
-            CompanyPreviews(companies=response.results, pagination=response.pagination),
-            billing.credits_charged if billing else 0,
-            response.request_id,
-        )
+        return billed(CompanyPreviews(companies=response.results, pagination=response.pagination), response)
 
     return Plan(quote=quote, run=run)

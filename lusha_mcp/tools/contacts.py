@@ -19,7 +19,7 @@ from lusha_mcp.api.models.prospecting import ProspectingContactsRequest
 from lusha_mcp.guard import PreviewCache, PriceBook, Quote, QuoteItem, quote_contact_reveals
 from lusha_mcp.guard.pricing import REVEAL_ACTIONS, SEARCH_ACTION
 from lusha_mcp.settings import Toolset
-from lusha_mcp.tools.catalog import METERED_REVEAL, METERED_SEARCH, Billed, Plan, ToolCall, ToolGroup
+from lusha_mcp.tools.catalog import METERED_REVEAL, METERED_SEARCH, Billed, Plan, ToolCall, ToolGroup, billed
 from lusha_mcp.tools.errors import ArgumentError
 from lusha_mcp.tools.results import MeteredResult, table
 
@@ -156,12 +156,7 @@ async def search_contacts(
     async def run() -> Billed[ContactPreviews]:
         response = await call.client.search_contacts(items, on_progress=call.progress)
         remember_previews(call.guard.previews, response.results)
-        billing = response.billing
-        return Billed(
-            ContactPreviews(contacts=response.results),
-            billing.credits_charged if billing else 0,
-            response.request_id,
-        )
+        return billed(ContactPreviews(contacts=response.results), response)
 
     return Plan(quote=quote, run=run)
 
@@ -237,13 +232,11 @@ async def _enrich_by_ids(
         _store(call, response.results, fields)
         fetched = {record.id: record for record in response.results if record.id}
         ordered = [cached.get(contact_id) or fetched.get(contact_id) for contact_id in ids]
-        billing = response.billing
-        return Billed(
+        return billed(
             RevealedContacts(
                 contacts=[record for record in ordered if record is not None], from_cache=list(cached)
             ),
-            billing.credits_charged if billing else 0,
-            response.request_id,
+            response,
         )
 
     return Plan(quote=quote, run=run, notes=(cache_note,) if cache_note else ())
@@ -296,11 +289,8 @@ async def _enrich_by_identifiers(
             record = served.get(index) or by_reference.get(item.client_reference_id)
             if record is not None:
                 ordered.append(record)
-        billing = response.billing
-        return Billed(
-            RevealedContacts(contacts=ordered, from_cache=[r.id for r in served.values() if r.id]),
-            billing.credits_charged if billing else 0,
-            response.request_id,
+        return billed(
+            RevealedContacts(contacts=ordered, from_cache=[r.id for r in served.values() if r.id]), response
         )
 
     return Plan(quote=quote, run=run, notes=(cache_note,) if cache_note else ())
@@ -337,11 +327,6 @@ async def prospect_contacts(
     async def run() -> Billed[ContactPreviews]:
         response = await call.client.prospect_contacts(request)
         remember_previews(call.guard.previews, response.results)
-        billing = response.billing
-        return Billed(
-            ContactPreviews(contacts=response.results, pagination=response.pagination),
-            billing.credits_charged if billing else 0,
-            response.request_id,
-        )
+        return billed(ContactPreviews(contacts=response.results, pagination=response.pagination), response)
 
     return Plan(quote=quote, run=run)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import anyio
@@ -50,7 +50,6 @@ class LushaState:
     client: LushaClient
     guard: CreditGuard
     usage: AccountUsageSnapshot
-    extras: dict[str, Any] = field(default_factory=dict[str, Any])
 
     @classmethod
     def of(cls, ctx: Context[Any, Any]) -> LushaState:
