@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 
 import httpx
+import uvicorn
 from starlette.applications import Starlette
 
 from lusha_mcp.sandbox.app import create_app
@@ -33,9 +34,13 @@ def sandbox_transport(settings: Settings) -> httpx.AsyncBaseTransport:
     return httpx.ASGITransport(app=sandbox_app(settings))
 
 
-def serve_sandbox(settings: Settings, host: str = "127.0.0.1", port: int = 8765) -> None:
-    """Serve the sandbox on host:port until interrupted (blocking)."""
-    import uvicorn
-
+def sandbox_server(settings: Settings, host: str = "127.0.0.1", port: int = 8765) -> uvicorn.Server:
+    """A uvicorn server for the sandbox (run it with `.run()` or `await .serve(sockets=...)`)."""
     app = create_app(SandboxConfig.from_settings(settings))
-    uvicorn.run(app, host=host, port=port, log_level=settings.log_level.lower(), access_log=False)
+    config = uvicorn.Config(app, host=host, port=port, log_level=settings.log_level.lower(), access_log=False)
+    return uvicorn.Server(config)
+
+
+def serve_sandbox(settings: Settings, host: str = "127.0.0.1", port: int = 8765) -> None:
+    """Serve the sandbox on http://host:port until interrupted (blocking)."""
+    sandbox_server(settings, host, port).run()
