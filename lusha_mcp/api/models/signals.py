@@ -35,7 +35,12 @@ class ContactSignalsRequest(LushaRequest):
 
 
 class IntentCategoryFilter(LushaRequest):
+    """Company signal sub-filters; values from /v3/companies/signals/filters/{type}."""
+
     intent_categories: list[str] | None = None
+    news_event_types: list[str] | None = None
+    hiring_by_departments: list[str] | None = None
+    hiring_by_locations: list[str] | None = None
 
 
 class CompanySignalsFilters(LushaRequest):
