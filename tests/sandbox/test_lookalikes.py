@@ -253,3 +253,22 @@ async def test_a_contact_session_cannot_page_companies(
     )
 
     assert response.status_code == 410
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"seeds": {}}, "seeds"),
+        ({"seeds": {"domains": [f"c{n}.com" for n in range(101)]}}, "seeds.domains"),
+        ({"seeds": {"domains": ["a.com"]}, "limit": 101}, "limit"),
+        ({"seeds": {"tickers": ["ACME"]}}, "seeds.tickers"),
+    ],
+)
+async def test_invalid_company_lookalike_requests_name_the_field(
+    http: httpx.AsyncClient, spec: JsonObject, body: JsonObject, field: str
+) -> None:
+    response = await http.post("/v3/companies/lookalike", json=body)
+
+    assert response.status_code == 400
+    assert_response_matches_spec(spec, "POST", "/v3/companies/lookalike", response)
+    assert any(error.startswith(f"{field}:") for error in response.json()["errors"]), response.json()

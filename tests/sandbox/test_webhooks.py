@@ -483,3 +483,23 @@ async def test_deliveries_reach_a_real_server_on_loopback(
         secret.encode(), headers["x-lusha-timestamp"].encode() + b"." + body, hashlib.sha256
     ).hexdigest()
     assert headers["x-lusha-signature"] == expected
+
+
+async def test_regenerating_the_secret_through_an_update_signs_later_deliveries_with_it(
+    http: httpx.AsyncClient, sandbox_settings: Settings, receiver: Receiver
+) -> None:
+    old = await _secret(http)
+    (contact_id,) = _entities(sandbox_settings, "contacts", 1)
+    subscription = await _subscribe(http, "contact", contact_id, ["promotion"])
+
+    updated = await http.patch(f"/api/subscriptions/{subscription['id']}", json={"regenerateSecret": True})
+    await http.post(f"/api/subscriptions/{subscription['id']}/test")
+
+    new = updated.json()["secret"]
+    assert new != old
+    assert (await http.get("/api/account/secret")).json() == {"secret": new}
+    ((headers, body),) = receiver.deliveries
+    expected = hmac.new(
+        new.encode(), headers["x-lusha-timestamp"].encode() + b"." + body, hashlib.sha256
+    ).hexdigest()
+    assert headers["x-lusha-signature"] == expected
