@@ -161,12 +161,12 @@ def answering(action: str, seen: list[str]) -> Any:
     return elicit
 
 
-async def test_elicitation_accept_runs_the_reveal(sandbox_settings: Settings) -> None:
+@pytest.mark.parametrize("mode", ["auto", "legacy"])
+async def test_elicitation_accept_runs_the_reveal(sandbox_settings: Settings, mode: Any) -> None:
     ids = contact_ids_with_emails(sandbox_settings, 2)
     asked: list[str] = []
-    async with Client(
-        build_server(sandbox_settings), elicitation_callback=answering("accept", asked)
-    ) as client:
+    server = build_server(sandbox_settings)
+    async with Client(server, mode=mode, elicitation_callback=answering("accept", asked)) as client:
         result = await call(client, "enrich_contacts", ids=ids, reveal=["emails"])
 
     body = structured(result)
@@ -178,12 +178,12 @@ async def test_elicitation_accept_runs_the_reveal(sandbox_settings: Settings) ->
 
 
 @pytest.mark.parametrize("action", ["decline", "cancel"])
-async def test_declined_reveal_spends_nothing(sandbox_settings: Settings, action: str) -> None:
+@pytest.mark.parametrize("mode", ["auto", "legacy"])
+async def test_declined_reveal_spends_nothing(sandbox_settings: Settings, action: str, mode: Any) -> None:
     ids = contact_ids_with_emails(sandbox_settings, 2)
     asked: list[str] = []
-    async with Client(
-        build_server(sandbox_settings), elicitation_callback=answering(action, asked)
-    ) as client:
+    server = build_server(sandbox_settings)
+    async with Client(server, mode=mode, elicitation_callback=answering(action, asked)) as client:
         result = await call(client, "enrich_contacts", ids=ids, reveal=["emails"])
 
     body = structured(result)
