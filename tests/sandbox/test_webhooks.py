@@ -503,3 +503,26 @@ async def test_regenerating_the_secret_through_an_update_signs_later_deliveries_
         new.encode(), headers["x-lusha-timestamp"].encode() + b"." + body, hashlib.sha256
     ).hexdigest()
     assert headers["x-lusha-signature"] == expected
+
+
+async def test_shared_default_signal_types_may_mix_contact_and_company_types(
+    http: httpx.AsyncClient, sandbox_settings: Settings, receiver: Receiver
+) -> None:
+    await _secret(http)
+    (contact_id,) = _entities(sandbox_settings, "contacts", 1)
+    (company_id,) = _entities(sandbox_settings, "companies", 1)
+
+    response = await http.post(
+        "/api/subscriptions",
+        json={
+            "defaults": {"signalTypes": ["promotion", "itSpendIncrease"], "url": HOOK_URL},
+            "subscriptions": [
+                {"entityType": "contact", "entityId": contact_id},
+                {"entityType": "company", "entityId": company_id},
+            ],
+        },
+    )
+
+    assert response.status_code == 201, response.text
+    created = [result["subscription"]["signalTypes"] for result in response.json()["results"]]
+    assert created == [["promotion"], ["itSpendIncrease"]]

@@ -586,10 +586,14 @@ async def create_subscriptions(request: Request) -> JSONResponse:
             item_check.fail(
                 f"{at}.entityType", "is required (here or in defaults.entityType): contact or company"
             )
-        raw_signals = item.get(
-            "signalTypes", defaults.get("signalTypes") if default_signals is not None else None
-        )
-        signals = _check_signal_types(item_check, raw_signals, entity_type, f"{at}.signalTypes")
+        raw_signals: Any = item.get("signalTypes")
+        path = f"{at}.signalTypes"
+        if raw_signals is None and default_signals is not None:
+            # Shared defaults may mix contact and company types: each item keeps the ones of its kind.
+            allowed = ENTITY_SIGNAL_TYPES.get(entity_type or "", ())
+            raw_signals = [kind for kind in default_signals if kind in allowed] or default_signals
+            path = "defaults.signalTypes"
+        signals = _check_signal_types(item_check, raw_signals, entity_type, path)
         if raw_signals is None:
             item_check.fail(f"{at}.signalTypes", "is required (here or in defaults.signalTypes)")
         name = item_check.string(item, "name", at=at, max_length=100) or default_name
