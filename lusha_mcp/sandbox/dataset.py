@@ -10,6 +10,7 @@ After the core tables are written, `lusha_mcp.sandbox.activity.generate_activity
 
 from __future__ import annotations
 
+import bisect
 import contextlib
 import importlib
 import json
@@ -25,7 +26,7 @@ from typing import Any, TypeVar, cast
 from lusha_mcp.sandbox import catalog
 from lusha_mcp.sandbox.config import SandboxConfig
 
-DATASET_VERSION = 1
+DATASET_VERSION = 2
 """Bump when the core schema or generation changes; stored files of another version are rebuilt."""
 
 ACTIVITY_MODULE = "lusha_mcp.sandbox.activity"
@@ -156,6 +157,16 @@ def expected_user_version() -> int:
     return DATASET_VERSION * 1000 + activity_version
 
 
+NAME_LOCALES: dict[str, str] = {
+    "en_CA": "en_US",
+    "en_AU": "en_GB",
+    "en_IE": "en_GB",
+    "he_IL": "en_US",
+    "de_CH": "de_DE",
+}
+"""Places whose Faker locale has no Latin-script names (or no own list) borrow a neighbour's."""
+
+
 class _Pools:
     """Name pools per locale, built once from Faker (seeded)."""
 
@@ -164,16 +175,35 @@ class _Pools:
 
         self.first: dict[str, list[str]] = {}
         self.last: dict[str, list[str]] = {}
-        locales = sorted({place.locale for place in catalog.PLACES})
-        for index, locale in enumerate(locales):
-            fake = Faker(locale)
-            fake.seed_instance(seed * 1_000 + index)
-            self.first[locale] = sorted({_ascii(fake.first_name()) for _ in range(120)})
-            self.last[locale] = sorted({_ascii(fake.last_name()) for _ in range(160)})
+        built: dict[str, tuple[list[str], list[str]]] = {}
+        for index, locale in enumerate(sorted({place.locale for place in catalog.PLACES})):
+            source = NAME_LOCALES.get(locale, locale)
+            if source not in built:
+                fake = Faker(source)
+                fake.seed_instance(seed * 1_000 + index)
+                romanized = source == "ja_JP"
+                first = {
+                    _ascii(fake.first_romanized_name() if romanized else fake.first_name())
+                    for _ in range(120)
+                }
+                last = {
+                    _ascii(fake.last_romanized_name() if romanized else fake.last_name()) for _ in range(160)
+                }
+                built[source] = (sorted(first - {""}), sorted(last - {""}))
+            self.first[locale], self.last[locale] = built[source]
         fake = Faker("en_US")
         fake.seed_instance(seed)
-        self.words = sorted({_ascii(word).capitalize() for word in fake.words(nb=400) if len(word) > 3})
+        self.words = sorted(
+            {_ascii(word).capitalize() for word in fake.words(nb=400) if len(word) > 3} - {""}
+        )
         self.company_last = self.last["en_US"]
+        self.slugs: dict[str, str] = {}
+
+    def slug(self, text: str) -> str:
+        found = self.slugs.get(text)
+        if found is None:
+            found = self.slugs[text] = _slug(text)
+        return found
 
 
 _ASCII_TABLE = str.maketrans(
@@ -233,7 +263,7 @@ _ASCII_TABLE = str.maketrans(
 
 def _ascii(text: str) -> str:
     cleaned = text.translate(_ASCII_TABLE)
-    return "".join(ch for ch in cleaned if ch.isascii() and (ch.isalpha() or ch in " -'")).strip() or "Alex"
+    return "".join(ch for ch in cleaned if ch.isascii() and (ch.isalpha() or ch in " -'")).strip()
 
 
 def _slug(text: str) -> str:
@@ -241,7 +271,7 @@ def _slug(text: str) -> str:
 
 
 def _pick_weighted(rng: random.Random, items: Sequence[T], cumulative: Sequence[float]) -> T:
-    return rng.choices(items, cum_weights=cumulative)[0]
+    return items[bisect.bisect_right(cumulative, rng.random() * cumulative[-1])]
 
 
 def _cumulative(weights: Sequence[int]) -> list[float]:
@@ -457,7 +487,8 @@ def _build_contacts(
         for name in departments:
             mask |= catalog.DEPARTMENT_BITS[name]
         title = catalog.job_title(seniority, department, rng.randint(0, 5))
-        base_handle = f"{_slug(first)}-{_slug(last)}"
+        first_slug, last_slug = pools.slug(first), pools.slug(last)
+        base_handle = f"{first_slug}-{last_slug}"
         handle = base_handle
         while handle in used_linkedin:
             handle = f"{base_handle}-{rng.randint(10, 99999):x}"
@@ -465,9 +496,7 @@ def _build_contacts(
         update = (_TODAY - timedelta(days=rng.randint(0, 400))).isoformat()
         emails: list[dict[str, Any]] = []
         if rng.random() < 0.85:
-            local = (
-                f"{_slug(first)}.{_slug(last)}" if rng.random() < 0.7 else f"{_slug(first)[:1]}{_slug(last)}"
-            )
+            local = f"{first_slug}.{last_slug}" if rng.random() < 0.7 else f"{first_slug[:1]}{last_slug}"
             address = f"{local}@{company['domain']}"
             if address in used_emails:
                 address = f"{local}{seq % 97}@{company['domain']}"
@@ -481,7 +510,7 @@ def _build_contacts(
                 }
             )
         if rng.random() < 0.2:
-            address = f"{_slug(first)}.{_slug(last)}{seq % 1000}@{rng.choice(('gmail.com', 'outlook.com', 'yahoo.com'))}"
+            address = f"{first_slug}.{last_slug}{seq % 1000}@{rng.choice(('gmail.com', 'outlook.com', 'yahoo.com'))}"
             if address not in used_emails:
                 used_emails.add(address)
                 emails.append(
