@@ -299,3 +299,49 @@ async def test_served_over_stdio_with_the_sandbox(sandbox_settings: Settings, tm
     assert names == {"list_filter_values", "get_account_usage"}
     assert not usage.is_error
     assert "Lusha credits" in text_of(usage)
+
+
+async def test_company_extras_are_quoted_and_a_repeat_is_served_from_the_cache(
+    sandbox_settings: Settings,
+) -> None:
+    asking = with_settings(sandbox_settings, confirm_above=0)
+    settings = with_settings(sandbox_settings, auto_approve=True)
+    async with Client(build_server(settings)) as client:
+        page = structured(
+            await call(
+                client,
+                "prospect_companies",
+                filters={"companies": {"include": {"sizes": [{"min": 51, "max": 200}]}}},
+                size=10,
+            )
+        )
+    ids = [company["id"] for company in page["companies"][:2]]
+    async with Client(build_server(asking)) as client:
+        quoted = structured(await call(client, "enrich_companies", ids=ids, extras=["competitors"]))
+    async with Client(build_server(settings)) as client:
+        first = structured(await call(client, "enrich_companies", ids=ids, extras=["competitors"]))
+        again = structured(await call(client, "enrich_companies", ids=ids))
+
+    assert quoted["status"] == "confirmation_required"
+    assert {item["action"] for item in quoted["quote"]["items"]} == {"reveal_company", "revealCompetitors"}
+    assert quoted["quote"]["total_credits"] == 4
+    assert first["status"] == "ok"
+    assert first["credits_charged"] <= 4
+    assert again["status"] == "cached"
+    assert again["credits_charged"] == 0
+    assert [company["id"] for company in again["companies"]] == ids
+
+
+async def test_identifiers_already_revealed_are_served_from_the_cache(sandbox_settings: Settings) -> None:
+    settings = with_settings(sandbox_settings, auto_approve=True)
+    ids = contact_ids_with_emails(settings, 1)
+    async with Client(build_server(settings)) as client:
+        revealed = structured(await call(client, "enrich_contacts", ids=ids, reveal=["emails"]))
+        email = revealed["contacts"][0]["emails"][0]["email"]
+        again = structured(
+            await call(client, "enrich_contacts", contacts=[{"email": email}], reveal=["emails"])
+        )
+
+    assert again["status"] == "cached"
+    assert again["contacts"][0]["id"] == ids[0]
+    assert again["credits_charged"] == 0
