@@ -27,7 +27,7 @@ from typing import Any, Final, Literal
 
 from lusha_mcp.sandbox import catalog
 
-ACTIVITY_VERSION: Final = 2
+ACTIVITY_VERSION: Final = 3
 """Bump when the activity tables or their generation change (the stored dataset is rebuilt)."""
 
 TRACKED_DOMAINS: Final[tuple[str, ...]] = ("lusha.com", "acme-sandbox.com", "acme-sandbox.io")
@@ -206,6 +206,10 @@ def _pct(rng: random.Random, low: float, high: float) -> float:
     return round(rng.uniform(low, high), 1)
 
 
+def _linkedin(company: _Company) -> dict[str, str]:
+    return {"linkedinUrl": company.linkedin} if company.linkedin else {}
+
+
 def _company_payload(
     rng: random.Random, signal_type: str, company: _Company, days_ago: int, on: str, others: list[_Company]
 ) -> dict[str, Any]:
@@ -268,7 +272,6 @@ def _company_payload(
         category = rng.choice(sorted(INTENT_CATEGORIES))
         topics = rng.sample(INTENT_CATEGORIES[category], k=min(2, len(INTENT_CATEGORIES[category])))
         mentioned = rng.choice(others) if others else company
-        slug = company.name.lower().replace(" ", "-")
         return {
             "companyId": int(company.id) if company.id.isdigit() else company.id,
             "activityPublicationDate": on,
@@ -276,15 +279,9 @@ def _company_payload(
                 ("Technology or Stack Discussion", "Hiring Announcement", "Vendor Evaluation")
             ),
             "intentTopics": [{"topic": topic, "category": category} for topic in topics],
-            "author": {
-                "id": None,
-                "fullName": f"{slug.title()} Team",
-                "linkedinUrl": company.linkedin or None,
-            },
+            "author": {"id": None, "fullName": f"{company.name} Team"},
             "contactsMentioned": [],
-            "companiesMentioned": [
-                {"id": mentioned.id, "name": mentioned.name, "linkedinUrl": mentioned.linkedin or None}
-            ],
+            "companiesMentioned": [{"id": mentioned.id, "name": mentioned.name} | _linkedin(mentioned)],
             "activityUrl": f"https://www.linkedin.com/feed/update/urn:li:activity:{rng.randint(10**18, 10**19 - 1)}",
             "activitySummary": f"Discusses {topics[0].lower()} plans at {company.name}.",
             "activityLikes": rng.randint(0, 400),

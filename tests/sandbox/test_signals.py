@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import shutil
 import sqlite3
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -332,3 +332,28 @@ async def test_activity_is_deterministic_for_a_seed(
     assert first == again
     assert all(first)
     assert first != other
+
+
+async def test_all_company_signal_types_match_the_spec_and_intent_stays_within_ninety_days(
+    http: httpx.AsyncClient, sandbox_settings: Settings, spec: JsonObject
+) -> None:
+    with dataset(sandbox_settings) as conn:
+        ids = [
+            str(row[0])
+            for row in conn.execute(
+                "SELECT DISTINCT company_id FROM company_signals WHERE signal_type = 'linkedinActivityIntent' "
+                "ORDER BY company_id LIMIT 30"
+            )
+        ]
+
+    response = await http.post(
+        "/v3/companies/signals",
+        json={"ids": ids, "signalTypes": ["allSignals"], "startDate": months_back(_today(), 12).isoformat()},
+    )
+
+    assert response.status_code == 200, response.text
+    assert_response_matches_spec(spec, "POST", "/v3/companies/signals", response)
+    intent = [item for result in response.json()["results"] for item in result["linkedinActivityIntent"]]
+    assert intent
+    oldest = (_today() - timedelta(days=90)).isoformat()
+    assert all(item["activityPublicationDate"] >= oldest for item in intent)
