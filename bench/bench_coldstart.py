@@ -1,0 +1,135 @@
+"""5. Cold start: spawn `lusha-mcp serve --sandbox` -> tools/list answer over stdio, against a bare server.
+
+    .venv/bin/python bench/bench_coldstart.py [--quick]
+
+Each start runs in its own probe process (bench/coldstart_probe.py) with the official MCP stdio
+client; the bare MCP SDK server with one tool (bench/bare_server.py) is measured in the same run,
+alternating with ours. Peak memory is the server's max RSS. The sandbox dataset is generated
+beforehand: its one-off generation on a first run is measured in benchmark 6.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+from statistics import median
+from typing import Any
+
+from harness import BENCH_DIR, ROOT, Workspace, bench_main
+from report import Section, Table
+
+KEY, TITLE = "coldstart", "5. Cold start"
+RATIO_TARGET = 1.25
+IMPORT_LINE = re.compile(r"import time:\s+(\d+)\s+\|\s+\d+\s+\|\s*(\S+)")
+
+
+def probe(command: list[str], env: dict[str, str]) -> dict[str, Any]:
+    completed = subprocess.run(
+        [sys.executable, str(BENCH_DIR / "coldstart_probe.py"), *command],
+        capture_output=True,
+        text=True,
+        env={**os.environ, **env},
+        cwd=ROOT,
+        timeout=300,
+        check=True,
+    )
+    return json.loads(completed.stdout.strip().splitlines()[-1])
+
+
+def import_costs(env: dict[str, str], command: list[str]) -> dict[str, float]:
+    """Milliseconds of import time spent in each top-level package's own modules (self time summed)."""
+    completed = subprocess.run(
+        [sys.executable, "-X", "importtime", *command],
+        capture_output=True,
+        text=True,
+        env={**os.environ, **env},
+        cwd=ROOT,
+        stdin=subprocess.DEVNULL,
+        timeout=300,
+        check=False,
+    )
+    packages: dict[str, float] = {}
+    for line in completed.stderr.splitlines():
+        match = IMPORT_LINE.match(line)
+        if match is not None:
+            own, name = match.groups()
+            top = name.strip().split(".")[0]
+            packages[top] = packages.get(top, 0.0) + int(own) / 1000
+    return packages
+
+
+async def measure(section: Section, workspace: Workspace) -> None:
+    from lusha_mcp.sandbox import sandbox_app
+
+    runs = 3 if workspace.quick else 7
+    env = workspace.environment("coldstart")
+    sandbox_app(workspace.settings("coldstart-dataset"))  # the dataset exists before the first start
+    python = Path(sys.executable)
+    ours = [str(python.with_name("lusha-mcp")), "serve", "--sandbox"]
+    bare = [str(python), str(BENCH_DIR / "bare_server.py")]
+    probe(ours, env)
+    probe(bare, env)
+    results: dict[str, list[dict[str, Any]]] = {"lusha": [], "bare": []}
+    for _ in range(runs):
+        results["lusha"].append(probe(ours, env))
+        results["bare"].append(probe(bare, env))
+    time_ours = median(item["seconds"] for item in results["lusha"]) * 1000
+    time_bare = median(item["seconds"] for item in results["bare"]) * 1000
+    rss_ours = median(item["peak_rss_kib"] for item in results["lusha"]) / 1024
+    rss_bare = median(item["peak_rss_kib"] for item in results["bare"]) / 1024
+    tools = results["lusha"][0]["tools"]
+    section.add(f"lusha-mcp serve --sandbox: spawn -> tools/list ({tools} tools)", time_ours, "ms")
+    section.add("bare MCP SDK server (1 tool): spawn -> tools/list", time_bare, "ms")
+    section.add("time against the bare server", time_ours / time_bare, "x", at_most=RATIO_TARGET)
+    section.add("lusha-mcp peak RSS", rss_ours, "MiB")
+    section.add("bare server peak RSS", rss_bare, "MiB")
+    section.add("memory against the bare server", rss_ours / rss_bare, "x", at_most=RATIO_TARGET)
+    section.tables.append(
+        Table(
+            "Every start (ms, MiB)",
+            ["run", "lusha-mcp time", "lusha-mcp RSS", "bare time", "bare RSS"],
+            [
+                [
+                    index + 1,
+                    ours_run["seconds"] * 1000,
+                    ours_run["peak_rss_kib"] / 1024,
+                    bare_run["seconds"] * 1000,
+                    bare_run["peak_rss_kib"] / 1024,
+                ]
+                for index, (ours_run, bare_run) in enumerate(
+                    zip(results["lusha"], results["bare"], strict=True)
+                )
+            ],
+        )
+    )
+    imports_ours = import_costs(env, ["-m", "lusha_mcp", "serve", "--sandbox"])
+    imports_bare = import_costs(env, [str(BENCH_DIR / "bare_server.py")])
+    ranked = sorted(imports_ours.items(), key=lambda item: -item[1])
+    section.add("import time, serve --sandbox", sum(imports_ours.values()), "ms", note="python -X importtime")
+    section.add("import time, bare server", sum(imports_bare.values()), "ms")
+    section.tables.append(
+        Table(
+            "Import time by package, `serve --sandbox` against the bare server (ms, own modules only)",
+            ["package", "lusha-mcp", "bare server", "extra"],
+            [
+                [name, spent, imports_bare.get(name, 0.0), spent - imports_bare.get(name, 0.0)]
+                for name, spent in ranked[:14]
+            ],
+        )
+    )
+    section.notes.append(
+        f"Median of {runs} starts each, alternating, after one warm-up start of each (page cache warm). "
+        "Time runs from spawning the process to the tools/list answer, with the official MCP stdio client."
+    )
+    section.notes.append(
+        "Import times are one `python -X importtime` run with stdin closed (the server starts, reads "
+        "EOF and exits); they show where start-up time goes, not a second measurement."
+    )
+
+
+if __name__ == "__main__":
+    sys.exit(bench_main(KEY, TITLE, measure))
