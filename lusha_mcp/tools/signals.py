@@ -1,0 +1,293 @@
+"""get_signals: job changes, promotions, hiring, headcount, traffic and news events by Lusha id.
+
+Signal scores (the signal-score endpoints) are an option of the same tool (`score=True`) rather
+than a tool of their own: same ids, same question ("which of these are active?"), and one tool
+less in every prompt.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any, Literal, get_args
+
+from pydantic import BaseModel, Field
+
+from lusha_mcp.api.models import (
+    CompanySignalScoresRequest,
+    CompanySignalsRequest,
+    ContactSignalScoresRequest,
+    ContactSignalsRequest,
+)
+from lusha_mcp.api.models.companies import CompanySignalType
+from lusha_mcp.api.models.contacts import ContactSignalType
+from lusha_mcp.api.models.signals import CompanySignalsFilters, IntentCategoryFilter
+from lusha_mcp.guard import PriceBook, Quote, UnknownPriceError
+from lusha_mcp.settings import Toolset
+from lusha_mcp.tools.catalog import METERED_SEARCH, Billed, Plan, ToolCall, ToolGroup
+from lusha_mcp.tools.errors import ArgumentError
+from lusha_mcp.tools.results import MeteredResult, table
+
+group = ToolGroup()
+register = group.register
+
+Entity = Literal["contacts", "companies"]
+SignalType = Literal[ContactSignalType, CompanySignalType]
+ALL_SIGNALS = "allSignals"
+CONTACT_TYPES: tuple[str, ...] = tuple(t for t in get_args(ContactSignalType) if t != ALL_SIGNALS)
+COMPANY_TYPES: tuple[str, ...] = tuple(t for t in get_args(CompanySignalType) if t != ALL_SIGNALS)
+SIGNAL_ACTIONS = {"contacts": "showSignalsContact", "companies": "showSignalsCompany"}
+SCORE_ACTIONS = {
+    "contacts": ("signal_score_contact_reveal", "signalScoreContact"),
+    "companies": ("signal_score_company_reveal", "signalScoreCompany"),
+}
+MAX_IDS = 500
+_SUMMARY_KEYS = ("eventSummary", "articleTitle", "department", "location", "topic", "change", "percentage")
+
+
+class SignalEvent(BaseModel):
+    """One signal event."""
+
+    type: str = Field(description="Signal type.")
+    date: str | None = Field(default=None, description="signalDate.")
+    summary: str = Field(description="Short description.")
+    detail: dict[str, Any] = Field(default_factory=dict[str, Any], description="The event as Lusha sent it.")
+
+
+class EntitySignals(BaseModel):
+    """The signals of one contact or company."""
+
+    id: str
+    name: str | None = None
+    domain: str | None = None
+    events: list[SignalEvent] = Field(default_factory=list[SignalEvent])
+    score: float | None = Field(default=None, description="Signal score 0-1 (score=true).")
+    active_types: list[str] = Field(
+        default_factory=list[str], description="Active signal types (score=true)."
+    )
+    error: str | None = None
+
+
+class Signals(MeteredResult):
+    """Signals per id; ids with nothing in the window are listed in `without_signals`."""
+
+    entity: Entity
+    mode: Literal["events", "scores"] = "events"
+    start_date: str | None = None
+    end_date: str | None = None
+    results: list[EntitySignals] = Field(default_factory=list[EntitySignals])
+    without_signals: list[str] = Field(default_factory=list[str], description="Ids with no signal.")
+
+    def render(self) -> str:
+        if self.mode == "scores":
+            rows = [
+                (
+                    r.id,
+                    r.name or r.domain,
+                    f"{r.score:g}" if r.score is not None else "",
+                    ", ".join(r.active_types),
+                )
+                for r in self.results
+            ]
+            head = f"Signal scores of {len(self.results)} {self.entity}."
+            return f"{head}\n" + table(("id", "name", "score", "active signals"), rows)
+        rows = [
+            (result.id, result.name or result.domain, event.type, event.date, event.summary)
+            for result in self.results
+            for event in result.events
+        ]
+        window = f" from {self.start_date} to {self.end_date}" if self.start_date else ""
+        head = f"{len(rows)} signals for {len(self.results)} {self.entity}{window}."
+        if self.without_signals:
+            head += f" No signals: {len(self.without_signals)} ids."
+        return head + "\n" + table(("id", "name", "type", "date", "summary"), rows, limit=40)
+
+
+def _summary(kind: str, event: dict[str, Any]) -> str:
+    if "previousTitle" in event or "currentTitle" in event:
+        return f"{event.get('previousTitle', '?')} -> {event.get('currentTitle', '?')}"
+    if "previousCompany" in event or "newCompany" in event:
+        return f"{event.get('previousCompany', '?')} -> {event.get('newCompany', '?')}"
+    for key in _SUMMARY_KEYS:
+        if event.get(key) not in (None, ""):
+            return f"{key}: {event[key]}" if key not in ("eventSummary", "articleTitle") else str(event[key])
+    shown = [f"{key}={value}" for key, value in event.items() if key not in ("id", "signalDate", "signalId")]
+    return ", ".join(shown[:3]) or kind
+
+
+def _events(by_type: dict[str, list[dict[str, Any]]]) -> list[SignalEvent]:
+    events = [
+        SignalEvent(
+            type=kind,
+            date=str(event.get("signalDate")) if event.get("signalDate") else None,
+            summary=_summary(kind, event),
+            detail=event,
+        )
+        for kind, items in by_type.items()
+        for event in items
+    ]
+    return sorted(events, key=lambda event: event.date or "", reverse=True)
+
+
+def _concrete_types(entity: Entity, signal_types: list[str]) -> list[str]:
+    allowed = CONTACT_TYPES if entity == "contacts" else COMPANY_TYPES
+    if ALL_SIGNALS in signal_types:
+        return list(allowed)
+    wrong = [kind for kind in signal_types if kind not in allowed]
+    if wrong:
+        raise ArgumentError(
+            "signal_types",
+            f"{', '.join(wrong)} are not {entity} signal types",
+            f"allSignals or some of {', '.join(allowed)}",
+        )
+    return list(dict.fromkeys(signal_types))
+
+
+def _company_filters(entity: Entity, chosen: dict[SubFilter, list[str]]) -> CompanySignalsFilters | None:
+    kept = {name: values for name, values in chosen.items() if values}
+    if not kept:
+        return None
+    if entity != "companies":
+        raise ArgumentError("company_filters", "they apply to company signals only", 'entity="companies"')
+    return CompanySignalsFilters(include=IntentCategoryFilter.model_validate(kept))
+
+
+def _score_quote(book: PriceBook, entity: Entity, count: int) -> Quote:
+    try:
+        action = book.action_for(*SCORE_ACTIONS[entity])
+    except UnknownPriceError:
+        return Quote.free()  # Lusha: free until the action is on the account's pricebook.
+    return Quote.of([book.item("scored ids", action, count)])
+
+
+SubFilter = Literal["newsEventTypes", "hiringByDepartments", "hiringByLocations", "intentCategories"]
+
+
+@group.tool(toolset=Toolset.signals, title="Signals", annotations=METERED_SEARCH, metered=True)
+async def get_signals(
+    call: ToolCall,
+    entity: Annotated[Entity, Field(description="Whose signals.")],
+    ids: Annotated[list[str], Field(description="Lusha ids from search/prospect results.", min_length=1)],
+    signal_types: Annotated[list[SignalType] | None, Field(description="Default allSignals.")] = None,
+    start_date: Annotated[dt.date | None, Field(description="Since (default 6 months back).")] = None,
+    max_results_per_signal: Annotated[int, Field(description="Events per type per id.", ge=1, le=100)] = 5,
+    score: Annotated[bool, Field(description="Only a 0-1 score + active types per id.")] = False,
+    company_filters: Annotated[
+        dict[SubFilter, list[str]] | None, Field(description="Values: list_filter_values(company_signals).")
+    ] = None,
+) -> Plan[Signals]:
+    """Buying signals of contacts (promotion, job change) or companies (hiring, headcount, traffic, IT spend, news, intent).
+
+    Use this when timing outreach on ids you have. Cost: per signal type matched per id
+    (at most ids x types); score=true: per scored id. Narrow: fewer types, later start_date.
+    """
+    unique = list(dict.fromkeys(ids))
+    if len(unique) > MAX_IDS:
+        raise ArgumentError("ids", f"{len(unique)} ids", f"at most {MAX_IDS} ids per call")
+    types = _concrete_types(entity, list(signal_types or [ALL_SIGNALS]))
+    filters = _company_filters(entity, company_filters or {})
+    book = await call.guard.pricing.book()
+    if score:
+        return Plan(quote=_score_quote(book, entity, len(unique)), run=lambda: _scores(call, entity, unique))
+    quote = Quote.of(
+        [
+            book.item(
+                f"signal types matched ({len(types)} types x {len(unique)} ids)",
+                SIGNAL_ACTIONS[entity],
+                len(unique) * len(types),
+            )
+        ]
+    )
+    wanted = (
+        [ALL_SIGNALS]
+        if len(types) == len(CONTACT_TYPES if entity == "contacts" else COMPANY_TYPES)
+        else types
+    )
+
+    async def run() -> Billed[Signals]:
+        if entity == "contacts":
+            request = ContactSignalsRequest.model_validate(
+                {
+                    "ids": unique,
+                    "signal_types": wanted,
+                    "start_date": start_date,
+                    "max_results_per_signal": max_results_per_signal,
+                }
+            )
+            response = await call.client.get_contact_signals(request, on_progress=call.progress)
+            found = [
+                EntitySignals(
+                    id=r.id or "", events=_events(r.by_type()), error=r.error.code if r.error else None
+                )
+                for r in response.results
+            ]
+        else:
+            company_request = CompanySignalsRequest.model_validate(
+                {
+                    "ids": unique,
+                    "signal_types": wanted,
+                    "start_date": start_date,
+                    "max_results_per_signal": max_results_per_signal,
+                    "filters": filters,
+                }
+            )
+            response = await call.client.get_company_signals(company_request, on_progress=call.progress)
+            found = [
+                EntitySignals(
+                    id=r.id or "",
+                    name=r.company_name,
+                    domain=r.domain,
+                    events=_events(r.by_type()),
+                    error=r.error.code if r.error else None,
+                )
+                for r in response.results
+            ]
+        with_events = [result for result in found if result.events or result.error]
+        listed = {result.id for result in with_events}
+        result = Signals(
+            entity=entity,
+            start_date=response.start_date,
+            end_date=response.end_date,
+            results=with_events,
+            without_signals=[entity_id for entity_id in unique if entity_id not in listed],
+        )
+        billing = response.billing
+        return Billed(result, billing.credits_charged if billing else 0, response.request_id)
+
+    return Plan(quote=quote, run=run)
+
+
+async def _scores(call: ToolCall, entity: Entity, ids: list[str]) -> Billed[Signals]:
+    items = [{"client_reference_id": str(index), "id": entity_id} for index, entity_id in enumerate(ids)]
+    if entity == "contacts":
+        response = await call.client.contact_signal_scores(
+            ContactSignalScoresRequest.model_validate({"contacts": items}), on_progress=call.progress
+        )
+        results = [
+            EntitySignals(
+                id=r.id or ids[int(r.client_reference_id or 0)],
+                name=r.full_name,
+                score=r.signal_score,
+                active_types=r.signal_types,
+                error=r.error.code if r.error else None,
+            )
+            for r in response.results
+        ]
+        billing, request_id = response.billing, response.request_id
+    else:
+        company_response = await call.client.company_signal_scores(
+            CompanySignalScoresRequest.model_validate({"companies": items}), on_progress=call.progress
+        )
+        results = [
+            EntitySignals(
+                id=r.id or ids[int(r.client_reference_id or 0)],
+                name=r.name,
+                domain=r.domain,
+                score=r.signal_score,
+                active_types=r.signal_types,
+                error=r.error.code if r.error else None,
+            )
+            for r in company_response.results
+        ]
+        billing, request_id = company_response.billing, company_response.request_id
+    result = Signals(entity=entity, mode="scores", results=results)
+    return Billed(result, billing.credits_charged if billing else 0, request_id)
