@@ -159,6 +159,7 @@ async def test_unknown_ids_are_left_out_and_cost_nothing(http: httpx.AsyncClient
         ({"signalTypes": ["allSignals"]}, "ids"),
         ({"ids": ["1"], "signalTypes": ["allSignals"], "startDate": "01/02/2026"}, "startDate"),
         ({"ids": ["1"], "signalTypes": ["allSignals"], "maxResultsPerSignal": 0}, "maxResultsPerSignal"),
+        ({"ids": ["1"], "signalTypes": ["allSignals"], "tableId": "482910"}, "tableId"),
     ],
 )
 async def test_invalid_contact_signal_requests_name_the_field(

@@ -267,7 +267,9 @@ def _contact_score(candidate: _ContactProfile, seeds: Sequence[_ContactProfile])
 async def contact_lookalikes(request: Request) -> JSONResponse:
     body = await read_json_object(request)
     check = FieldCheck()
-    check.unknown_keys(body, ("dedupeSessionId", "seeds", "exclude", "limit"))
+    check.unknown_keys(body, ("tableId", "dedupeSessionId", "seeds", "exclude", "limit"))
+    if body.get("tableId") is not None:
+        check.fail("tableId", "tables are not available in the sandbox; send the request without tableId")
     session_id = _session(request, check, body, "contact")
     if body.get("seeds") is None:
         check.fail(
@@ -398,7 +400,9 @@ def _company_result(row: Sequence[Any]) -> dict[str, Any]:
 async def company_lookalikes(request: Request) -> JSONResponse:
     body = await read_json_object(request)
     check = FieldCheck()
-    check.unknown_keys(body, ("dedupeSessionId", "seeds", "exclude", "limit"))
+    check.unknown_keys(body, ("tableId", "dedupeSessionId", "seeds", "exclude", "limit"))
+    if body.get("tableId") is not None:
+        check.fail("tableId", "tables are not available in the sandbox; send the request without tableId")
     session_id = _session(request, check, body, "company")
     if body.get("seeds") is None:
         check.fail("seeds", "is required: send 1-100 companies as domains and/or linkedinUrls")

@@ -136,7 +136,9 @@ def _known_ids(conn: sqlite3.Connection, table: str, ids: Sequence[str]) -> dict
 async def contact_signals(request: Request) -> JSONResponse:
     body = await read_json_object(request)
     check = FieldCheck()
-    check.unknown_keys(body, ("ids", "signalTypes", "startDate", "maxResultsPerSignal"))
+    check.unknown_keys(body, ("tableId", "ids", "signalTypes", "startDate", "maxResultsPerSignal"))
+    if body.get("tableId") is not None:
+        check.fail("tableId", "tables are not available in the sandbox; send the request without tableId")
     ids = check.strings(body, "ids", required=True, min_items=1, max_items=100) or []
     types = _requested_types(check, body, CONTACT_SIGNAL_TYPES)
     start = _start_date(check, body)
@@ -214,7 +216,9 @@ def _passes(signal_type: str, payload: dict[str, Any], filters: dict[str, set[st
 async def company_signals(request: Request) -> JSONResponse:
     body = await read_json_object(request)
     check = FieldCheck()
-    check.unknown_keys(body, ("ids", "signalTypes", "startDate", "maxResultsPerSignal", "filters"))
+    check.unknown_keys(body, ("tableId", "ids", "signalTypes", "startDate", "maxResultsPerSignal", "filters"))
+    if body.get("tableId") is not None:
+        check.fail("tableId", "tables are not available in the sandbox; send the request without tableId")
     ids = check.strings(body, "ids", required=True, min_items=1, max_items=100) or []
     types = _requested_types(check, body, COMPANY_SIGNAL_TYPES)
     start = _start_date(check, body)
