@@ -26,7 +26,7 @@ from typing import Any, TypeVar, cast
 from lusha_mcp.sandbox import catalog
 from lusha_mcp.sandbox.config import SandboxConfig
 
-DATASET_VERSION = 2
+DATASET_VERSION = 3
 """Bump when the core schema or generation changes; stored files of another version are rebuilt."""
 
 ACTIVITY_MODULE = "lusha_mcp.sandbox.activity"
@@ -116,7 +116,13 @@ CREATE TABLE contacts (
 CREATE TABLE contact_emails (email TEXT PRIMARY KEY, contact_id TEXT NOT NULL) WITHOUT ROWID;
 """
 
-CORE_INDEXES = """
+_CONTACT_FILTER_COLUMNS = (
+    "gdpr_blocked, do_not_call, department_mask, has_email, has_work_email, has_private_email, has_phone, "
+    "has_mobile_phone, has_direct_phone, has_work_phone, company_id, seq, job_title_lower"
+)
+"""Carried by the contact indexes so prospecting counts and pages read narrow covering indexes."""
+
+CORE_INDEXES = f"""
 CREATE INDEX companies_name ON companies(name_lower);
 CREATE INDEX companies_industry ON companies(industry_id, sub_industry_id);
 CREATE INDEX companies_country ON companies(country_code);
@@ -126,9 +132,10 @@ CREATE INDEX company_technologies_company ON company_technologies(company_id);
 CREATE INDEX company_intent_topic ON company_intent(topic, company_id);
 CREATE INDEX company_sic_code ON company_sic(code, company_id);
 CREATE INDEX company_naics_code ON company_naics(code, company_id);
-CREATE INDEX contacts_company ON contacts(company_id, seq);
-CREATE INDEX contacts_seniority ON contacts(seniority_id, seq);
-CREATE INDEX contacts_country ON contacts(country_code, seq);
+CREATE INDEX contacts_company ON contacts(company_id, seniority_id, country_code, {_CONTACT_FILTER_COLUMNS});
+CREATE INDEX contacts_seniority ON contacts(seniority_id, country_code, {_CONTACT_FILTER_COLUMNS});
+CREATE INDEX contacts_country ON contacts(country_code, seniority_id, {_CONTACT_FILTER_COLUMNS});
+CREATE INDEX contacts_scan ON contacts(seq, seniority_id, country_code, {_CONTACT_FILTER_COLUMNS});
 CREATE INDEX contacts_linkedin ON contacts(linkedin_url);
 CREATE INDEX contacts_name ON contacts(full_name_lower);
 """
