@@ -6,7 +6,6 @@ See the docstring of `lusha_mcp.tools` for how to add a tool.
 from __future__ import annotations
 
 import inspect
-import logging
 import typing
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass
@@ -35,9 +34,6 @@ from lusha_mcp.tools.errors import tool_error
 from lusha_mcp.tools.results import MeteredResult, ToolResult, budget_line
 from lusha_mcp.tools.state import LushaState
 
-logger = logging.getLogger(__name__)
-
-R = TypeVar("R", bound=ToolResult)
 M = TypeVar("M", bound=MeteredResult)
 
 # --- annotations: every tool picks one of these (or spells all four out) --------------------

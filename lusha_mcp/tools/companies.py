@@ -33,11 +33,11 @@ CompanyExtra = Literal[
 
 
 class CompanyLookup(BaseModel):
-    """One company: a Lusha id, a domain or a name."""
+    """Give id, domain or name."""
 
     model_config = ConfigDict(extra="forbid")
 
-    id: str | None = Field(default=None, description="Lusha company id")
+    id: str | None = Field(default=None, description="Lusha id")
     domain: str | None = Field(default=None, description="e.g. lusha.com")
     name: str | None = Field(default=None, description="Company name")
 

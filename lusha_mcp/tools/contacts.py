@@ -31,14 +31,14 @@ RevealField = Literal["emails", "phones"]
 
 
 class ContactLookup(BaseModel):
-    """One contact: a Lusha id, a LinkedIn URL, an email, or first + last name with company."""
+    """Give id, linkedin_url, email, or first+last name with company."""
 
     model_config = ConfigDict(extra="forbid")
 
-    id: str | None = Field(default=None, description="Lusha contact id")
-    linkedin_url: str | None = Field(default=None, description="LinkedIn profile URL")
-    email: str | None = Field(default=None, description="Known email")
-    first_name: str | None = Field(default=None, description="With last_name and company_*")
+    id: str | None = Field(default=None, description="Lusha id")
+    linkedin_url: str | None = Field(default=None, description="Profile URL")
+    email: str | None = Field(default=None, description="Email")
+    first_name: str | None = Field(default=None, description="First name")
     last_name: str | None = Field(default=None, description="Last name")
     company_name: str | None = Field(default=None, description="Company name")
     company_domain: str | None = Field(default=None, description="Company domain")
@@ -143,11 +143,10 @@ async def search_contacts(
         list[ContactLookup], Field(description="Contacts to look up, up to 500.", max_length=500)
     ],
 ) -> Plan[ContactPreviews]:
-    """Look up known people and get previews: title, company, location, and which emails/phones can be revealed at what price.
+    """Look up known people: title, company, location, and what emails/phones can be revealed at what price.
 
-    Use this when you have names, emails, LinkedIn URLs or Lusha ids and want to identify
-    contacts before revealing. Cost: api_search credits per result (1 per 25 on standard
-    plans). Reveals nothing; pass result ids to enrich_contacts.
+    Use this when you have names, emails, LinkedIn URLs or ids of people. Cost: api_search per
+    result (1 credit per 25 on standard plans). Reveals nothing: pass ids to enrich_contacts.
     """
     items = _lookups(contacts, "contacts")
     book = await call.guard.pricing.book()
@@ -192,10 +191,9 @@ async def enrich_contacts(
 ) -> Plan[RevealedContacts] | RevealedContacts:
     """Reveal emails and/or phones of contacts.
 
-    Use this when the user wants contact details of specific people. Prefer ids from a search
-    (quoted exactly from its canReveal, 0 if already revealed); identifiers cost a search too.
-    Cost: revealEmail/revealPhone per revealed field; data revealed before is served from the
-    cache at 0 credits. Ask only for the fields the user needs.
+    Use this when the user wants details of specific people. Prefer ids from a search or
+    prospecting result (priced exactly; identifiers add a search). Cost: revealEmail/revealPhone
+    per field found; data revealed before is free from the cache. Ask only for needed fields.
     """
     fields: list[str] = list(dict.fromkeys(reveal))
     call.guard.policy.check_reveals(fields)
@@ -312,11 +310,11 @@ SizeArg = Annotated[int, Field(description="Results per page (10-100).", ge=10, 
 async def prospect_contacts(
     call: ToolCall, filters: FiltersArg, page: PageArg = 0, size: SizeArg = 25
 ) -> Plan[ContactPreviews]:
-    """Find new contacts matching filters (title, seniority, department, location, company firmographics).
+    """Find new contacts by filters: title, seniority, department, location, company firmographics.
 
     Use this when the user describes who they want rather than naming people. Cost: api_search
-    per result on the page (1 per 25 on standard plans); narrow with more filters or a smaller
-    size. Returns previews; reveal emails/phones with enrich_contacts(ids=...).
+    per result (1 credit per 25 on standard plans); narrow with filters or a smaller size.
+    Returns previews; reveal with enrich_contacts(ids=...).
     """
     request = ProspectingContactsRequest.model_validate(
         {"pagination": {"page": page, "size": size}, "filters": filters}
