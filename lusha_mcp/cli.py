@@ -1,96 +1,415 @@
-"""The `lusha-mcp` command line."""
+"""The `lusha-mcp` command line.
+
+Exit codes: 0 ok, 1 failure (a check or the run failed), 2 usage error (bad flags),
+3 configuration error (missing or invalid key, invalid settings, unsafe HTTP binding),
+130 interrupted.
+"""
 
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import sys
-from typing import Any
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, get_args
 
+import anyio
 from pydantic import ValidationError
 
 from lusha_mcp import __version__
 from lusha_mcp.settings import Settings
 
+EXIT_OK = 0
+EXIT_FAILURE = 1
+EXIT_USAGE = 2
+EXIT_CONFIG = 3
+EXIT_INTERRUPTED = 130
 
-def _add_serve(commands: Any) -> None:
-    serve: argparse.ArgumentParser = commands.add_parser(
-        "serve",
-        help="Run the MCP server over stdio (the default command).",
-        description="Run the MCP server.",
-    )
-    serve.add_argument(
-        "--sandbox", action="store_true", default=None, help="Use the embedded offline sandbox."
-    )
-    serve.add_argument("--no-spend", action="store_true", default=None, help="Only free tools run.")
-    serve.add_argument("--toolsets", help="Comma-separated toolsets (core,signals,...).")
-    serve.add_argument("--max-credits-per-call", type=int, help="Cap on one call's quote.")
-    serve.add_argument("--session-budget", type=int, help="Credits this server session may spend.")
-    serve.add_argument("--daily-budget", type=int, help="Credits per UTC day, across restarts.")
-    serve.add_argument("--confirm-above", type=int, help="Confirm non-reveal calls quoted above this.")
-    serve.add_argument(
-        "--auto-approve", action="store_true", default=None, help="Skip confirmation (never budgets)."
-    )
-    serve.add_argument("--allowed-reveals", help="Comma-separated reveal fields the assistant may ask for.")
-    serve.add_argument("--data-dir", help="Where the ledger and caches live.")
-
-
-_SERVE_FLAGS = (
-    "sandbox",
-    "no_spend",
-    "toolsets",
-    "max_credits_per_call",
-    "session_budget",
-    "daily_budget",
-    "confirm_above",
-    "auto_approve",
-    "allowed_reveals",
-    "data_dir",
+KEYS_PAGE = "https://dashboard.lusha.com/enrich/api"
+MISSING_KEY = (
+    "lusha-mcp: no Lusha API key. Get one at "
+    f"{KEYS_PAGE} and set LUSHA_API_KEY, or add --sandbox to run against the offline sandbox "
+    "(no key needed)."
 )
+
+EXIT_CODES_HELP = """\
+exit codes:
+  0  ok
+  1  failure (a check failed, the API could not be reached, a run failed)
+  2  usage error (unknown command or bad flag)
+  3  configuration error (missing or invalid API key, invalid settings, unsafe HTTP binding)
+  130 interrupted
+
+Settings: flags override LUSHA_* environment variables, which override defaults.
+"""
+
+
+class _Formatter(argparse.RawDescriptionHelpFormatter):
+    pass
+
+
+def _settings_flags(parser: argparse.ArgumentParser, *, guard: bool) -> None:
+    parser.add_argument(
+        "--sandbox",
+        action="store_true",
+        default=None,
+        help="Use the embedded offline sandbox (key lusha-sandbox, no network). Env: LUSHA_SANDBOX.",
+    )
+    parser.add_argument("--data-dir", help="Where the ledger and caches live. Env: LUSHA_DATA_DIR.")
+    parser.add_argument("--base-url", help="Lusha API base URL. Env: LUSHA_BASE_URL.")
+    parser.add_argument(
+        "--log-level", choices=["DEBUG", "INFO", "WARNING", "ERROR"], help="Env: LUSHA_LOG_LEVEL."
+    )
+    if not guard:
+        return
+    parser.add_argument(
+        "--no-spend",
+        action="store_true",
+        default=None,
+        help="Only free tools run; metered tools are hidden. Env: LUSHA_NO_SPEND.",
+    )
+    parser.add_argument(
+        "--toolsets",
+        help="Comma-separated toolsets: core,signals,lookalikes,decision_makers,website_visits,webhooks. "
+        "Env: LUSHA_TOOLSETS.",
+    )
+    parser.add_argument(
+        "--max-credits-per-call", type=int, help="Cap on one call's quote. Env: LUSHA_MAX_CREDITS_PER_CALL."
+    )
+    parser.add_argument(
+        "--session-budget", type=int, help="Credits this server session may spend. Env: LUSHA_SESSION_BUDGET."
+    )
+    parser.add_argument(
+        "--daily-budget", type=int, help="Credits per UTC day, across restarts. Env: LUSHA_DAILY_BUDGET."
+    )
+    parser.add_argument(
+        "--confirm-above",
+        type=int,
+        help="Confirm non-reveal calls quoted above this many credits. Env: LUSHA_CONFIRM_ABOVE.",
+    )
+    parser.add_argument(
+        "--auto-approve",
+        action="store_true",
+        default=None,
+        help="Skip confirmation for unattended runs (budgets still apply). Env: LUSHA_AUTO_APPROVE.",
+    )
+    parser.add_argument(
+        "--allowed-reveals",
+        help="Comma-separated reveal fields the assistant may ask for (emails,phones). "
+        "Env: LUSHA_ALLOWED_REVEALS.",
+    )
+
+
+_FLAG_SETTINGS = {
+    "sandbox": "sandbox",
+    "data_dir": "data_dir",
+    "base_url": "base_url",
+    "log_level": "log_level",
+    "no_spend": "no_spend",
+    "toolsets": "toolsets",
+    "max_credits_per_call": "max_credits_per_call",
+    "session_budget": "session_budget",
+    "daily_budget": "daily_budget",
+    "confirm_above": "confirm_above",
+    "auto_approve": "auto_approve",
+    "allowed_reveals": "allowed_reveals",
+    "transport": "transport",
+    "host": "http_host",
+    "port": "http_port",
+    "seed": "sandbox_seed",
+}
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="lusha-mcp",
-        description="MCP server for the Lusha API with a credit guard and an offline sandbox.",
+        description="MCP server for the Lusha B2B data API, with a credit guard and an offline sandbox.\n"
+        "Run without a command to serve over stdio.",
+        epilog=EXIT_CODES_HELP,
+        formatter_class=_Formatter,
     )
     parser.add_argument("--version", action="version", version=f"lusha-mcp {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
-    _add_serve(commands)
+
+    def command(name: str, summary: str, description: str) -> argparse.ArgumentParser:
+        return commands.add_parser(
+            name, help=summary, description=description, epilog=EXIT_CODES_HELP, formatter_class=_Formatter
+        )
+
+    serve = command(
+        "serve",
+        "Run the MCP server (stdio by default; the default command).",
+        "Run the MCP server. Over stdio for Claude Desktop and other local clients, or over streamable\n"
+        "HTTP at http://HOST:PORT/mcp with --transport http (127.0.0.1 by default; any other address\n"
+        "needs LUSHA_HTTP_TOKEN, sent by clients as `Authorization: Bearer <token>`).",
+    )
+    serve.add_argument(
+        "--transport",
+        choices=list(get_args(Settings.model_fields["transport"].annotation)),
+        help="Env: LUSHA_TRANSPORT.",
+    )
+    serve.add_argument("--host", help="HTTP bind address (default 127.0.0.1). Env: LUSHA_HTTP_HOST.")
+    serve.add_argument("--port", type=int, help="HTTP port (default 8000). Env: LUSHA_HTTP_PORT.")
+    _settings_flags(serve, guard=True)
+
+    sandbox = command(
+        "sandbox",
+        "Run the offline Lusha API emulator on its own (127.0.0.1).",
+        "Serve the sandbox (an emulator of the Lusha V3 API) on 127.0.0.1:PORT. Point any Lusha client\n"
+        "at it with the key `lusha-sandbox`.",
+    )
+    sandbox.add_argument("--port", type=int, default=8765, help="Port (default 8765).")
+    sandbox.add_argument("--seed", type=int, help="Seed of the generated dataset. Env: LUSHA_SANDBOX_SEED.")
+    sandbox.add_argument("--data-dir", help="Where the dataset and account state live. Env: LUSHA_DATA_DIR.")
+    sandbox.add_argument(
+        "--log-level", choices=["DEBUG", "INFO", "WARNING", "ERROR"], help="Env: LUSHA_LOG_LEVEL."
+    )
+
+    demo = command(
+        "demo",
+        "A go-to-market research run on the sandbox, printed as a transcript.",
+        "Prospect, check signals, find decision makers, quote, confirm and reveal on the offline\n"
+        "sandbox through a real MCP client session. Needs no key and never touches your ledger.",
+    )
+    demo.add_argument("--data-dir", help="Where the cached demo dataset is kept. Env: LUSHA_DATA_DIR.")
+
+    doctor = command(
+        "doctor",
+        "Check the installation, settings, key, API reachability, usage and data dir.",
+        "Check Python, the installed version, the settings, the key (never printed), reachability of\n"
+        "the API (or the sandbox), the account's credits and rate limits, the data dir and the ledger;\n"
+        "print what to fix. Exit 1 when a check fails, 3 when the key is missing or refused.",
+    )
+    _settings_flags(doctor, guard=True)
+
+    ledger = command(
+        "ledger",
+        "Report credits spent, by day, tool and session.",
+        "Report what the credit guard recorded: calls, credits quoted and charged, grouped by day,\n"
+        "tool and session.",
+    )
+    ledger.add_argument("--by", choices=["day", "tool", "session"], help="Only this grouping.")
+    ledger.add_argument("--json", action="store_true", help="Machine-readable output.")
+    ledger.add_argument("--data-dir", help="Env: LUSHA_DATA_DIR.")
+
+    purge = command(
+        "purge",
+        "Delete cached revealed data (everything, or one contact, email or domain).",
+        "Delete revealed contacts and companies kept in the local cache (for privacy requests).\n"
+        "Without a selector, everything cached is deleted. The ledger holds no personal data\n"
+        "(argument hashes only) and is kept.",
+    )
+    purge.add_argument("--contact-id", help="A Lusha contact id.")
+    purge.add_argument("--email", help="Every cached contact with this email.")
+    purge.add_argument("--domain", help="Every cached company and contact of this domain.")
+    purge.add_argument("--json", action="store_true", help="Machine-readable output.")
+    purge.add_argument("--data-dir", help="Env: LUSHA_DATA_DIR.")
+
+    docs = command(
+        "docs",
+        "Render the tool and settings tables into README.md.",
+        "Render the tool catalogue and the settings table between the markers in README.md.",
+    )
+    docs.add_argument("--readme", default="README.md", help="The file to update (default README.md).")
+    docs.add_argument("--check", action="store_true", help="Exit 1 if the file is stale; change nothing.")
     return parser
 
 
-def settings_from_flags(args: argparse.Namespace) -> Settings:
+class ConfigError(Exception):
+    """Settings that cannot work; the message says what to set."""
+
+
+def settings_from_flags(args: argparse.Namespace, **extra: Any) -> Settings:
     """Flags override the environment, which overrides defaults."""
-    overrides = {name: getattr(args, name) for name in _SERVE_FLAGS if getattr(args, name, None) is not None}
-    return Settings(**overrides)
-
-
-def serve(args: argparse.Namespace) -> int:
+    overrides: dict[str, Any] = {}
+    for flag, name in _FLAG_SETTINGS.items():
+        value = getattr(args, flag, None)
+        if value is not None:
+            overrides[name] = value
+    overrides.update(extra)
     try:
-        settings = settings_from_flags(args)
+        return Settings(**overrides)
     except ValidationError as exc:
-        problems = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors())
-        print(f"lusha-mcp: invalid settings: {problems}", file=sys.stderr)
-        return 2
+        problems = "; ".join(
+            f"{'.'.join(str(part) for part in error['loc']) or 'settings'}: {error['msg']}"
+            for error in exc.errors(include_url=False)
+        )
+        raise ConfigError(f"invalid settings: {problems}") from None
+
+
+def _configure_logging(settings: Settings) -> None:
     logging.basicConfig(
         stream=sys.stderr, level=settings.log_level, format="%(levelname)s %(name)s: %(message)s"
     )
+
+
+def serve(args: argparse.Namespace) -> int:
+    settings = settings_from_flags(args)
+    _configure_logging(settings)
     if settings.api_key is None:
-        print("lusha-mcp: set LUSHA_API_KEY, or run with --sandbox for the offline sandbox.", file=sys.stderr)
-        return 2
+        print(MISSING_KEY, file=sys.stderr)
+        return EXIT_CONFIG
     from lusha_mcp.server import build_server
 
-    build_server(settings).run("stdio")
-    return 0
+    server = build_server(settings)
+    if settings.transport == "http":
+        from lusha_mcp.http import MCP_PATH, HTTPConfigError, check_binding, serve_http
+
+        try:
+            check_binding(settings)
+        except HTTPConfigError as exc:
+            print(f"lusha-mcp: {exc}", file=sys.stderr)
+            return EXIT_CONFIG
+        print(
+            f"lusha-mcp: serving MCP over streamable HTTP at "
+            f"http://{settings.http_host}:{settings.http_port}{MCP_PATH}",
+            file=sys.stderr,
+            flush=True,
+        )
+        serve_http(server, settings)
+        return EXIT_OK
+    server.run("stdio")
+    return EXIT_OK
+
+
+def sandbox(args: argparse.Namespace) -> int:
+    settings = settings_from_flags(args, sandbox=True)
+    _configure_logging(settings)
+    from lusha_mcp.sandbox import serve_sandbox
+
+    print(
+        f"lusha-mcp: sandbox at http://127.0.0.1:{args.port} (header `api_key: lusha-sandbox`); "
+        f"data in {settings.data_dir}",
+        file=sys.stderr,
+        flush=True,
+    )
+    serve_sandbox(settings, host="127.0.0.1", port=args.port)
+    return EXIT_OK
+
+
+def demo(args: argparse.Namespace) -> int:
+    settings = settings_from_flags(args)
+    from lusha_mcp.demo import DemoStepError, run_demo
+
+    try:
+        anyio.run(run_demo, settings, sys.stdout)
+    except DemoStepError as exc:
+        print(f"lusha-mcp demo: {exc}", file=sys.stderr)
+        return EXIT_FAILURE
+    return EXIT_OK
+
+
+def doctor(args: argparse.Namespace) -> int:
+    settings = settings_from_flags(args)
+    from lusha_mcp.doctor import run_doctor
+
+    print(f"lusha-mcp doctor {__version__}")
+    report = anyio.run(run_doctor, settings)
+    report.print(sys.stdout)
+    if report.key_problem:
+        return EXIT_CONFIG
+    return EXIT_FAILURE if report.failed else EXIT_OK
+
+
+def ledger(args: argparse.Namespace) -> int:
+    settings = settings_from_flags(args)
+    from lusha_mcp.guard import ledger_report
+
+    groupings: list[Any] = [args.by] if args.by else ["day", "tool", "session"]
+    report = {by: [group.model_dump() for group in ledger_report(settings.data_dir, by)] for by in groupings}
+    if args.json:
+        print(json.dumps({"data_dir": str(settings.data_dir), **report}, indent=2))
+        return EXIT_OK
+    print(f"Ledger in {settings.data_dir}")
+    for by, rows in report.items():
+        print(f"\nBy {by}:")
+        if not rows:
+            print("  (no metered calls recorded)")
+            continue
+        width = max(len(by), *(len(str(row["key"])) for row in rows))
+        print(f"  {by:<{width}}  calls  quoted  charged  over-quote")
+        for row in rows:
+            print(
+                f"  {row['key']:<{width}}  {row['calls']:>5}  {row['quoted']:>6}  {row['charged']:>7}"
+                f"  {row['over_quote']:>10}"
+            )
+    return EXIT_OK
+
+
+def purge(args: argparse.Namespace) -> int:
+    settings = settings_from_flags(args)
+    from lusha_mcp.guard import purge_cache
+
+    result = purge_cache(settings.data_dir, contact_id=args.contact_id, email=args.email, domain=args.domain)
+    scope = (
+        "everything"
+        if args.contact_id is None and args.email is None and args.domain is None
+        else ", ".join(
+            f"{name}={value}"
+            for name, value in (
+                ("contact-id", args.contact_id),
+                ("email", args.email),
+                ("domain", args.domain),
+            )
+            if value is not None
+        )
+    )
+    if args.json:
+        print(json.dumps({"scope": scope, **result.model_dump()}))
+    else:
+        print(
+            f"Purged {scope} from {settings.data_dir}: {result.contacts} contact(s), "
+            f"{result.companies} compan{'y' if result.companies == 1 else 'ies'} removed from the cache."
+        )
+    return EXIT_OK
+
+
+def docs(args: argparse.Namespace) -> int:
+    from lusha_mcp.readme import render_readme
+
+    path = Path(args.readme)
+    current = path.read_text(encoding="utf-8")
+    rendered = render_readme(current)
+    if args.check:
+        if rendered != current:
+            print(f"{path} is stale: run `lusha-mcp docs` to regenerate it.", file=sys.stderr)
+            return EXIT_FAILURE
+        print(f"{path} is up to date.")
+        return EXIT_OK
+    if rendered != current:
+        path.write_text(rendered, encoding="utf-8")
+        print(f"Updated {path}.")
+    else:
+        print(f"{path} is already up to date.")
+    return EXIT_OK
+
+
+COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
+    "serve": serve,
+    "sandbox": sandbox,
+    "demo": demo,
+    "doctor": doctor,
+    "ledger": ledger,
+    "purge": purge,
+    "docs": docs,
+}
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(["serve"] if argv is None and len(sys.argv) == 1 else argv)
+    arguments = sys.argv[1:] if argv is None else argv
+    if not arguments or (arguments[0].startswith("-") and arguments[0] not in ("-h", "--help", "--version")):
+        arguments = ["serve", *arguments]
+    args = parser.parse_args(arguments)
     if args.command is None:
         parser.print_help(sys.stderr)
-        return 2
-    if args.command == "serve":
-        return serve(args)
-    return 0
+        return EXIT_USAGE
+    try:
+        return COMMANDS[args.command](args)
+    except ConfigError as exc:
+        print(f"lusha-mcp: {exc}", file=sys.stderr)
+        return EXIT_CONFIG
+    except KeyboardInterrupt:
+        return EXIT_INTERRUPTED
