@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import sqlite3
 import time
-from collections.abc import Iterator
+from collections.abc import Generator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -57,7 +57,7 @@ class LookalikeSessionStore:
             db.executescript(_SCHEMA)
 
     @contextmanager
-    def _connect(self) -> Iterator[sqlite3.Connection]:
+    def _connect(self) -> Generator[sqlite3.Connection]:
         db = sqlite3.connect(self._path, timeout=10.0)
         try:
             with db:
@@ -80,7 +80,9 @@ class LookalikeSessionStore:
             return None, True
         return StoredSession(name, str(row[0]), float(row[1]), int(row[2])), False
 
-    def save(self, entity: LookalikeEntity, name: str, dedupe_session_id: str, returned: int) -> StoredSession:
+    def save(
+        self, entity: LookalikeEntity, name: str, dedupe_session_id: str, returned: int
+    ) -> StoredSession:
         now = time.time()
         with self._connect() as db:
             db.execute(
