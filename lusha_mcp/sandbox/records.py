@@ -93,7 +93,12 @@ def contact_preview(row: Row, company: Row | None, revealed: set[str]) -> JsonOb
         "jobTitle": _job_title(row),
     }
     if company is not None:
-        preview["company"] = {"id": company["id"], "name": company["name"], "domain": company["domain"]}
+        preview["company"] = {
+            "id": company["id"],
+            "name": company["name"],
+            "domain": company["domain"],
+            "industry": company["industry"],
+        }
     preview["location"] = {"country": row["country"], "state": row["state"], "city": row["city"]}
     preview["socialLinks"] = {"linkedin": row["linkedin_url"]}
     preview["has"] = contact_has(row)
