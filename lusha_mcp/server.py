@@ -13,7 +13,7 @@ from lusha_mcp import __version__
 from lusha_mcp.api.client import LushaClient
 from lusha_mcp.guard import CreditGuard, PricingSource
 from lusha_mcp.settings import Settings
-from lusha_mcp.tools import account, companies, contacts, filters, lookalikes, signals
+from lusha_mcp.tools import account, companies, contacts, decision_makers, filters, lookalikes, signals
 from lusha_mcp.tools.catalog import LushaServer, ToolsetState
 from lusha_mcp.tools.state import AccountUsageSnapshot, LushaState
 
@@ -24,7 +24,15 @@ class ToolModule(Protocol):
     def register(self, server: LushaServer, toolsets: ToolsetState) -> None: ...
 
 
-TOOL_MODULES: tuple[ToolModule, ...] = (contacts, companies, filters, account, signals, lookalikes)
+TOOL_MODULES: tuple[ToolModule, ...] = (
+    contacts,
+    companies,
+    filters,
+    account,
+    signals,
+    lookalikes,
+    decision_makers,
+)
 """Every capability module; adding a capability is one module and one entry here."""
 
 INSTRUCTIONS = (
