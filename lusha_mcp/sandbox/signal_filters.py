@@ -6,10 +6,11 @@ dataset has none, a signals filter simply matches nothing.
 
 from __future__ import annotations
 
+import calendar
 import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Literal
 
 from lusha_mcp.sandbox.validation import FieldCheck, JsonObject
@@ -46,11 +47,24 @@ COMPANY_SIGNAL_TYPES: tuple[str, ...] = (
 Entity = Literal["contact", "company"]
 
 
+DEFAULT_WINDOW_MONTHS = 6
+"""Without startDate, signals of the last six months count (as the docs say)."""
+
+
 @dataclass(frozen=True, slots=True)
 class SignalRequest:
     types: tuple[str, ...]
     """Concrete signal types (allSignals expanded)."""
-    start_date: str | None
+    start_date: str
+    """ISO date; signals on or after it match."""
+
+
+def default_start_date(today: date | None = None) -> str:
+    """Six calendar months before today (UTC), clamped to the month's last day."""
+    day = today or datetime.now(UTC).date()
+    year, month = divmod(day.year * 12 + day.month - 1 - DEFAULT_WINDOW_MONTHS, 12)
+    last_day = calendar.monthrange(year, month + 1)[1]
+    return date(year, month + 1, min(day.day, last_day)).isoformat()
 
 
 def check_signal_request(
@@ -89,7 +103,7 @@ def check_signal_request(
         return None
     concrete = tuple(item for item in allowed if item != ALL_SIGNALS)
     chosen = concrete if ALL_SIGNALS in types else tuple(dict.fromkeys(types))
-    return SignalRequest(chosen, start)
+    return SignalRequest(chosen, start or default_start_date())
 
 
 def activity_table_exists(conn: sqlite3.Connection, table: str) -> bool:
@@ -109,12 +123,8 @@ def signal_subquery(
     if not activity_table_exists(conn, table):
         return "SELECT NULL WHERE 0", []
     marks = ",".join("?" * len(request.types))
-    sql = f"SELECT {column} FROM {table} WHERE signal_type IN ({marks})"
-    params: list[object] = list(request.types)
-    if request.start_date:
-        sql += " AND signal_date >= ?"
-        params.append(request.start_date)
-    return sql, params
+    sql = f"SELECT {column} FROM {table} WHERE signal_type IN ({marks}) AND signal_date >= ?"
+    return sql, [*request.types, request.start_date]
 
 
 def matched_signal_types(
@@ -130,12 +140,9 @@ def matched_signal_types(
         chunk = list(ids[start : start + 400])
         sql = (
             f"SELECT DISTINCT {column}, signal_type FROM {table} WHERE {column} IN ({','.join('?' * len(chunk))}) "
-            f"AND signal_type IN ({type_marks})"
+            f"AND signal_type IN ({type_marks}) AND signal_date >= ?"
         )
-        params: list[object] = [*chunk, *request.types]
-        if request.start_date:
-            sql += " AND signal_date >= ?"
-            params.append(request.start_date)
+        params: list[object] = [*chunk, *request.types, request.start_date]
         for entity_id, signal_type in conn.execute(sql + f" ORDER BY {column}, signal_type", params):
             found.setdefault(str(entity_id), []).append(str(signal_type))
     return found

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+from datetime import date
 from typing import Any
 
 import httpx
 import pytest
 
+from lusha_mcp.sandbox.signal_filters import default_start_date
 from lusha_mcp.settings import Settings
 from tests.sandbox.dataset_picks import rows
 
@@ -274,13 +276,28 @@ async def test_gdpr_blocked_and_do_not_call_contacts_can_be_left_out(
 async def test_signal_filters_use_the_activity_data(
     http: httpx.AsyncClient, sandbox_settings: Settings
 ) -> None:
+    since = default_start_date()
     body = await prospect(
         http, "/v3/contacts/prospecting", contacts_query({"signals": {"types": ["promotion"]}}, size=10)
     )
     expected = rows(
         sandbox_settings,
-        "SELECT COUNT(DISTINCT contact_id) AS n FROM contact_signals c JOIN contacts k ON k.id = c.contact_id WHERE signal_type = 'promotion' AND k.gdpr_blocked = 0",
+        "SELECT COUNT(DISTINCT s.contact_id) AS n FROM contact_signals s JOIN contacts c ON c.id = s.contact_id "
+        "WHERE s.signal_type = 'promotion' AND s.signal_date >= ? AND c.gdpr_blocked = 0",
+        (since,),
     )[0]["n"]
+    assert expected > 0
     assert body["pagination"]["total"] == expected
     assert all(result["signalTypes"] == ["promotion"] for result in body["results"])
     assert body["billing"]["creditsCharged"] == 1 + len(body["results"])
+    older = await prospect(
+        http,
+        "/v3/contacts/prospecting",
+        contacts_query({"signals": {"types": ["promotion"], "startDate": "2000-01-01"}}, size=10),
+    )
+    assert older["pagination"]["total"] >= expected
+
+
+def test_the_default_signal_window_is_six_calendar_months() -> None:
+    assert default_start_date(date(2026, 8, 31)) == "2026-02-28"
+    assert default_start_date(date(2026, 3, 15)) == "2025-09-15"
