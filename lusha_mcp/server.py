@@ -13,7 +13,16 @@ from lusha_mcp import __version__
 from lusha_mcp.api.client import LushaClient
 from lusha_mcp.guard import CreditGuard, PricingSource
 from lusha_mcp.settings import Settings
-from lusha_mcp.tools import account, companies, contacts, decision_makers, filters, lookalikes, signals
+from lusha_mcp.tools import (
+    account,
+    companies,
+    contacts,
+    decision_makers,
+    filters,
+    lookalikes,
+    signals,
+    website_visits,
+)
 from lusha_mcp.tools.catalog import LushaServer, ToolsetState
 from lusha_mcp.tools.state import AccountUsageSnapshot, LushaState
 
@@ -32,6 +41,7 @@ TOOL_MODULES: tuple[ToolModule, ...] = (
     signals,
     lookalikes,
     decision_makers,
+    website_visits,
 )
 """Every capability module; adding a capability is one module and one entry here."""
 
