@@ -349,6 +349,20 @@ INDUSTRIES: tuple[Industry, ...] = (
         ("telecom", "5g", "network", "connectivity"),
     ),
 )
+INDUSTRY_NAME_SUFFIXES: dict[int, tuple[str, ...]] = {
+    1: ("Labs", "Systems", "Technologies", "Software", "Digital", "Networks", "Analytics", "AI"),
+    2: ("Capital", "Financial", "Payments", "Bank", "Partners", "Wealth", "Lending"),
+    3: ("Health", "Medical", "Care", "Clinics", "Therapeutics", "Diagnostics"),
+    4: ("Industries", "Manufacturing", "Works", "Machines", "Dynamics", "Automation"),
+    5: ("Goods", "Store", "Brands", "Market", "Outfitters", "Shop"),
+    6: ("Partners", "Consulting", "Advisors", "Group", "Associates", "Law"),
+    7: ("Academy", "Learning", "Institute", "Education", "School"),
+    8: ("Properties", "Builders", "Construction", "Realty", "Development"),
+    9: ("Logistics", "Freight", "Transport", "Shipping", "Airways", "Fleet"),
+    10: ("Telecom", "Wireless", "Communications", "Networks", "Connect"),
+}
+"""Company name endings that fit each industry."""
+
 INDUSTRY_BY_LABEL: dict[str, Industry] = {industry.label: industry for industry in INDUSTRIES}
 INDUSTRY_WEIGHTS: tuple[int, ...] = (30, 14, 9, 10, 8, 9, 5, 6, 5, 4)
 

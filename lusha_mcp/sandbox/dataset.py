@@ -26,7 +26,7 @@ from typing import Any, TypeVar, cast
 from lusha_mcp.sandbox import catalog
 from lusha_mcp.sandbox.config import SandboxConfig
 
-DATASET_VERSION = 3
+DATASET_VERSION = 4
 """Bump when the core schema or generation changes; stored files of another version are rebuilt."""
 
 ACTIVITY_MODULE = "lusha_mcp.sandbox.activity"
@@ -300,28 +300,12 @@ def _build_companies(rng: random.Random, pools: _Pools, count: int) -> list[dict
     industry_cum = _cumulative(catalog.INDUSTRY_WEIGHTS)
     size_cum = _cumulative(catalog.SIZE_WEIGHTS)
     type_cum = _cumulative(catalog.COMPANY_TYPE_WEIGHTS)
-    suffixes = (
-        "Labs",
-        "Systems",
-        "Group",
-        "Technologies",
-        "Solutions",
-        "Partners",
-        "Networks",
-        "Analytics",
-        "Health",
-        "Works",
-        "Dynamics",
-        "Logistics",
-        "Capital",
-        "Digital",
-        "Industries",
-        "Software",
-    )
     used_names: set[str] = set()
     used_slugs: set[str] = set()
     companies: list[dict[str, Any]] = []
     for seq in range(count):
+        industry = _pick_weighted(rng, catalog.INDUSTRIES, industry_cum)
+        suffixes = catalog.INDUSTRY_NAME_SUFFIXES[industry.id]
         while True:
             style = rng.random()
             if style < 0.45:
@@ -334,7 +318,6 @@ def _build_companies(rng: random.Random, pools: _Pools, count: int) -> list[dict
                 used_names.add(name.lower())
                 break
         place = _pick_weighted(rng, catalog.PLACES, place_cum)
-        industry = _pick_weighted(rng, catalog.INDUSTRIES, industry_cum)
         sub_id, sub_label = rng.choice(industry.sub_industries)
         size_index = catalog.SIZE_RANGES.index(_pick_weighted(rng, catalog.SIZE_RANGES, size_cum))
         size_min, size_max = catalog.SIZE_RANGES[size_index]
