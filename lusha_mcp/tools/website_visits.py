@@ -56,9 +56,9 @@ class VisitingCompanies(MeteredResult):
                 c.name,
                 c.domain,
                 c.score_band,
-                f"{c.score:g}" if c.score is not None else "",
-                c.total_sessions,
-                c.unique_visitors,
+                _number(c.score),
+                _number(c.total_sessions),
+                _number(c.unique_visitors),
                 c.last_visit,
             )
             for c in self.companies
