@@ -1,0 +1,128 @@
+"""The `lusha-mcp` command line, run as a subprocess."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from mcp import Client
+
+from lusha_mcp.cli import COMMANDS
+from lusha_mcp.server import build_server
+from lusha_mcp.settings import Settings
+from tests.cli.conftest import CLIRunner
+from tests.server.harness import call, contact_ids_with_emails
+
+CANARY_KEY = "canary-key-5b1e77d04c"
+
+
+@pytest.mark.parametrize("command", sorted(COMMANDS))
+def test_every_command_explains_itself_and_its_exit_codes(run_cli: CLIRunner, command: str) -> None:
+    result = run_cli(command, "--help")
+    assert result.returncode == 0, result.stderr
+    assert f"lusha-mcp {command}" in result.stdout
+    assert "3  configuration error" in result.stdout
+
+
+def test_top_level_help_lists_every_command(run_cli: CLIRunner) -> None:
+    result = run_cli("--help")
+    assert result.returncode == 0
+    for command in COMMANDS:
+        assert command in result.stdout
+
+
+def test_an_unknown_flag_is_a_usage_error(run_cli: CLIRunner) -> None:
+    result = run_cli("ledger", "--bogus")
+    assert result.returncode == 2
+    assert "unrecognized arguments: --bogus" in result.stderr
+
+
+def test_serve_without_a_key_says_where_to_get_one_and_exits_3(run_cli: CLIRunner) -> None:
+    result = run_cli("serve")
+    assert result.returncode == 3
+    assert "https://dashboard.lusha.com/enrich/api" in result.stderr
+    assert "--sandbox" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_invalid_environment_settings_are_a_configuration_error(run_cli: CLIRunner) -> None:
+    result = run_cli("serve", "--sandbox", LUSHA_SESSION_BUDGET="lots")
+    assert result.returncode == 3
+    assert "session_budget" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_a_flag_overrides_the_environment(run_cli: CLIRunner, tmp_path: Path) -> None:
+    flagged = tmp_path / "from-flag"
+    result = run_cli("ledger", "--json", "--data-dir", str(flagged))
+    assert json.loads(result.stdout)["data_dir"] == str(flagged)
+
+
+def test_demo_completes_with_a_transcript_and_leaves_the_users_ledger_alone(
+    run_cli: CLIRunner, data_dir: Path
+) -> None:
+    result = run_cli("demo")
+    assert result.returncode == 0, result.stdout + result.stderr
+    transcript = result.stdout
+    for step in (
+        "list_filter_values",
+        "prospect_contacts",
+        "enrich_contacts",
+        "confirmation_token",
+        "Ledger",
+    ):
+        assert step in transcript
+    assert "Confirmation required: nothing was spent" in transcript
+    assert "served from the cache at 0 credits" in transcript
+    ledger = json.loads(run_cli("ledger", "--json").stdout)
+    assert ledger["tool"] == []
+
+
+def test_doctor_passes_on_the_sandbox(run_cli: CLIRunner) -> None:
+    result = run_cli("doctor", "--sandbox")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "All checks passed." in result.stdout
+    assert "[ok]   reachability: the sandbox answered" in result.stdout
+
+
+def test_doctor_reports_an_unreachable_api_without_printing_the_key(run_cli: CLIRunner) -> None:
+    result = run_cli("doctor", "--base-url", "http://127.0.0.1:9", LUSHA_API_KEY=CANARY_KEY)
+    assert result.returncode == 1
+    assert "[FAIL] reachability: cannot reach http://127.0.0.1:9" in result.stdout
+    assert "fix:" in result.stdout
+    assert CANARY_KEY not in result.stdout + result.stderr
+
+
+def test_doctor_without_a_key_exits_3_with_the_fix(run_cli: CLIRunner) -> None:
+    result = run_cli("doctor")
+    assert result.returncode == 3
+    assert "https://dashboard.lusha.com/enrich/api" in result.stdout
+
+
+def test_ledger_json_is_valid_and_grouped_by_day_tool_and_session(run_cli: CLIRunner) -> None:
+    result = run_cli("ledger", "--json")
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert set(report) == {"data_dir", "day", "tool", "session"}
+
+
+@pytest.mark.anyio
+async def test_purge_removes_one_contact_then_everything(
+    run_cli: CLIRunner, sandbox_settings: Settings
+) -> None:
+    settings = sandbox_settings.model_copy(update={"auto_approve": True})
+    ids = contact_ids_with_emails(settings, 2)
+    async with Client(build_server(settings)) as client:
+        revealed = await call(client, "enrich_contacts", ids=ids, reveal=["emails"])
+    assert not revealed.is_error
+
+    one = run_cli("purge", "--contact-id", ids[0], "--json")
+    assert one.returncode == 0, one.stderr
+    assert json.loads(one.stdout) == {"scope": f"contact-id={ids[0]}", "contacts": 1, "companies": 0}
+    rest = run_cli("purge")
+    assert rest.returncode == 0
+    assert "Purged everything" in rest.stdout
+    assert "1 contact(s)" in rest.stdout
+    again = run_cli("purge", "--json")
+    assert json.loads(again.stdout)["contacts"] == 0
