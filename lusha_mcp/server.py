@@ -21,6 +21,7 @@ from lusha_mcp.tools import (
     filters,
     lookalikes,
     signals,
+    webhooks,
     website_visits,
 )
 from lusha_mcp.tools.catalog import LushaServer, ToolsetState
@@ -42,6 +43,7 @@ TOOL_MODULES: tuple[ToolModule, ...] = (
     lookalikes,
     decision_makers,
     website_visits,
+    webhooks,
 )
 """Every capability module; adding a capability is one module and one entry here."""
 
