@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/coldstart_probe.py COMMAND [ARG ...]
 
-Prints {"seconds": ..., "tools": n, "peak_rss_kib": ...}. The peak RSS is that of this probe's
+Prints {"seconds": ..., "tools": n, "peak_rss_kib": ..., "cpu_seconds": ...} (CPU of the whole server run). The peak RSS is that of this probe's
 children (only the server), read after the server exited, so each probe measures one server.
 LUSHA_* variables of this process are passed on to the server (the SDK passes no others).
 """
@@ -35,8 +35,11 @@ def main(argv: list[str]) -> int:
         print(__doc__, file=sys.stderr)
         return 2
     seconds, tools = anyio.run(cold_start, argv)
-    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    print(json.dumps({"seconds": seconds, "tools": tools, "peak_rss_kib": peak}))
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = usage.ru_utime + usage.ru_stime
+    print(
+        json.dumps({"seconds": seconds, "tools": tools, "peak_rss_kib": usage.ru_maxrss, "cpu_seconds": cpu})
+    )
     return 0
 
 

@@ -162,8 +162,17 @@ def _git_commit() -> str:
     return head
 
 
+def _load_average() -> str:
+    try:
+        one, five, fifteen = os.getloadavg()
+    except OSError:
+        return "unknown"
+    return f"{one:.2f} {five:.2f} {fifteen:.2f}"
+
+
 def machine() -> dict[str, Any]:
     return {
+        "load_average": _load_average(),
         "cpu": _cpu_model(),
         "cores": os.cpu_count(),
         "memory_gib": _memory_gib(),

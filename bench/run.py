@@ -118,7 +118,8 @@ def write_results(sections: list[Section], info: dict[str, Any], run_at: str, co
         "Machine: "
         + f"{info.get('cpu')}, {info.get('cores')} cores, {info.get('memory_gib')} GiB RAM, {info.get('os')}; "
         + f"Python {info.get('python')}, mcp {info.get('mcp')}, httpx {info.get('httpx')}, "
-        + f"pydantic {info.get('pydantic')}.",
+        + f"pydantic {info.get('pydantic')}. Load average at start {info.get('load_average_at_start')}, at end {info.get('load_average')} "
+        + "(timings on a busy machine are noisy; ratios are measured in the same run).",
         "",
         "## Summary",
         "",
@@ -142,6 +143,7 @@ def main(argv: list[str] | None = None) -> int:
     selected = [name for name in RUN_ORDER if not args.only or name in args.only]
     previous = {item["key"]: item for item in load_previous().get("sections", []) if "key" in item}
     workspace = Path(tempfile.mkdtemp(prefix="lusha-bench-"))
+    load_before = machine()["load_average"]
     started = time.perf_counter()
     fresh: dict[str, Section] = {}
     crashed: list[str] = []
@@ -164,7 +166,9 @@ def main(argv: list[str] | None = None) -> int:
         command += "".join(f" --only {name}" for name in selected)
     print(f"\nall benchmarks: {time.perf_counter() - started:.1f} s", flush=True)
     if not args.no_write:
-        write_results(sections, machine(), now_text(), command)
+        info = machine()
+        info["load_average_at_start"] = load_before
+        write_results(sections, info, now_text(), command)
         print(
             f"wrote {RESULTS_MD.relative_to(BENCH_DIR.parent)} and {RESULTS_JSON.relative_to(BENCH_DIR.parent)}"
         )
