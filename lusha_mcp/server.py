@@ -12,6 +12,8 @@ import httpx
 from lusha_mcp import __version__
 from lusha_mcp.api.client import LushaClient
 from lusha_mcp.guard import CreditGuard, PricingSource
+from lusha_mcp.prompts import register_prompts
+from lusha_mcp.resources import LiveState, register_resources
 from lusha_mcp.settings import Settings
 from lusha_mcp.tools import (
     account,
@@ -58,6 +60,8 @@ INSTRUCTIONS = (
 def build_server(settings: Settings, *, transport: httpx.AsyncBaseTransport | None = None) -> LushaServer:
     """The lusha-mcp server. In sandbox mode the client talks to the in-process sandbox."""
 
+    live = LiveState()
+
     @asynccontextmanager
     async def lifespan(_: object) -> AsyncGenerator[LushaState]:
         client = LushaClient.from_settings(settings, transport=transport)
@@ -65,7 +69,9 @@ def build_server(settings: Settings, *, transport: httpx.AsyncBaseTransport | No
         guard = CreditGuard(settings, PricingSource(usage.pricing))
         logger.info("lusha-mcp session %s started (sandbox=%s)", guard.session_id, settings.sandbox)
         try:
-            yield LushaState(settings=settings, client=client, guard=guard, usage=usage)
+            state = LushaState(settings=settings, client=client, guard=guard, usage=usage)
+            live.attach(state)
+            yield state
         finally:
             await client.aclose()
             guard.close()
@@ -81,4 +87,6 @@ def build_server(settings: Settings, *, transport: httpx.AsyncBaseTransport | No
     toolsets = ToolsetState.from_settings(settings)
     for module in TOOL_MODULES:
         module.register(server, toolsets)
+    register_prompts(server)
+    register_resources(server, live)
     return server
