@@ -122,6 +122,7 @@ class SandboxGate:
         extra_headers: dict[str, str] = {"x-request-id": req_id}
         try:
             if headers.get("api_key") != self.state.config.api_key:
+                extra_headers.update(self.state.limiter.headers(self._bucket(operation)))
                 raise LushaHTTPError(
                     401,
                     "Invalid API key"

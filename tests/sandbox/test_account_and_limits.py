@@ -40,6 +40,7 @@ async def test_any_key_but_the_sandbox_key_is_401(
             response = await client.get(path, headers=headers)
             assert response.status_code == 401
             assert response.json()["statusCode"] == 401
+            assert all(header in response.headers for header in RATE_LIMIT_HEADERS)
             assert "lk_live_real_key" not in response.text
 
 
@@ -151,3 +152,11 @@ async def test_the_minute_quota_is_enforced_and_refusals_cost_nothing(sandbox_se
 async def test_enforcement_can_be_switched_off(unthrottled_http: httpx.AsyncClient) -> None:
     statuses = {(await unthrottled_http.get("/v3/account/usage")).status_code for _ in range(12)}
     assert statuses == {200}
+
+
+async def test_the_webhooks_api_shares_one_100_a_minute_bucket(http: httpx.AsyncClient) -> None:
+    statuses = [(await http.get("/api/subscriptions")).status_code for _ in range(60)]
+    statuses += [(await http.get("/api/account/secret")).status_code for _ in range(41)]
+    assert statuses.count(429) == 1
+    assert statuses[-1] == 429
+    assert (await http.post("/v3/contacts/prospecting", json=PROSPECT)).status_code == 200
