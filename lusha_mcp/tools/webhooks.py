@@ -102,7 +102,10 @@ async def list_webhook_subscriptions(
         bool, Field(description="Also show the account signing secret. Only if the user asks.")
     ] = False,
 ) -> Subscriptions:
-    """List webhook subscriptions (or get one by id). Free."""
+    """List webhook subscriptions (or get one by id).
+
+    Use this to review what Lusha delivers where. Free.
+    """
     secret: str | None = None
     note: str | None = None
     if include_secret:
@@ -170,7 +173,8 @@ async def create_webhook_subscriptions(
 ) -> SubscriptionChanges:
     """Subscribe a URL to signal deliveries for contacts or companies, or to opt-out notices.
 
-    Free; deliveries of signals are charged as signals. Any number of ids (sent 25 per request).
+    Use this when the user wants signals pushed instead of polled. Free to create; each delivered
+    signal is charged as a signal. Any number of ids (sent 25 per request).
     """
     try:
         if opt_out:
@@ -217,7 +221,10 @@ async def update_webhook_subscription(
     signal_types: Annotated[list[str] | None, Field(description="Replaces the signal list.")] = None,
     name: Annotated[str | None, Field(description="New label.", max_length=100)] = None,
 ) -> Subscriptions:
-    """Change a subscription's URL, signals or name, or pause/reactivate it. Free."""
+    """Change a subscription's URL, signals or name, or pause/reactivate it.
+
+    Use this to fix a receiver URL or reactivate a blocked subscription. Free.
+    """
     fields = {"is_active": active, "url": url, "signal_types": signal_types, "name": name}
     try:
         update = SubscriptionUpdate.model_validate({k: v for k, v in fields.items() if v is not None})
@@ -237,7 +244,10 @@ async def delete_webhook_subscriptions(
     call: ToolCall,
     ids: Annotated[list[str], Field(description="Subscription ids to delete for good.", min_length=1)],
 ) -> SubscriptionChanges:
-    """Delete webhook subscriptions permanently (update active=false only pauses). Free."""
+    """Delete webhook subscriptions permanently.
+
+    Use this only when the user wants them gone (update active=false just pauses). Free.
+    """
     result = await call.client.delete_subscriptions(list(dict.fromkeys(ids)), on_progress=call.progress)
     return SubscriptionChanges.of(result.results)
 
@@ -262,7 +272,10 @@ async def test_webhook_subscription(
     subscription_id: Annotated[str, Field(description="Subscription id.")],
     mode: Annotated[TestMode, Field(description="full: end to end; direct: straight to the URL.")] = "full",  # noqa: PT028
 ) -> TestDelivery:
-    """Send a sample signed delivery to a subscription's URL to check the receiver. Free."""
+    """Send a sample signed delivery to a subscription's URL.
+
+    Use this to check a receiver after creating or changing a subscription. Free.
+    """
     outcome = await call.client.test_subscription(subscription_id, mode=mode)
     check = outcome.flow_check
     return TestDelivery(
@@ -301,7 +314,10 @@ async def get_webhook_deliveries(
     limit: Annotated[int, Field(description="Page size (1-100).", ge=1, le=100)] = 25,
     offset: Annotated[int, Field(description="Skip this many.", ge=0)] = 0,
 ) -> Deliveries:
-    """Show webhook delivery attempts (audit log) and success statistics. Free."""
+    """Show webhook delivery attempts (audit log) and success statistics.
+
+    Use this when deliveries seem missing or a subscription got blocked. Free.
+    """
     logs = await call.client.get_audit_logs(
         subscription_id=subscription_id, status=status, limit=limit, offset=offset
     )
@@ -331,6 +347,9 @@ async def regenerate_webhook_secret(
     call: ToolCall,
     confirm: Annotated[Literal[True], Field(description="Must be true: the old secret stops working.")],
 ) -> Secret:
-    """Create or replace the account's webhook signing secret (needed before subscribing); receivers using the old one will reject deliveries. Free."""
+    """Create or replace the account's webhook signing secret (needed before the first subscription).
+
+    Use this only when the user asks: receivers verifying the old secret reject deliveries. Free.
+    """
     del confirm
     return Secret(secret=(await call.client.regenerate_account_secret()).secret)

@@ -35,8 +35,8 @@ Metric = Literal[
 
 
 class MetricRange(BaseModel):
-    min: float | None = None
-    max: float | None = None
+    min: float | None = Field(default=None, description="At least.")
+    max: float | None = Field(default=None, description="At most.")
 
 
 class VisitingCompanies(MeteredResult):
