@@ -59,6 +59,7 @@ class Transcript:
         self.run = run
         self.step = 0
         self.tools: set[str] = set()
+        self.schemas: dict[str, dict[str, Any]] = {}
 
     def say(self, text: str) -> None:
         print(text, file=self.out, flush=True)
@@ -145,8 +146,12 @@ def _email_ids(body: dict[str, Any], count: int) -> list[str]:
 async def _research(t: Transcript) -> None:
     t.say("lusha-mcp demo: go-to-market research on the offline sandbox (no key, no network).")
     t.say("An MCP client session drives the server exactly as an assistant would.")
-    tools = [tool.name for tool in (await t.client.list_tools()).tools]
+    listed = (await t.client.list_tools()).tools
+    tools = [tool.name for tool in listed]
     t.tools = set(tools)
+    t.schemas = {
+        tool.name: cast(dict[str, Any], tool.input_schema.get("properties") or {}) for tool in listed
+    }
     t.say(f"Server exposes {len(tools)} tools: {', '.join(tools)}")
 
     t.narrate("Which prospecting filters exist, and which departments can we target? (free)")
@@ -154,15 +159,20 @@ async def _research(t: Transcript) -> None:
     await t.call("list_filter_values", scope="contacts", filter_type="departments")
 
     t.narrate("Prospect: sales leaders (managers and above) at companies of 51-1000 people.")
-    filters = {
-        "contacts": {"include": {"departments": ["Sales"], "seniorityIds": [3, 4, 5, 6]}},
-        "companies": {"include": {"sizes": [{"min": 51, "max": 1000}]}},
-    }
-    prospects = await t.call("prospect_contacts", filters=filters, size=10)
-    if not prospects.get("contacts"):
-        prospects = await t.call(
-            "prospect_contacts", filters={"contacts": {"include": {"departments": ["Sales"]}}}, size=10
-        )
+    if "filters" in t.schemas.get("prospect_contacts", {}):
+        criteria: dict[str, Any] = {
+            "filters": {
+                "contacts": {"include": {"departments": ["Sales"], "seniorityIds": [3, 4, 5, 6]}},
+                "companies": {"include": {"sizes": [{"min": 51, "max": 1000}]}},
+            }
+        }
+    else:
+        criteria = {
+            "departments": ["Sales"],
+            "seniority": ["Manager", "Director", "Vice President", "C-Suite"],
+            "company_sizes": ["51-1000"],
+        }
+    prospects = await t.call("prospect_contacts", **criteria, size=10)
     domains = _company_domains(prospects)
 
     company_ids = _company_ids(prospects)
@@ -177,7 +187,7 @@ async def _research(t: Transcript) -> None:
 
     if "find_decision_makers" in t.tools and domains:
         t.narrate(f"Decision makers at {domains[0]}: the buying group for a sales tool.")
-        await t.optional("find_decision_makers", companies=[{"domain": domains[0]}])
+        await t.optional("find_decision_makers", domains=domains[:1], contacts_limit=5)
 
     picks = _email_ids(prospects, 2)
     if not picks:
