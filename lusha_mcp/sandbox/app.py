@@ -178,7 +178,21 @@ class SandboxGate:
             await anyio.sleep(self.state.config.hang_seconds)
             await self._start(send, 200, extra)
             raise ConnectionResetFault()
-        await self.app(scope, receive, self._with_headers(send, extra))
+        started = False
+        forward = self._with_headers(send, extra)
+
+        async def tracking(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await forward(message)
+
+        try:
+            await self.app(scope, receive, tracking)
+        except Exception:
+            logger.exception("sandbox handler failed: %s %s", scope["method"], scope["path"])
+            if started:
+                raise
+            await self._send_error(send, LushaHTTPError(500), extra)
 
     @staticmethod
     def _with_headers(send: Send, extra: dict[str, str]) -> Send:
