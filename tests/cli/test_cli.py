@@ -5,13 +5,15 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import httpx
 import pytest
 from mcp import Client
 
 from lusha_mcp.cli import COMMANDS
 from lusha_mcp.server import build_server
-from lusha_mcp.settings import Settings
+from lusha_mcp.settings import SANDBOX_API_KEY, Settings
 from tests.cli.conftest import CLIRunner
+from tests.http.conftest import cli_environment, start_listening, stop
 from tests.server.harness import call, contact_ids_with_emails
 
 CANARY_KEY = "canary-key-5b1e77d04c"
@@ -126,3 +128,18 @@ async def test_purge_removes_one_contact_then_everything(
     assert "1 contact(s)" in rest.stdout
     again = run_cli("purge", "--json")
     assert json.loads(again.stdout)["contacts"] == 0
+
+
+def test_the_standalone_sandbox_answers_on_loopback_with_the_sandbox_key(
+    data_dir: Path, cli_dataset_dir: Path
+) -> None:
+    server = start_listening(cli_environment(data_dir, cli_dataset_dir), "sandbox")
+    try:
+        base = f"http://127.0.0.1:{server.port}"
+        usage = httpx.get(f"{base}/v3/account/usage", headers={"api_key": SANDBOX_API_KEY}, timeout=30)
+        refused = httpx.get(f"{base}/v3/account/usage", headers={"api_key": "not-the-key"}, timeout=30)
+    finally:
+        stop(server)
+    assert usage.status_code == 200
+    assert "credits" in usage.json()
+    assert refused.status_code == 401

@@ -45,24 +45,11 @@ class RunningServer:
     log: list[str]
 
 
-def start_http_server(env: dict[str, str], *extra_args: str) -> RunningServer:
-    """Start the server and return once uvicorn reports it is listening (read from its log)."""
+def start_listening(env: dict[str, str], *args: str) -> RunningServer:
+    """Run `python -m lusha_mcp ARGS --port <free>` and return once uvicorn reports it is listening."""
     port = free_port()
     process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "lusha_mcp",
-            "serve",
-            "--sandbox",
-            "--transport",
-            "http",
-            "--port",
-            str(port),
-            "--log-level",
-            "INFO",
-            *extra_args,
-        ],
+        [sys.executable, "-m", "lusha_mcp", *args, "--port", str(port), "--log-level", "INFO"],
         env=env,
         stdin=subprocess.DEVNULL,
         stdout=subprocess.DEVNULL,
@@ -77,10 +64,15 @@ def start_http_server(env: dict[str, str], *extra_args: str) -> RunningServer:
             break
     else:
         process.wait(timeout=10)
-        raise AssertionError("the HTTP server did not start:\n" + "".join(seen))
+        raise AssertionError("the server did not start:\n" + "".join(seen))
     stream = process.stderr
     threading.Thread(target=lambda: seen.extend(stream), daemon=True).start()
     return RunningServer(url=f"http://127.0.0.1:{port}/mcp", port=port, process=process, log=seen)
+
+
+def start_http_server(env: dict[str, str], *extra_args: str) -> RunningServer:
+    """`serve --sandbox --transport http` on a free loopback port."""
+    return start_listening(env, "serve", "--sandbox", "--transport", "http", *extra_args)
 
 
 def stop(server: RunningServer) -> None:
