@@ -51,7 +51,7 @@ class Lookalike(BaseModel):
 class Lookalikes(MeteredResult):
     """Lookalike previews; ask again with the same session for more without repeats."""
 
-    entity: LookalikeEntity
+    entity: LookalikeEntity | None = None
     results: list[Lookalike] = Field(default_factory=list[Lookalike])
     has_more: bool = Field(default=False, description="Lusha has more for this session.")
     session: str | None = Field(default=None, description="Session name to continue with.")

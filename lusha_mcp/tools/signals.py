@@ -70,7 +70,7 @@ class EntitySignals(BaseModel):
 class Signals(MeteredResult):
     """Signals per id; ids with nothing in the window are listed in `without_signals`."""
 
-    entity: Entity
+    entity: Entity | None = None
     mode: Literal["events", "scores"] = "events"
     start_date: str | None = None
     end_date: str | None = None

@@ -42,8 +42,8 @@ class MetricRange(BaseModel):
 class VisitingCompanies(MeteredResult):
     """Visiting companies (firmographic previews + visit metrics); enrich_companies takes their ids."""
 
-    start_date: str
-    end_date: str
+    start_date: str | None = None
+    end_date: str | None = None
     companies: list[WebsiteVisit] = Field(default_factory=list[WebsiteVisit])
     page: int = 0
     total: int | None = Field(default=None, description="Companies matching in all.")
