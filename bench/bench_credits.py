@@ -24,9 +24,13 @@ NAIVE_RATIO_TARGET = 3.0
 PAGE_SIZE = 25
 PICKS = 3
 REVEAL = ["emails"]
-FILTERS: dict[str, Any] = {
-    "contacts": {"include": {"departments": ["Sales"], "seniorityIds": [5], "countries": ["US"]}},
-    "companies": {"include": {"sizes": [{"min": 201, "max": 1000}]}},
+PROSPECT: dict[str, Any] = {
+    "departments": ["Sales"],
+    "seniority": ["Vice President"],
+    "countries": ["US"],
+    "company_sizes": ["201-1000"],
+    "page": 0,
+    "size": PAGE_SIZE,
 }
 
 
@@ -79,9 +83,7 @@ async def workflow(workspace: Workspace, label: str, *, naive: bool) -> tuple[Ru
     run = Run()
     repeat: Run | None = None
     async with Client(build_server(settings)) as client:
-        page = await call_confirmed(
-            client, "prospect_contacts", {"filters": FILTERS, "page": 0, "size": PAGE_SIZE}
-        )
+        page = await call_confirmed(client, "prospect_contacts", PROSPECT)
         step(run, f"prospect_contacts (page of {PAGE_SIZE})", page)
         ids = [str(row["id"]) for row in cast(list[dict[str, Any]], page.get("contacts", [])) if "id" in row]
         chosen = ids if naive else ids[:PICKS]

@@ -87,9 +87,9 @@ def cases(ids: list[str]) -> list[Case]:
             target=True,
         ),
         Case(
-            f"prospect_contacts ({PAGE_SIZE} rows; metered, slow sandbox query)",
+            f"prospect_contacts ({PAGE_SIZE} rows; metered, a prospecting query)",
             "prospect_contacts",
-            {"filters": FILTERS, "page": 0, "size": PAGE_SIZE},
+            {"raw_filters": FILTERS, "page": 0, "size": PAGE_SIZE},
             prospect,
         ),
         Case(
@@ -241,7 +241,7 @@ async def measure(section: Section, workspace: Workspace) -> None:
     )
     section.notes.append(
         "The target is applied to the metered lookup by id (quote, policy check, ledger row, result "
-        "rendering on a fast backend call); prospecting shows the same on a slow sandbox query, "
+        "rendering on a fast backend call); prospecting shows the same on a heavier sandbox query, "
         "the free call the bare MCP framework cost."
     )
 

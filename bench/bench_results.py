@@ -2,8 +2,9 @@
 
     .venv/bin/python bench/bench_results.py
 
-A 50-row contact prospecting page and a 25-contact enrich (emails and phones), each made once
-through the MCP tool (in memory) and once as raw HTTP to a fresh sandbox account.
+A 50-row contact prospecting page and a 25-contact enrich (emails and phones), made through the
+MCP tools in memory with the arguments a model would send; the raw Lusha JSON is the very HTTP
+body the server's client received for each call, captured on the transport.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import sys
 from dataclasses import dataclass
 from typing import Any, cast
 
-from harness import Workspace, bench_main, sandbox_http
+from harness import CapturingTransport, Workspace, bench_main
 from report import Section, Table
 from tokens import TokenCounter, load_token_counter
 
@@ -21,9 +22,12 @@ KEY, TITLE = "results", "2. Result economy"
 RATIO_TARGET = 0.4
 PAGE_SIZE = 50
 ENRICH_COUNT = 25
-FILTERS: dict[str, Any] = {
-    "contacts": {"include": {"departments": ["Sales"], "seniorityIds": [4, 5, 6]}},
-    "companies": {"include": {"sizes": [{"min": 51, "max": 1000}]}},
+PROSPECT: dict[str, Any] = {
+    "departments": ["Sales"],
+    "seniority": ["Director", "Vice President", "C-Suite"],
+    "company_sizes": ["51-1000"],
+    "page": 0,
+    "size": PAGE_SIZE,
 }
 REVEAL = ["emails", "phones"]
 
@@ -35,39 +39,34 @@ class ToolOutput:
     is_error: bool
 
 
-async def call_tools(workspace: Workspace) -> tuple[ToolOutput, ToolOutput, list[str]]:
-    """The prospecting page and the enrich of its first 25 ids, through the MCP client."""
+async def call_tools(workspace: Workspace) -> tuple[ToolOutput, ToolOutput, Any, Any]:
+    """The prospecting page and the enrich of its first 25 ids, with the raw bodies behind them."""
     from mcp import Client
     from mcp_types import TextContent
 
+    from lusha_mcp.sandbox import sandbox_transport
     from lusha_mcp.server import build_server
 
     def output(result: Any) -> ToolOutput:
         text = "\n".join(block.text for block in result.content if isinstance(block, TextContent))
         return ToolOutput(text, result.structured_content, bool(result.is_error))
 
-    server = build_server(workspace.settings("results-mcp", auto_approve=True))
-    async with Client(server) as client:
-        page = await client.call_tool("prospect_contacts", {"filters": FILTERS, "page": 0, "size": PAGE_SIZE})
+    settings = workspace.settings("results", auto_approve=True)
+    wire = CapturingTransport(sandbox_transport(settings))
+    async with Client(build_server(settings, transport=wire)) as client:
+        page = await client.call_tool("prospect_contacts", PROSPECT)
         structured: dict[str, Any] = page.structured_content or {}
         rows = cast(list[dict[str, Any]], structured.get("contacts", []))
         ids = [str(row["id"]) for row in rows if "id" in row][:ENRICH_COUNT]
         enriched = await client.call_tool("enrich_contacts", {"ids": ids, "reveal": REVEAL})
-    return output(page), output(enriched), ids
-
-
-async def raw_bodies(workspace: Workspace, ids: list[str]) -> tuple[Any, Any]:
-    """The same two requests as raw V3 HTTP to a fresh sandbox account."""
-    settings = workspace.settings("results-raw")
-    async with sandbox_http(settings) as http:
-        page = await http.post(
-            "/v3/contacts/prospecting",
-            json={"pagination": {"page": 0, "size": PAGE_SIZE}, "filters": FILTERS},
-        )
-        page.raise_for_status()
-        enriched = await http.post("/v3/contacts/enrich", json={"ids": ids, "reveal": REVEAL})
-        enriched.raise_for_status()
-    return page.json(), enriched.json()
+    raw_pages = wire.bodies("POST", "/v3/contacts/prospecting")
+    raw_enriched = wire.bodies("POST", "/v3/contacts/enrich")
+    return (
+        output(page),
+        output(enriched),
+        json.loads(raw_pages[-1]) if raw_pages else None,
+        json.loads(raw_enriched[-1]) if len(raw_enriched) == 1 else None,
+    )
 
 
 def record(
@@ -98,15 +97,15 @@ def rows_in(raw: Any, key: str) -> int:
 async def measure(section: Section, workspace: Workspace) -> None:
     counter, tokenizer = load_token_counter()
     section.notes.append(f"Tokenizer: {tokenizer}.")
-    page, enriched, ids = await call_tools(workspace)
-    if page.is_error or enriched.is_error or len(ids) < ENRICH_COUNT:
+    page, enriched, raw_page, raw_enriched = await call_tools(workspace)
+    if page.is_error or enriched.is_error or raw_page is None or raw_enriched is None:
         section.status = "partial"
         section.notes.append(
             f"Tool calls did not give the data to compare (prospect error={page.is_error}, "
-            f"enrich error={enriched.is_error}, ids={len(ids)}): {page.text[:200]} {enriched.text[:200]}"
+            f"enrich error={enriched.is_error}, raw page captured={raw_page is not None}, "
+            f"one raw enrich captured={raw_enriched is not None}): {page.text[:200]} {enriched.text[:200]}"
         )
         return
-    raw_page, raw_enriched = await raw_bodies(workspace, ids)
     if counter is None:
         section.status = "partial"
         section.add("prospecting page: text / raw", None, "x", at_most=RATIO_TARGET, note=tokenizer)

@@ -82,6 +82,42 @@ def sandbox_http(settings: Settings, transport: httpx.AsyncBaseTransport | None 
     )
 
 
+class CapturingTransport(httpx.AsyncBaseTransport):
+    """Passes requests through and keeps every (method, path, status, body) as Lusha sent it."""
+
+    def __init__(self, inner: httpx.AsyncBaseTransport) -> None:
+        self.inner = inner
+        self.exchanges: list[tuple[str, str, int, bytes]] = []
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        response = await self.inner.handle_async_request(request)
+        body = await response.aread()
+        self.exchanges.append((request.method, request.url.path, response.status_code, body))
+        return httpx.Response(
+            response.status_code,
+            headers=response.headers,
+            content=body,
+            request=request,
+            extensions=response.extensions,
+        )
+
+    async def aclose(self) -> None:
+        await self.inner.aclose()
+
+    def bodies(self, method: str, path: str) -> list[bytes]:
+        return [body for m, p, status, body in self.exchanges if m == method and p == path and status == 200]
+
+
+def innermost(exc: BaseException) -> BaseException:
+    """The first leaf of an exception group (task groups wrap the error that matters)."""
+    current: BaseException = exc
+    leaves: tuple[BaseException, ...] = getattr(current, "exceptions", ())
+    while leaves:
+        current = leaves[0]
+        leaves = getattr(current, "exceptions", ())
+    return current
+
+
 Measure = Callable[[Section, Workspace], Awaitable[None]]
 
 
@@ -102,8 +138,9 @@ def bench_main(key: str, title: str, measure: Measure, argv: list[str] | None = 
         anyio.run(measure, section, Workspace(root, args.quick))
     except Exception as exc:
         traceback.print_exc()
+        cause = innermost(exc)
         section.status = "partial" if section.figures else "not run"
-        section.notes.append(f"Stopped by {type(exc).__name__}: {first_line(str(exc))}")
+        section.notes.append(f"Stopped by {type(cause).__name__}: {first_line(str(cause))}")
         code = 1
     finally:
         if own_root:
