@@ -353,3 +353,22 @@ async def test_webhook_update_without_changes_is_refused_naming_the_field(sandbo
 
     assert result.is_error
     assert "active" in text_of(result)
+
+
+async def test_decision_makers_over_many_companies_report_progress_per_batch(
+    sandbox_settings: Settings,
+) -> None:
+    settings = approved(sandbox_settings)
+    domains = [str(d) for d in dataset(settings, "SELECT domain FROM companies ORDER BY id LIMIT 30")]
+    updates: list[tuple[float, float | None]] = []
+
+    async def on_progress(progress: float, total: float | None, message: str | None) -> None:
+        updates.append((progress, total))
+
+    async with Client(build_server(settings)) as client:
+        result = await client.call_tool(
+            "find_decision_makers", {"domains": domains, "contacts_limit": 1}, progress_callback=on_progress
+        )
+
+    assert len(structured(result)["companies"]) == 30
+    assert sorted(updates) in ([(5, 30), (30, 30)], [(25, 30), (30, 30)])
