@@ -34,6 +34,9 @@ Metric = Literal[
 ]  # fmt: skip
 
 
+SortKey = Literal[Metric, "lastVisit"]
+
+
 class MetricRange(BaseModel):
     min: float | None = Field(default=None, description="At least.")
     max: float | None = Field(default=None, description="At most.")
@@ -111,7 +114,7 @@ def _filters(
 async def get_website_visits(
     call: ToolCall,
     domains: Annotated[list[str], Field(description="Your tracked domains.", min_length=1)],
-    start_date: Annotated[dt.date | None, Field(description="Default: 30 days before end_date.")] = None,
+    start_date: Annotated[dt.date | None, Field(description="Default: end_date - 30 days.")] = None,
     end_date: Annotated[dt.date | None, Field(description="Default: today. Span <= 3 months.")] = None,
     score_bands: Annotated[list[ScoreBand] | None, Field(description="Intent bands.")] = None,
     ranges: Annotated[
@@ -119,7 +122,7 @@ async def get_website_visits(
     ] = None,
     countries: Annotated[list[str] | None, Field(description="Visitor countries (ISO-2).")] = None,
     exclude_countries: Annotated[list[str] | None, Field(description="Visitor countries to skip.")] = None,
-    sort_by: Annotated[Metric | Literal["lastVisit"], Field(description="Sort key, descending.")] = "score",
+    sort_by: Annotated[SortKey, Field(description="Sorted descending.")] = "score",
     page: Annotated[int, Field(description="Page, from 0.", ge=0)] = 0,
     size: Annotated[int, Field(description="Results per page (1-150).", ge=1, le=150)] = 25,
 ) -> Plan[VisitingCompanies]:
