@@ -40,8 +40,8 @@ def probe(command: list[str], env: dict[str, str]) -> dict[str, Any]:
     return json.loads(completed.stdout.strip().splitlines()[-1])
 
 
-def import_costs(env: dict[str, str], command: list[str]) -> dict[str, float]:
-    """Milliseconds of import time spent in each top-level package's own modules (self time summed)."""
+def import_costs(env: dict[str, str], command: list[str]) -> tuple[dict[str, float], dict[str, float]]:
+    """Import milliseconds (self time) per top-level package, and per lusha_mcp module."""
     completed = subprocess.run(
         [sys.executable, "-X", "importtime", *command],
         capture_output=True,
@@ -53,13 +53,16 @@ def import_costs(env: dict[str, str], command: list[str]) -> dict[str, float]:
         check=False,
     )
     packages: dict[str, float] = {}
+    modules: dict[str, float] = {}
     for line in completed.stderr.splitlines():
         match = IMPORT_LINE.match(line)
         if match is not None:
             own, name = match.groups()
             top = name.strip().split(".")[0]
             packages[top] = packages.get(top, 0.0) + int(own) / 1000
-    return packages
+            if top == "lusha_mcp":
+                modules[name] = int(own) / 1000
+    return packages, modules
 
 
 async def measure(section: Section, workspace: Workspace) -> None:
@@ -114,8 +117,8 @@ async def measure(section: Section, workspace: Workspace) -> None:
             ],
         )
     )
-    imports_ours = import_costs(env, ["-m", "lusha_mcp", "serve", "--sandbox"])
-    imports_bare = import_costs(env, [str(BENCH_DIR / "bare_server.py")])
+    imports_ours, own_modules = import_costs(env, ["-m", "lusha_mcp", "serve", "--sandbox"])
+    imports_bare, _ = import_costs(env, [str(BENCH_DIR / "bare_server.py")])
     ranked = sorted(imports_ours.items(), key=lambda item: -item[1])
     section.add("import time, serve --sandbox", sum(imports_ours.values()), "ms", note="python -X importtime")
     section.add("import time, bare server", sum(imports_bare.values()), "ms")
@@ -127,6 +130,13 @@ async def measure(section: Section, workspace: Workspace) -> None:
                 [name, spent, imports_bare.get(name, 0.0), spent - imports_bare.get(name, 0.0)]
                 for name, spent in ranked[:14]
             ],
+        )
+    )
+    section.tables.append(
+        Table(
+            "lusha_mcp modules with the most import time of their own (ms)",
+            ["module", "self"],
+            [[name, spent] for name, spent in sorted(own_modules.items(), key=lambda item: -item[1])[:8]],
         )
     )
     section.notes.append(
