@@ -161,12 +161,23 @@ class CreditGuard:
         )
         return Settlement(charged=charged, over_quote=over, budget_left=await self.budget_left())
 
-    async def fail(self, authorized: Authorized, *, maybe_charged: bool, note: str) -> None:
-        """Release the reservation; a call that may have been charged keeps counting at its quote."""
+    async def fail(
+        self,
+        authorized: Authorized,
+        *,
+        maybe_charged: bool,
+        note: str,
+        charged: int = 0,
+        request_id: str | None = None,
+    ) -> None:
+        """Release the reservation; a call that may have been charged keeps counting at its quote.
+
+        `charged`: what Lusha billed for the part that succeeded (batches before the failure).
+        """
         await self.ledger.settle(
             authorized.reservation,
-            charged=None if maybe_charged else 0,
-            request_id=None,
+            charged=None if maybe_charged and not charged else charged,
+            request_id=request_id,
             outcome="unknown" if maybe_charged else "failed",
             note=note,
         )

@@ -444,6 +444,14 @@ def _decision(approval: object) -> bool | None:
     return None
 
 
+def _partial_billing(exc: BaseException) -> tuple[int, str | None]:
+    """Credits and requestId of the batches of a split call that succeeded before `exc`."""
+    partial = exc.partial if isinstance(exc, LushaError) else None
+    if isinstance(partial, MeteredResponse) and partial.billing is not None:
+        return partial.billing.credits_charged, partial.request_id
+    return 0, None
+
+
 def _may_have_been_charged(exc: BaseException) -> bool:
     if isinstance(exc, ResponseLostError):
         return True
@@ -498,8 +506,22 @@ async def _run_metered(
     try:
         billed = await plan.run()
     except BaseException as exc:
+        charged, request_id = _partial_billing(exc)
         with anyio.CancelScope(shield=True):
-            await guard.fail(authorized, maybe_charged=_may_have_been_charged(exc), note=type(exc).__name__)
+            await guard.fail(
+                authorized,
+                maybe_charged=_may_have_been_charged(exc),
+                note=type(exc).__name__,
+                charged=charged,
+                request_id=request_id,
+            )
+        if charged and isinstance(exc, Exception):
+            mapped = tool_error(exc, metered=False)
+            if mapped is not None:
+                raise ToolError(
+                    f"{mapped} The batches sent before the failure were charged {charged} credits "
+                    "(recorded in the ledger); Lusha does not charge again for data it already revealed."
+                ) from exc
         raise
     settlement = await guard.settle(authorized, charged=billed.credits_charged, request_id=billed.request_id)
     result = billed.result
