@@ -3,19 +3,45 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from lusha_mcp.api.errors import InvalidRequestError
-from lusha_mcp.api.models import CompanyPreview, CompanySearchItem, EnrichedCompany, Pagination
+from lusha_mcp.api.models import (
+    CompanyPreview,
+    CompanySearchItem,
+    CompanySignalType,
+    EnrichedCompany,
+    Pagination,
+)
 from lusha_mcp.api.models.prospecting import ProspectingCompaniesRequest
 from lusha_mcp.guard import PriceBook, Quote, QuoteItem
 from lusha_mcp.guard.pricing import COMPANY_REVEAL_ACTION, SEARCH_ACTION
 from lusha_mcp.settings import Toolset
 from lusha_mcp.tools.catalog import METERED_REVEAL, METERED_SEARCH, Billed, Plan, ToolCall, ToolGroup, billed
-from lusha_mcp.tools.contacts import BATCH, FiltersArg, PageArg, SizeArg
+from lusha_mcp.tools.contacts import BATCH, PageArg, SizeArg
 from lusha_mcp.tools.errors import ArgumentError
+from lusha_mcp.tools.prospecting_filters import (
+    AllTechnologiesArg,
+    CountriesArg,
+    DomainsArg,
+    ExcludeArg,
+    FilterVocabulary,
+    IndustriesArg,
+    RawFiltersArg,
+    RevenuesArg,
+    SearchTextArg,
+    SizesArg,
+    TechnologiesArg,
+    bands,
+    checked_request,
+    company_locations,
+    merge,
+    prune,
+    signal_types,
+    technologies_condition,
+)
 from lusha_mcp.tools.results import MeteredResult, table
 
 group = ToolGroup()
@@ -264,16 +290,62 @@ async def enrich_companies(
 
 @group.tool(toolset=Toolset.core, title="Prospect companies", annotations=METERED_SEARCH, metered=True)
 async def prospect_companies(
-    call: ToolCall, filters: FiltersArg, page: PageArg = 0, size: SizeArg = 25
+    call: ToolCall,
+    domains: DomainsArg = None,
+    sizes: SizesArg = None,
+    revenues: RevenuesArg = None,
+    industries: IndustriesArg = None,
+    sic_codes: Annotated[list[str] | None, Field(description="SIC codes.")] = None,
+    naics_codes: Annotated[list[str] | None, Field(description="NAICS codes.")] = None,
+    technologies: TechnologiesArg = None,
+    all_technologies: AllTechnologiesArg = False,
+    intent_topics: Annotated[list[str] | None, Field(description="Intent topic names.")] = None,
+    countries: CountriesArg = None,
+    search_text: SearchTextArg = None,
+    signals: Annotated[list[str] | None, Field(description="Recent signal types.")] = None,
+    exclude_domains: ExcludeArg = None,
+    exclude_industries: ExcludeArg = None,
+    raw_filters: RawFiltersArg = None,
+    page: PageArg = 0,
+    size: SizeArg = 25,
 ) -> Plan[CompanyPreviews]:
-    """Find companies matching firmographic filters (size, revenue, industry, location, technologies, intent).
+    """Find companies by size, revenue, industry, country, technologies, intent, signals.
 
-    Use this to build a target account list. filters needs {"companies":{"include":{...}}}.
-    Cost: api_search per result on the page (1 per 25 on standard plans); narrow with more
-    filters or a smaller size.
+    Use this to build an account list. Filters AND, list values OR; valid names and signal
+    types: list_filter_values (free). Cost: api_search per result (1 per 25 on standard plans).
     """
-    request = ProspectingCompaniesRequest.model_validate(
-        {"pagination": {"page": page, "size": size}, "filters": filters}
+    vocabulary = FilterVocabulary(call.client)
+    include = prune(
+        {
+            "domains": domains or None,
+            "sizes": bands("sizes", sizes, "51-200"),
+            "revenues": bands("revenues", revenues, "1M-10M"),
+            **await vocabulary.industries("industries", industries),
+            "sicCodes": sic_codes or None,
+            "naicsCodes": naics_codes or None,
+            "technologies": technologies or None,
+            "technologiesCondition": technologies_condition(technologies, all_technologies),
+            "intentTopics": intent_topics or None,
+            "locations": company_locations("countries", countries),
+            "searchText": search_text or None,
+            "signals": {"types": signal_types("signals", signals, get_args(CompanySignalType))}
+            if signals
+            else None,
+        }
+    )
+    exclude = prune(
+        {
+            "domains": exclude_domains or None,
+            **await vocabulary.industries("exclude_industries", exclude_industries),
+        }
+    )
+    filters: dict[str, Any] = {"companies": {"include": include, **({"exclude": exclude} if exclude else {})}}
+    if raw_filters:
+        filters = merge(filters, raw_filters)
+    if not include and not exclude and filters == {"companies": {"include": {}}}:
+        raise ArgumentError("industries", "no filter was given", 'at least one filter, e.g. sizes=["51-200"]')
+    request = checked_request(
+        ProspectingCompaniesRequest, {"pagination": {"page": page, "size": size}, "filters": filters}
     )
     book = await call.guard.pricing.book()
     quote = Quote.of([_search_item(book, size)])

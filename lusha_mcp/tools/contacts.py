@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -15,12 +15,36 @@ from lusha_mcp.api.models import (
     EnrichedContact,
     Pagination,
 )
+from lusha_mcp.api.models.contacts import ContactSignalType
 from lusha_mcp.api.models.prospecting import ProspectingContactsRequest
 from lusha_mcp.guard import PreviewCache, PriceBook, Quote, QuoteItem, quote_contact_reveals
 from lusha_mcp.guard.pricing import REVEAL_ACTIONS, SEARCH_ACTION
 from lusha_mcp.settings import Toolset
 from lusha_mcp.tools.catalog import METERED_REVEAL, METERED_SEARCH, Billed, Plan, ToolCall, ToolGroup, billed
 from lusha_mcp.tools.errors import ArgumentError
+from lusha_mcp.tools.prospecting_filters import (
+    AllTechnologiesArg,
+    CountriesArg,
+    DataPoint,
+    DepartmentsArg,
+    DomainsArg,
+    ExcludeArg,
+    FilterVocabulary,
+    IndustriesArg,
+    RawFiltersArg,
+    RevenuesArg,
+    SearchTextArg,
+    SeniorityArg,
+    SizesArg,
+    TechnologiesArg,
+    TitlesArg,
+    bands,
+    checked_request,
+    country_codes,
+    merge,
+    prune,
+    technologies_condition,
+)
 from lusha_mcp.tools.results import MeteredResult, table
 
 BATCH = 100
@@ -294,30 +318,79 @@ async def _enrich_by_identifiers(
     return Plan(quote=quote, run=run, notes=(cache_note,) if cache_note else ())
 
 
-FiltersArg = Annotated[
-    dict[str, Any],
-    Field(
-        description='Lusha prospecting filters, e.g. {"contacts":{"include":{"jobTitles":["VP Sales"],'
-        '"seniorityIds":[7],"countries":["US"]}},"companies":{"include":{"sizes":[{"min":51,"max":200}]}}}. '
-        "Valid values: list_filter_values."
-    ),
-]
 PageArg = Annotated[int, Field(description="Page number, from 0.", ge=0, le=1000)]
 SizeArg = Annotated[int, Field(description="Results per page (10-100).", ge=10, le=100)]
+SignalsArg = Annotated[list[ContactSignalType] | None, Field(description="Recent signals.")]
 
 
 @group.tool(toolset=Toolset.core, title="Prospect contacts", annotations=METERED_SEARCH, metered=True)
 async def prospect_contacts(
-    call: ToolCall, filters: FiltersArg, page: PageArg = 0, size: SizeArg = 25
+    call: ToolCall,
+    job_titles: TitlesArg = None,
+    seniority: SeniorityArg = None,
+    departments: DepartmentsArg = None,
+    countries: CountriesArg = None,
+    has_data: Annotated[list[DataPoint] | None, Field(description="Must have these.")] = None,
+    search_text: SearchTextArg = None,
+    signals: SignalsArg = None,
+    company_domains: DomainsArg = None,
+    company_sizes: SizesArg = None,
+    company_revenues: RevenuesArg = None,
+    company_industries: IndustriesArg = None,
+    company_technologies: TechnologiesArg = None,
+    all_technologies: AllTechnologiesArg = False,
+    exclude_job_titles: ExcludeArg = None,
+    exclude_company_domains: ExcludeArg = None,
+    raw_filters: RawFiltersArg = None,
+    page: PageArg = 0,
+    size: SizeArg = 25,
 ) -> Plan[ContactPreviews]:
-    """Find new contacts by filters: title, seniority, department, location, company firmographics.
+    """Find new people by title, seniority, department, country and company firmographics.
 
-    Use this when the user describes who they want rather than naming people. Cost: api_search
-    per result (1 credit per 25 on standard plans); narrow with filters or a smaller size.
+    Use this when the user describes who they want. Filters AND, list values OR; valid names:
+    list_filter_values (free). Cost: api_search per result (1 per 25 on standard plans).
     Returns previews; reveal with enrich_contacts(ids=...).
     """
-    request = ProspectingContactsRequest.model_validate(
-        {"pagination": {"page": page, "size": size}, "filters": filters}
+    vocabulary = FilterVocabulary(call.client)
+    filters = prune(
+        {
+            "contacts": {
+                "include": {
+                    "jobTitles": job_titles or None,
+                    "seniorityIds": await vocabulary.seniority_ids("seniority", seniority),
+                    "departments": await vocabulary.departments("departments", departments),
+                    "countries": country_codes("countries", countries),
+                    "existingDataPoints": list(dict.fromkeys(has_data)) if has_data else None,
+                    "searchText": search_text or None,
+                    "signals": {"types": list(dict.fromkeys(signals))} if signals else None,
+                },
+                "exclude": {
+                    "jobTitles": exclude_job_titles or None,
+                },
+            },
+            "companies": {
+                "include": {
+                    "domains": company_domains or None,
+                    "sizes": bands("company_sizes", company_sizes, "51-200"),
+                    "revenues": bands("company_revenues", company_revenues, "1M-10M"),
+                    **await vocabulary.industries("company_industries", company_industries),
+                    "technologies": company_technologies or None,
+                    "technologiesCondition": technologies_condition(company_technologies, all_technologies),
+                },
+                "exclude": {
+                    "domains": exclude_company_domains or None,
+                },
+            },
+        }
+    )
+    if raw_filters:
+        filters = merge(filters, raw_filters)
+    if not filters:
+        raise ArgumentError(
+            "job_titles", "no filter was given", 'at least one filter, e.g. departments=["Sales"]'
+        )
+    request = checked_request(
+        ProspectingContactsRequest, {"pagination": {"page": page, "size": size}, "filters": filters}
     )
     book = await call.guard.pricing.book()
     quote = Quote.of([_search_item(book, size)])
