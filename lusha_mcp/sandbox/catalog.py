@@ -39,12 +39,12 @@ DEPARTMENTS: tuple[str, ...] = (
 )
 DEPARTMENT_BITS: dict[str, int] = {name: 1 << index for index, name in enumerate(DEPARTMENTS)}
 
-# department -> (short name used in senior titles, individual-contributor titles)
+# department -> (short name used in leadership titles, individual-contributor titles)
 DEPARTMENT_TITLES: dict[str, tuple[str, tuple[str, ...]]] = {
     "Sales": ("Sales", ("Account Executive", "Sales Development Representative", "Account Manager")),
     "Marketing": (
         "Marketing",
-        ("Marketing Specialist", "Content Strategist", "Demand Generation Specialist"),
+        ("Marketing Specialist", "Content Marketing Strategist", "Demand Generation Specialist"),
     ),
     "Engineering & Technical": ("Engineering", ("Software Engineer", "Backend Developer", "QA Engineer")),
     "Business Development": (
@@ -52,21 +52,25 @@ DEPARTMENT_TITLES: dict[str, tuple[str, tuple[str, ...]]] = {
         ("Partnerships Associate", "Business Development Representative"),
     ),
     "Product": ("Product", ("Product Manager", "Technical Product Manager", "Product Designer")),
-    "Finance": ("Finance", ("Financial Analyst", "Accountant", "Controller")),
+    "Finance": ("Finance", ("Financial Analyst", "Finance Associate", "Financial Controller")),
     "Human Resources": ("People", ("HR Business Partner", "Recruiter", "Talent Acquisition Specialist")),
-    "Operations": ("Operations", ("Operations Analyst", "Project Coordinator", "Supply Chain Analyst")),
-    "Customer Service": ("Customer Success", ("Customer Success Manager", "Support Specialist")),
-    "Legal": ("Legal", ("Corporate Counsel", "Paralegal", "Compliance Analyst")),
-    "Information Technology": ("IT", ("Systems Administrator", "IT Support Engineer", "Network Engineer")),
-    "Consulting": ("Consulting", ("Consultant", "Business Analyst")),
-    "General Management": ("Strategy", ("Chief of Staff", "Strategy Analyst")),
-    "Other": ("Administration", ("Office Manager", "Executive Assistant")),
+    "Operations": ("Operations", ("Operations Analyst", "Operations Coordinator", "Supply Chain Analyst")),
+    "Customer Service": ("Customer Success", ("Customer Success Manager", "Customer Support Specialist")),
+    "Legal": ("Legal", ("Corporate Counsel", "Paralegal", "Legal Compliance Analyst")),
+    "Information Technology": (
+        "IT",
+        ("IT Systems Administrator", "IT Support Engineer", "IT Network Engineer"),
+    ),
+    "Consulting": ("Consulting", ("Consultant", "Associate Consultant")),
+    "General Management": ("Strategy", ("Strategy Associate", "Strategy Analyst")),
+    "Other": ("Administration", ("Office Administrator", "Administrative Assistant")),
 }
 
 C_SUITE_TITLES: dict[str, str] = {
     "Sales": "Chief Revenue Officer",
     "Marketing": "Chief Marketing Officer",
     "Engineering & Technical": "Chief Technology Officer",
+    "Business Development": "Chief Business Development Officer",
     "Product": "Chief Product Officer",
     "Finance": "Chief Financial Officer",
     "Human Resources": "Chief People Officer",
@@ -75,27 +79,84 @@ C_SUITE_TITLES: dict[str, str] = {
     "Legal": "General Counsel",
     "Customer Service": "Chief Customer Officer",
     "General Management": "Chief Executive Officer",
+    "Other": "Chief Administrative Officer",
 }
+"""Departments without a C-level role of their own (Consulting) are led by General Management."""
 
 
-def job_title(seniority: str, department: str, variant: int) -> str:
-    """A title consistent with the seniority and department."""
-    short, individual = DEPARTMENT_TITLES[department]
+@dataclass(frozen=True, slots=True)
+class CrossRole:
+    """A role spanning two departments; its titles name both."""
+
+    departments: tuple[str, str]
+    area: str
+    individual: tuple[str, ...]
+
+
+CROSS_ROLES: tuple[CrossRole, ...] = (
+    CrossRole(("Sales", "Engineering & Technical"), "Sales Engineering", ("Sales Engineer",)),
+    CrossRole(("Sales", "Operations"), "Revenue Operations", ("Revenue Operations Analyst",)),
+    CrossRole(("Sales", "Business Development"), "Sales & Partnerships", ("Sales & Partnerships Associate",)),
+    CrossRole(("Marketing", "Operations"), "Marketing Operations", ("Marketing Operations Specialist",)),
+    CrossRole(("Product", "Marketing"), "Product Marketing", ("Product Marketing Associate",)),
+    CrossRole(("Product", "Engineering & Technical"), "Product Engineering", ("Product Engineer",)),
+    CrossRole(
+        ("Information Technology", "Engineering & Technical"),
+        "IT Infrastructure Engineering",
+        ("IT Infrastructure Engineer",),
+    ),
+    CrossRole(("Human Resources", "Operations"), "People Operations", ("People Operations Specialist",)),
+    CrossRole(("Legal", "Operations"), "Legal Operations", ("Legal Operations Specialist",)),
+    CrossRole(("Finance", "Operations"), "Finance Operations", ("Finance Operations Analyst",)),
+    CrossRole(("Customer Service", "Sales"), "Customer Sales", ("Customer Sales Representative",)),
+)
+"""Roles of contacts with two departments. Only individual contributors up to vice presidents hold one."""
+
+CROSS_ROLE_SENIORITIES = frozenset({"Non-Manager", "Senior", "Manager", "Director", "Vice President"})
+SINGLE_DEPARTMENT_SENIORITIES = {"Founder": "General Management", "Partner": "General Management"}
+"""Seniorities that always belong to one fixed department."""
+
+
+def _leadership_title(seniority: str, area: str, individual: tuple[str, ...], variant: int) -> str:
     if seniority == "Non-Manager":
         return individual[variant % len(individual)]
     if seniority == "Senior":
         return f"Senior {individual[variant % len(individual)]}"
     if seniority == "Manager":
-        return f"{short} Manager" if variant % 2 else f"Head of {short}"
+        manager = f"{area} Manager"
+        if manager in individual or variant % 2 == 0:
+            return f"Head of {area}"
+        return manager
     if seniority == "Director":
-        return f"Director of {short}" if variant % 2 else f"Senior Director, {short}"
-    if seniority == "Vice President":
-        return f"VP of {short}" if variant % 2 else f"Vice President of {short}"
+        return f"Director of {area}" if variant % 2 else f"Senior Director of {area}"
+    return f"VP of {area}" if variant % 2 else f"Vice President of {area}"
+
+
+def job_title(seniority: str, department: str, variant: int) -> str:
+    """A title consistent with the seniority and department (the same title never means two seniorities)."""
     if seniority == "C-Suite":
-        return C_SUITE_TITLES.get(department, "Chief Executive Officer")
+        return C_SUITE_TITLES.get(department, C_SUITE_TITLES["General Management"])
     if seniority == "Founder":
         return "Co-Founder" if variant % 2 else "Founder & CEO"
-    return "Managing Partner" if variant % 2 else "Partner"
+    if seniority == "Partner":
+        return "Managing Partner" if variant % 2 else "Partner"
+    short, individual = DEPARTMENT_TITLES[department]
+    return _leadership_title(seniority, short, individual, variant)
+
+
+def cross_role_title(seniority: str, role: CrossRole, variant: int) -> str:
+    """A title for a two-department role at a seniority in CROSS_ROLE_SENIORITIES."""
+    return _leadership_title(seniority, role.area, role.individual, variant)
+
+
+def contact_departments(seniority: str, department: str) -> list[str]:
+    """The departments a single-department contact of this seniority belongs to."""
+    fixed = SINGLE_DEPARTMENT_SENIORITIES.get(seniority)
+    if fixed is not None:
+        return [fixed]
+    if seniority == "C-Suite" and department not in C_SUITE_TITLES:
+        return ["General Management"]
+    return [department]
 
 
 SENIORITY_WEIGHTS: dict[str, int] = {
@@ -362,6 +423,213 @@ INDUSTRY_NAME_SUFFIXES: dict[int, tuple[str, ...]] = {
     10: ("Telecom", "Wireless", "Communications", "Networks", "Connect"),
 }
 """Company name endings that fit each industry."""
+
+COMPANY_NAME_WORDS: tuple[str, ...] = (
+    "Summit",
+    "Harbor",
+    "Beacon",
+    "Cedar",
+    "Granite",
+    "Meridian",
+    "Pioneer",
+    "Keystone",
+    "Atlas",
+    "Horizon",
+    "Evergreen",
+    "Apex",
+    "Vertex",
+    "Crest",
+    "Ridge",
+    "Sterling",
+    "Liberty",
+    "Frontier",
+    "Pinnacle",
+    "Cascade",
+    "Canyon",
+    "Falcon",
+    "Orchard",
+    "Compass",
+    "Anchor",
+    "Bridge",
+    "Lantern",
+    "Juniper",
+    "Willow",
+    "Aspen",
+    "Maple",
+    "River",
+    "Prairie",
+    "Coastal",
+    "Northern",
+    "Southern",
+    "Silver",
+    "Golden",
+    "Bright",
+    "Clear",
+    "True",
+    "First",
+    "United",
+    "Allied",
+    "Premier",
+    "Vista",
+    "Harvest",
+    "Sentinel",
+    "Polaris",
+    "Orion",
+    "Nova",
+    "Zenith",
+    "Redwood",
+    "Ironwood",
+    "Bluebird",
+    "Highland",
+    "Lakeside",
+    "Copper",
+    "Cobalt",
+    "Emerald",
+    "Sapphire",
+)
+"""Name words that fit any industry (each a dictionary word or an established place-style word)."""
+
+INDUSTRY_NAME_WORDS: dict[int, tuple[str, ...]] = {
+    1: (
+        "Cloud",
+        "Data",
+        "Code",
+        "Logic",
+        "Stack",
+        "Pixel",
+        "Signal",
+        "Vector",
+        "Quantum",
+        "Neural",
+        "Cipher",
+        "Kernel",
+        "Matrix",
+        "Orbit",
+        "Spark",
+        "Circuit",
+    ),
+    2: (
+        "Ledger",
+        "Vault",
+        "Reserve",
+        "Crown",
+        "Shield",
+        "Mint",
+        "Equity",
+        "Charter",
+        "Trust",
+        "Union",
+        "Fidelity",
+        "Heritage",
+    ),
+    3: (
+        "Pulse",
+        "Vital",
+        "Clarity",
+        "Harmony",
+        "Remedy",
+        "Helix",
+        "Lifeline",
+        "Mercy",
+        "Haven",
+        "Bloom",
+        "Cardinal",
+        "Wellness",
+    ),
+    4: (
+        "Forge",
+        "Steel",
+        "Iron",
+        "Precision",
+        "Titan",
+        "Anvil",
+        "Gear",
+        "Piston",
+        "Alloy",
+        "Torque",
+        "Foundry",
+        "Tool",
+    ),
+    5: (
+        "Basket",
+        "Thread",
+        "Loom",
+        "Urban",
+        "Corner",
+        "Parcel",
+        "Trend",
+        "Hearth",
+        "Nest",
+        "Bazaar",
+        "Market",
+        "Pantry",
+    ),
+    6: (
+        "Counsel",
+        "Insight",
+        "Strategy",
+        "Ledger",
+        "Benchmark",
+        "Principal",
+        "Civic",
+        "Advocate",
+        "Chancery",
+        "Charter",
+    ),
+    7: (
+        "Scholar",
+        "Campus",
+        "Quill",
+        "Mentor",
+        "Lyceum",
+        "Chapter",
+        "Canvas",
+        "Owl",
+        "Tutor",
+        "Beacon",
+        "Library",
+    ),
+    8: (
+        "Stone",
+        "Brick",
+        "Timber",
+        "Cornerstone",
+        "Mason",
+        "Landmark",
+        "Skyline",
+        "Terrace",
+        "Gable",
+        "Archway",
+        "Foundation",
+    ),
+    9: (
+        "Cargo",
+        "Route",
+        "Convoy",
+        "Transit",
+        "Swift",
+        "Express",
+        "Voyager",
+        "Harbor",
+        "Wing",
+        "Caravan",
+        "Relay",
+    ),
+    10: (
+        "Wave",
+        "Link",
+        "Relay",
+        "Spectrum",
+        "Fiber",
+        "Antenna",
+        "Orbit",
+        "Tower",
+        "Band",
+        "Channel",
+        "Beam",
+    ),
+}
+"""Name words that suggest each industry."""
 
 INDUSTRY_BY_LABEL: dict[str, Industry] = {industry.label: industry for industry in INDUSTRIES}
 INDUSTRY_WEIGHTS: tuple[int, ...] = (30, 14, 9, 10, 8, 9, 5, 6, 5, 4)

@@ -16,6 +16,7 @@ import importlib
 import json
 import os
 import random
+import re
 import sqlite3
 import uuid
 from collections.abc import Callable, Sequence
@@ -26,7 +27,7 @@ from typing import Any, TypeVar, cast
 from lusha_mcp.sandbox import catalog
 from lusha_mcp.sandbox.config import SandboxConfig
 
-DATASET_VERSION = 4
+DATASET_VERSION = 5
 """Bump when the core schema or generation changes; stored files of another version are rebuilt."""
 
 ACTIVITY_MODULE = "lusha_mcp.sandbox.activity"
@@ -196,14 +197,12 @@ class _Pools:
                 last = {
                     _ascii(fake.last_romanized_name() if romanized else fake.last_name()) for _ in range(160)
                 }
-                built[source] = (sorted(first - {""}), sorted(last - {""}))
+                built[source] = (
+                    sorted(name for name in first if _is_person_name(name)),
+                    sorted(name for name in last if _is_person_name(name)),
+                )
             self.first[locale], self.last[locale] = built[source]
-        fake = Faker("en_US")
-        fake.seed_instance(seed)
-        self.words = sorted(
-            {_ascii(word).capitalize() for word in fake.words(nb=400) if len(word) > 3} - {""}
-        )
-        self.company_last = self.last["en_US"]
+        self.company_surnames = [name for name in self.last["en_US"] if name.isalpha()]
         self.slugs: dict[str, str] = {}
 
     def slug(self, text: str) -> str:
@@ -273,6 +272,31 @@ def _ascii(text: str) -> str:
     return "".join(ch for ch in cleaned if ch.isascii() and (ch.isalpha() or ch in " -'")).strip()
 
 
+_PERSON_NAME = re.compile(r"[A-Za-z]+(?:['\- ][A-Za-z]+)*")
+
+
+def _is_person_name(text: str) -> bool:
+    """Letters (joined by single apostrophes, hyphens or spaces), at least two of them."""
+    return _PERSON_NAME.fullmatch(text) is not None and sum(ch.isalpha() for ch in text) >= 2
+
+
+def _company_name(rng: random.Random, pools: _Pools, industry: catalog.Industry, attempt: int) -> str:
+    """A plausible name for a company of the industry: capitalised dictionary words, or surnames, and an ending."""
+    suffix = rng.choice(catalog.INDUSTRY_NAME_SUFFIXES[industry.id])
+    themed = catalog.INDUSTRY_NAME_WORDS[industry.id]
+    style = rng.random() if attempt < 20 else 1.0
+    if style < 0.3:
+        return f"{rng.choice(pools.company_surnames)} {suffix}"
+    if style < 0.65:
+        return f"{rng.choice(themed if rng.random() < 0.5 else catalog.COMPANY_NAME_WORDS)} {suffix}"
+    if style < 0.9:
+        first = rng.choice(catalog.COMPANY_NAME_WORDS)
+        second = rng.choice([word for word in themed if word != first] or themed)
+        return f"{first} {second} {suffix}"
+    partners = rng.sample(pools.company_surnames, 2)
+    return f"{partners[0]} & {partners[1]} {suffix}"
+
+
 def _slug(text: str) -> str:
     return "".join(ch for ch in text.lower() if ch.isalnum())
 
@@ -305,18 +329,14 @@ def _build_companies(rng: random.Random, pools: _Pools, count: int) -> list[dict
     companies: list[dict[str, Any]] = []
     for seq in range(count):
         industry = _pick_weighted(rng, catalog.INDUSTRIES, industry_cum)
-        suffixes = catalog.INDUSTRY_NAME_SUFFIXES[industry.id]
-        while True:
-            style = rng.random()
-            if style < 0.45:
-                name = f"{rng.choice(pools.company_last)} {rng.choice(suffixes)}"
-            elif style < 0.8:
-                name = f"{rng.choice(pools.words)}{rng.choice(pools.words).lower()}"
-            else:
-                name = f"{rng.choice(pools.words)} {rng.choice(suffixes)}"
-            if name.lower() not in used_names:
-                used_names.add(name.lower())
-                break
+        attempt = 0
+        name = _company_name(rng, pools, industry, attempt)
+        while name.lower() in used_names:
+            attempt += 1
+            name = _company_name(rng, pools, industry, attempt)
+            if attempt > 200:
+                name = f"{name} {catalog.COMPANY_NAME_WORDS[seq % len(catalog.COMPANY_NAME_WORDS)]} Holdings"
+        used_names.add(name.lower())
         place = _pick_weighted(rng, catalog.PLACES, place_cum)
         sub_id, sub_label = rng.choice(industry.sub_industries)
         size_index = catalog.SIZE_RANGES.index(_pick_weighted(rng, catalog.SIZE_RANGES, size_cum))
@@ -464,19 +484,22 @@ def _build_contacts(
         )
         first = rng.choice(pools.first[place.locale])
         last = rng.choice(pools.last[place.locale])
+        while last == first:
+            last = rng.choice(pools.last[place.locale])
         seniority = _pick_weighted(rng, seniority_names, seniority_cum)
-        department = _pick_weighted(rng, department_names, department_cum)
-        if seniority in {"Founder", "Partner"}:
-            department = "General Management"
-        departments = [department]
-        if rng.random() < 0.15:
-            extra = _pick_weighted(rng, department_names, department_cum)
-            if extra != department:
-                departments.append(extra)
+        if seniority in catalog.CROSS_ROLE_SENIORITIES and rng.random() < 0.12:
+            role = rng.choice(catalog.CROSS_ROLES)
+            departments = list(role.departments)
+            title = catalog.cross_role_title(seniority, role, rng.randint(0, 5))
+        else:
+            departments = catalog.contact_departments(
+                seniority, _pick_weighted(rng, department_names, department_cum)
+            )
+            title = catalog.job_title(seniority, departments[0], rng.randint(0, 5))
+        department = departments[0]
         mask = 0
         for name in departments:
             mask |= catalog.DEPARTMENT_BITS[name]
-        title = catalog.job_title(seniority, department, rng.randint(0, 5))
         first_slug, last_slug = pools.slug(first), pools.slug(last)
         base_handle = f"{first_slug}-{last_slug}"
         handle = base_handle
@@ -527,12 +550,13 @@ def _build_contacts(
         if rng.random() < 0.6:
             other = companies[rng.randrange(len(companies))]
             prev_seniority = seniority_names[max(seniority_names.index(seniority) - 1, 0)]
+            prev_departments = catalog.contact_departments(prev_seniority, department)
             previous.append(
                 {
                     "company": {"name": other["name"], "domain": other["domain"]},
                     "jobTitle": {
-                        "title": catalog.job_title(prev_seniority, department, rng.randint(0, 5)),
-                        "departments": [department],
+                        "title": catalog.job_title(prev_seniority, prev_departments[0], rng.randint(0, 5)),
+                        "departments": prev_departments,
                         "seniority": prev_seniority,
                     },
                 }
