@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from harness import ROOT, Workspace, bench_main
+from harness import ROOT, Workspace, bench_main, busy_note
 from report import Section, Table
 from timing import Spread
 
@@ -244,6 +244,9 @@ async def measure(section: Section, workspace: Workspace) -> None:
         "rendering on a fast backend call); prospecting shows the same on a heavier sandbox query, "
         "the free call the bare MCP framework cost."
     )
+    busy = busy_note()
+    if busy:
+        section.notes.append(busy)
 
 
 if __name__ == "__main__":

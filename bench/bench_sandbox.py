@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from harness import Workspace, bench_main, sandbox_http
+from harness import Workspace, bench_main, busy_note, sandbox_http
 from report import Section
 from timing import Spread
 
@@ -139,6 +139,9 @@ async def measure(section: Section, workspace: Workspace) -> None:
         "Latency is measured at the caller: httpx over the in-process ASGI transport, rate limits off, "
         "the same path `serve --sandbox` uses."
     )
+    busy = busy_note()
+    if busy:
+        section.notes.append(busy)
 
 
 if __name__ == "__main__":

@@ -207,6 +207,21 @@ def _load_average() -> str:
     return f"{one:.2f} {five:.2f} {fifteen:.2f}"
 
 
+def busy_note() -> str | None:
+    """A warning when other processes compete for the CPU (wall-clock figures are then unreliable)."""
+    try:
+        load = os.getloadavg()[0]
+    except OSError:
+        return None
+    cores = os.cpu_count() or 1
+    if load <= cores:
+        return None
+    return (
+        f"The machine was busy during this measurement (load average {load:.1f} on {cores} cores): "
+        "wall-clock figures include waiting for the CPU and vary from run to run."
+    )
+
+
 def machine() -> dict[str, Any]:
     return {
         "load_average": _load_average(),
