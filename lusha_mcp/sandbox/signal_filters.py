@@ -1,7 +1,9 @@
 """The optional `signals` filter of search and prospecting, over the activity tables.
 
 The tables (contact_signals, company_signals) come from lusha_mcp.sandbox.activity; when a
-dataset has none, a signals filter simply matches nothing.
+dataset has none, a signals filter simply matches nothing. Like the signals endpoints, the
+window is matched on each row's `days_ago` (its age today), never on the `signal_date` stored
+when the dataset was generated, so a dataset generated long ago answers the same way.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Literal
 
+from lusha_mcp.sandbox.activity import days_before
 from lusha_mcp.sandbox.validation import FieldCheck, JsonObject
 
 ALL_SIGNALS = "allSignals"
@@ -57,6 +60,11 @@ class SignalRequest:
     """Concrete signal types (allSignals expanded)."""
     start_date: str
     """ISO date; signals on or after it match."""
+
+    @property
+    def max_days_ago(self) -> int:
+        """The oldest matching age in days, counted back from today as `days_ago` is."""
+        return days_before(date.fromisoformat(self.start_date))
 
 
 def default_start_date(today: date | None = None) -> str:
@@ -123,8 +131,8 @@ def signal_subquery(
     if not activity_table_exists(conn, table):
         return "SELECT NULL WHERE 0", []
     marks = ",".join("?" * len(request.types))
-    sql = f"SELECT {column} FROM {table} WHERE signal_type IN ({marks}) AND signal_date >= ?"
-    return sql, [*request.types, request.start_date]
+    sql = f"SELECT {column} FROM {table} WHERE signal_type IN ({marks}) AND days_ago BETWEEN 0 AND ?"
+    return sql, [*request.types, request.max_days_ago]
 
 
 def matched_signal_types(
@@ -140,9 +148,9 @@ def matched_signal_types(
         chunk = list(ids[start : start + 400])
         sql = (
             f"SELECT DISTINCT {column}, signal_type FROM {table} WHERE {column} IN ({','.join('?' * len(chunk))}) "
-            f"AND signal_type IN ({type_marks}) AND signal_date >= ?"
+            f"AND signal_type IN ({type_marks}) AND days_ago BETWEEN 0 AND ?"
         )
-        params: list[object] = [*chunk, *request.types, request.start_date]
+        params: list[object] = [*chunk, *request.types, request.max_days_ago]
         for entity_id, signal_type in conn.execute(sql + f" ORDER BY {column}, signal_type", params):
             found.setdefault(str(entity_id), []).append(str(signal_type))
     return found

@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import json
-from datetime import date
+import sqlite3
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
+from lusha_mcp.sandbox import SANDBOX_BASE_URL, sandbox_app, sandbox_transport
+from lusha_mcp.sandbox.activity import days_before
 from lusha_mcp.sandbox.signal_filters import default_start_date
-from lusha_mcp.settings import Settings
+from lusha_mcp.settings import SANDBOX_API_KEY, Settings
 from tests.sandbox.dataset_picks import rows
 
 pytestmark = pytest.mark.anyio
@@ -276,16 +280,11 @@ async def test_gdpr_blocked_and_do_not_call_contacts_can_be_left_out(
 async def test_signal_filters_use_the_activity_data(
     http: httpx.AsyncClient, sandbox_settings: Settings
 ) -> None:
-    since = default_start_date()
+    max_days_ago = days_before(date.fromisoformat(default_start_date()))
     body = await prospect(
         http, "/v3/contacts/prospecting", contacts_query({"signals": {"types": ["promotion"]}}, size=10)
     )
-    expected = rows(
-        sandbox_settings,
-        "SELECT COUNT(DISTINCT s.contact_id) AS n FROM contact_signals s JOIN contacts c ON c.id = s.contact_id "
-        "WHERE s.signal_type = 'promotion' AND s.signal_date >= ? AND c.gdpr_blocked = 0",
-        (since,),
-    )[0]["n"]
+    expected = promoted_contacts(sandbox_settings, max_days_ago)
     assert expected > 0
     assert body["pagination"]["total"] == expected
     assert all(result["signalTypes"] == ["promotion"] for result in body["results"])
@@ -296,6 +295,62 @@ async def test_signal_filters_use_the_activity_data(
         contacts_query({"signals": {"types": ["promotion"], "startDate": "2000-01-01"}}, size=10),
     )
     assert older["pagination"]["total"] >= expected
+
+
+def promoted_contacts(settings: Settings, max_days_ago: int) -> int:
+    """Contacts (not GDPR-blocked) promoted at most `max_days_ago` days ago, by the rows' own age."""
+    return int(
+        rows(
+            settings,
+            "SELECT COUNT(DISTINCT s.contact_id) AS n FROM contact_signals s JOIN contacts c ON c.id = s.contact_id "
+            "WHERE s.signal_type = 'promotion' AND s.days_ago BETWEEN 0 AND ? AND c.gdpr_blocked = 0",
+            (max_days_ago,),
+        )[0]["n"]
+    )
+
+
+async def test_signal_filters_agree_with_the_signals_endpoint_on_a_dataset_generated_long_ago(
+    sandbox_settings: Settings, tmp_path: Path
+) -> None:
+    sandbox_app(sandbox_settings)
+    stale = sandbox_settings.model_copy(
+        update={"sandbox_dataset_dir": tmp_path / "generated-long-ago", "sandbox_rate_limits": False}
+    )
+    stale.sandbox_db_path().parent.mkdir()
+    source = sqlite3.connect(sandbox_settings.sandbox_db_path())
+    target = sqlite3.connect(stale.sandbox_db_path())
+    try:
+        source.backup(target)
+        for table in ("contact_signals", "company_signals"):
+            target.execute(f"UPDATE {table} SET signal_date = date(signal_date, '-400 days')")
+        target.commit()
+    finally:
+        source.close()
+        target.close()
+    since = (datetime.now(UTC).date() - timedelta(days=90)).isoformat()
+    async with httpx.AsyncClient(
+        transport=sandbox_transport(stale), base_url=SANDBOX_BASE_URL, headers={"api_key": SANDBOX_API_KEY}
+    ) as http:
+        body = await prospect(
+            http,
+            "/v3/contacts/prospecting",
+            contacts_query({"signals": {"types": ["promotion"], "startDate": since}}, size=10),
+        )
+        assert body["pagination"]["total"] == promoted_contacts(stale, days_before(date.fromisoformat(since)))
+        assert body["results"], "the recent promotions were not found by the prospecting signals filter"
+        signals = await http.post(
+            "/v3/contacts/signals",
+            json={
+                "ids": [result["id"] for result in body["results"]],
+                "signalTypes": ["promotion"],
+                "startDate": since,
+            },
+        )
+    assert signals.status_code == 200, signals.text
+    for result in signals.json()["results"]:
+        assert result["promotion"], (
+            f"contact {result['id']} matched the filter but has no promotion since {since}"
+        )
 
 
 def test_the_default_signal_window_is_six_calendar_months() -> None:
