@@ -48,6 +48,9 @@ class FilterCatalog(ToolResult):
 def _row(value: Any) -> tuple[object, object]:
     if isinstance(value, dict):
         entry = cast(dict[str, Any], value)
+        if "min" in entry and "name" not in entry:
+            high = entry.get("max")
+            return f"{entry['min']}-{high}" if high is not None else f"{entry['min']}+", ""
         label = entry.get("name") or entry.get("value") or entry.get("label") or entry
         return label, entry.get("id", "")
     return value, ""

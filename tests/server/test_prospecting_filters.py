@@ -214,3 +214,13 @@ async def test_signal_filters_reach_the_api(settings: Settings) -> None:
     assert companies["pagination"]["total"] > 0
     assert data["contacts"]
     assert all("phones" in contact["has"] for contact in data["contacts"])
+
+
+async def test_listed_size_bands_are_the_format_prospecting_takes(settings: Settings) -> None:
+    async with Client(build_server(settings)) as client:
+        listed = await call(client, "list_filter_values", scope="companies", filter_type="sizes")
+        body = await prospect(client, "prospect_companies", sizes=["51-200", "10001+"], size=10)
+
+    assert "| 51-200 |" in text_of(listed)
+    assert "| 10001+ |" in text_of(listed)
+    assert body["companies"]
