@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 from typing import Literal
 
@@ -16,7 +17,16 @@ VisitSortField = Literal[
     "daysSinceLastVisit", "lastVisit",
 ]  # fmt: skip
 
-_MAX_SPAN_DAYS = 92
+MAX_SPAN_MONTHS = 3
+"""The widest date range Lusha accepts: 3 calendar months (so 89 to 92 days, by start date)."""
+
+
+def latest_end_date(start: dt.date, months: int = MAX_SPAN_MONTHS) -> dt.date:
+    """The last endDate allowed for `start`: the same day `months` calendar months later,
+    or that month's last day when it is shorter (Jan 31 -> Apr 30)."""
+    year, month_index = divmod(start.year * 12 + start.month - 1 + months, 12)
+    month = month_index + 1
+    return dt.date(year, month, min(start.day, calendar.monthrange(year, month)[1]))
 
 
 class IntRange(LushaRequest):
@@ -70,8 +80,12 @@ class WebsiteVisitsRequest(LushaRequest):
     def _date_span(self) -> WebsiteVisitsRequest:
         if self.end_date < self.start_date:
             raise ValueError("endDate must be on or after startDate")
-        if (self.end_date - self.start_date).days > _MAX_SPAN_DAYS:
-            raise ValueError("the date range may span at most 3 months")
+        latest = latest_end_date(self.start_date)
+        if self.end_date > latest:
+            raise ValueError(
+                f"the date range may span at most {MAX_SPAN_MONTHS} months (calendar months); "
+                f"with startDate {self.start_date.isoformat()} send an endDate up to {latest.isoformat()}"
+            )
         return self
 
 
