@@ -25,6 +25,9 @@ class AccountUsageReport(ToolResult):
     snapshot_age_seconds: int = Field(
         description="Age of Lusha's figures (the endpoint allows 5 calls a minute)."
     )
+    charged_since_snapshot: int = Field(
+        default=0, description="Credits this server was charged after the snapshot; already deducted."
+    )
 
     def render(self) -> str:
         credits = self.credits
@@ -32,6 +35,14 @@ class AccountUsageReport(ToolResult):
             f"Lusha credits: {credits.remaining:g} left of {credits.total:g} (used {credits.used:g})."
             if credits.remaining is not None and credits.total is not None and credits.used is not None
             else "Lusha credits: not reported.",
+            *(
+                [
+                    f"(Lusha's figures are {self.snapshot_age_seconds} s old; the {self.charged_since_snapshot} "
+                    "credits this server was charged since are deducted above.)"
+                ]
+                if self.charged_since_snapshot
+                else []
+            ),
             f"This server spent {self.server.spent_session} this session and {self.server.spent_today} today"
             f"; {budget_line(self.server)}.",
         ]
@@ -54,8 +65,18 @@ async def get_account_usage(call: ToolCall) -> AccountUsageReport:
     usage = await call.state.usage.get(max_age_seconds=15.0)
     call.guard.pricing.offer(dict(usage.pricing))
     age = call.state.usage.age_seconds or 0.0
+    since = call.state.usage.charged_since_fetch
+    credits = usage.credits
+    if since:
+        credits = credits.model_copy(
+            update={
+                "remaining": None if credits.remaining is None else credits.remaining - since,
+                "used": None if credits.used is None else credits.used + since,
+            }
+        )
     return AccountUsageReport(
-        credits=usage.credits,
+        credits=credits,
+        charged_since_snapshot=since,
         plan=usage.plan,
         rate_limits=usage.rate_limits,
         pricing=usage.pricing,

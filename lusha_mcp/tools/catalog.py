@@ -507,6 +507,7 @@ async def _run_metered(
         billed = await plan.run()
     except BaseException as exc:
         charged, request_id = _partial_billing(exc)
+        call.state.usage.note_charge(charged)
         with anyio.CancelScope(shield=True):
             await guard.fail(
                 authorized,
@@ -524,6 +525,7 @@ async def _run_metered(
                 ) from exc
         raise
     settlement = await guard.settle(authorized, charged=billed.credits_charged, request_id=billed.request_id)
+    call.state.usage.note_charge(settlement.charged)
     result = billed.result
     result.credits_charged = settlement.charged
     result.budget_left = settlement.budget_left

@@ -23,11 +23,21 @@ class AccountUsageSnapshot:
         self._min_interval = min_interval_seconds
         self._usage: AccountUsage | None = None
         self._fetched_at = 0.0
+        self._charged_since_fetch = 0
         self._lock = anyio.Lock()
 
     @property
     def age_seconds(self) -> float | None:
         return None if self._usage is None else time.monotonic() - self._fetched_at
+
+    @property
+    def charged_since_fetch(self) -> int:
+        """Credits this server was charged after Lusha's figures were fetched."""
+        return self._charged_since_fetch
+
+    def note_charge(self, credits: int) -> None:
+        if self._usage is not None and credits > 0:
+            self._charged_since_fetch += credits
 
     async def get(self, max_age_seconds: float) -> AccountUsage:
         max_age = max(max_age_seconds, self._min_interval)
@@ -35,6 +45,7 @@ class AccountUsageSnapshot:
             if self._usage is None or time.monotonic() - self._fetched_at >= max_age:
                 self._usage = await self._client.account_usage()
                 self._fetched_at = time.monotonic()
+                self._charged_since_fetch = 0
             return self._usage
 
     async def pricing(self) -> dict[str, object]:

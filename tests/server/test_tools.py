@@ -20,6 +20,7 @@ from tests.conftest import SHARED_DIR
 from tests.server.harness import (
     call,
     charged_calls,
+    charged_total,
     contact_ids_with_emails,
     sandbox_control,
     structured,
@@ -345,3 +346,20 @@ async def test_identifiers_already_revealed_are_served_from_the_cache(sandbox_se
     assert again["status"] == "cached"
     assert again["contacts"][0]["id"] == ids[0]
     assert again["credits_charged"] == 0
+
+
+async def test_account_usage_deducts_what_was_charged_after_its_snapshot(sandbox_settings: Settings) -> None:
+    settings = with_settings(sandbox_settings, auto_approve=True)
+    ids = contact_ids_with_emails(settings, 3)
+    async with Client(build_server(settings)) as client:
+        before = structured(await call(client, "get_account_usage"))
+        await call(client, "enrich_contacts", ids=ids, reveal=["emails"])
+        after = structured(await call(client, "get_account_usage"))
+    lusha_charged = await charged_total(settings)
+    credits = await sandbox_control(settings, "GET", "/v3/account/usage")
+
+    assert lusha_charged > 0
+    assert after["charged_since_snapshot"] == lusha_charged
+    assert after["credits"]["remaining"] == before["credits"]["remaining"] - lusha_charged
+    assert after["credits"]["remaining"] == credits["credits"]["remaining"]
+    assert after["credits"]["used"] == before["credits"]["used"] + lusha_charged
