@@ -159,19 +159,11 @@ async def _research(t: Transcript) -> None:
     await t.call("list_filter_values", scope="contacts", filter_type="departments")
 
     t.narrate("Prospect: sales leaders (managers and above) at companies of 51-1000 people.")
-    if "filters" in t.schemas.get("prospect_contacts", {}):
-        criteria: dict[str, Any] = {
-            "filters": {
-                "contacts": {"include": {"departments": ["Sales"], "seniorityIds": [3, 4, 5, 6]}},
-                "companies": {"include": {"sizes": [{"min": 51, "max": 1000}]}},
-            }
-        }
-    else:
-        criteria = {
-            "departments": ["Sales"],
-            "seniority": ["Manager", "Director", "Vice President", "C-Suite"],
-            "company_sizes": ["51-1000"],
-        }
+    criteria: dict[str, Any] = {
+        "departments": ["Sales"],
+        "seniority": ["Manager", "Director", "Vice President", "C-Suite"],
+        "company_sizes": ["51-1000"],
+    }
     prospects = await t.call("prospect_contacts", **criteria, size=10)
     domains = _company_domains(prospects)
 
