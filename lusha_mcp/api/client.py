@@ -117,6 +117,8 @@ logger = logging.getLogger(__name__)
 
 _RETRY_STATUSES = frozenset({502, 503, 504})
 _UNREADABLE = object()
+_DEADLINE_MARGIN = 0.2
+"""Seconds past the connect and read timeouts before the client's own deadline ends a request."""
 _SANDBOX_BASE_URL = "http://sandbox.lusha.invalid"
 
 ResponseT = TypeVar("ResponseT", bound=LushaResponse)
@@ -257,6 +259,9 @@ class LushaClient:
         self.user_agent = f"lusha-mcp/{__version__}" + (f" {user_agent_suffix}" if user_agent_suffix else "")
         self.rate_limits = RateLimitState()
         self._pacer = Pacer(requests_per_second)
+        self.request_deadline = connect_timeout + timeout + _DEADLINE_MARGIN
+        """Longest one request may take: the budget httpx enforces piecewise over a network,
+        enforced whole here because in-process (ASGI) transports ignore httpx timeouts."""
         self._jitter = random.Random()
         self._http = httpx.AsyncClient(
             base_url=self.base_url,
@@ -369,7 +374,10 @@ class LushaClient:
             lost: str | None = None
             response: httpx.Response | None = None
             try:
-                response = await self._http.send(request)
+                with anyio.fail_after(self.request_deadline):
+                    response = await self._http.send(request)
+            except TimeoutError:
+                lost = "the response timed out"
             except (httpx.ConnectTimeout, httpx.PoolTimeout):
                 failure = APITimeoutError(
                     f"Could not connect to Lusha ({self.base_url}) in time for {method} {path}; nothing was "
