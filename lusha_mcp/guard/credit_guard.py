@@ -13,7 +13,6 @@ from pydantic import BaseModel, Field
 from lusha_mcp.guard.cache import RevealCache
 from lusha_mcp.guard.confirm import (
     TokenIssuer,
-    TokenReplayed,
     canonical_arguments_hash,
     load_or_create_secret,
 )
@@ -98,10 +97,14 @@ class CreditGuard:
         """Refuse before anything is asked or sent: reveal allowlist, per-call cap, budgets."""
         self.policy.check(quote)
         left = await self.budget_left()
+        self._refuse_over_budget(quote, left)
+        return left
+
+    @staticmethod
+    def _refuse_over_budget(quote: Quote, left: BudgetLeft) -> None:
         for which, remaining in (("session", left.session), ("daily", left.today)):
             if remaining is not None and quote.total_credits > remaining:
                 raise OverBudget(quote.total_credits, which, remaining)
-        return left
 
     def needs_confirmation(self, quote: Quote) -> bool:
         return self.policy.needs_confirmation(quote)
@@ -115,16 +118,19 @@ class CreditGuard:
         confirmation_token: str | None,
         elicited: bool,
     ) -> Authorized | ConfirmationRequest:
-        """Reserve the quote, or say what confirmation is missing. Raises a GuardRefusal otherwise."""
+        """Reserve the quote, or say what confirmation is missing. Raises a GuardRefusal otherwise.
+
+        The budgets and the token's single use are checked in the reservation's transaction."""
         self.refuse_if_no_spend(tool)
-        left = await self.preflight(quote)
+        self.policy.check(quote)
         token_id: str | None = None
         if confirmation_token is not None:
-            token = self.tokens.verify(confirmation_token, tool, arguments_hash, quote.total_credits)
-            if self.ledger.token_used(token.token_id):
-                raise TokenReplayed()
-            token_id = token.token_id
+            token_id = self.tokens.verify(
+                confirmation_token, tool, arguments_hash, quote.total_credits
+            ).token_id
         elif not elicited and self.needs_confirmation(quote):
+            left = await self.budget_left()
+            self._refuse_over_budget(quote, left)
             text, _ = self.tokens.issue(tool, arguments_hash, quote.total_credits)
             return ConfirmationRequest(
                 quote=quote,
@@ -152,14 +158,14 @@ class CreditGuard:
         )
         if over:
             logger.warning("Call %s %s", authorized.reservation.call_id, note)
-        await self.ledger.settle(
+        spent = await self.ledger.settle(
             authorized.reservation,
             charged=charged,
             request_id=request_id,
             outcome="over_quote" if over else "ok",
             note=note,
         )
-        return Settlement(charged=charged, over_quote=over, budget_left=await self.budget_left())
+        return Settlement(charged=charged, over_quote=over, budget_left=self._left(spent))
 
     async def fail(
         self,

@@ -3,6 +3,10 @@
 SQLite in the data dir, WAL. A call's quote is reserved before it runs and settled after, in
 `BEGIN IMMEDIATE` transactions, so concurrent calls (or two servers on one data dir) can never
 spend past a budget: a pending reservation counts at its quote until it is settled.
+
+Each transaction takes well under a millisecond, so the async methods run it on the event loop.
+Only when the write lock is held elsewhere (another server on the same data dir, or a worker
+thread of this one) does it move to a worker thread to wait for it there.
 """
 
 from __future__ import annotations
@@ -10,8 +14,7 @@ from __future__ import annotations
 import sqlite3
 import threading
 import time
-from collections.abc import Callable, Generator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -56,6 +59,11 @@ _SPENT = "COALESCE(SUM(CASE WHEN outcome IN ('pending', 'unknown') THEN MAX(quot
 
 T = TypeVar("T")
 
+INLINE_BUSY_TIMEOUT_MS = 5
+"""How long a transaction on the event loop waits for a write lock held elsewhere before it
+moves to a worker thread."""
+THREAD_BUSY_TIMEOUT_MS = 30_000
+
 
 def utc_day(at: float) -> str:
     return datetime.fromtimestamp(at, UTC).date().isoformat()
@@ -65,6 +73,7 @@ def utc_day(at: float) -> str:
 class Reservation:
     call_id: int
     quote: int
+    session: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,35 +105,58 @@ class LedgerGroup(BaseModel):
 
 
 class Ledger:
-    """Thread-safe; the async methods run the SQLite work off the event loop."""
+    """Thread-safe. The async methods run their transaction on the event loop unless the lock is
+    held elsewhere; the `*_now` methods and the reports wait for it."""
 
     def __init__(self, data_dir: Path, *, clock: Callable[[], float] = time.time) -> None:
         data_dir.mkdir(parents=True, exist_ok=True)
         self.path = data_dir / LEDGER_FILE
         self._clock = clock
         self._lock = threading.Lock()
-        self._conn = sqlite3.connect(self.path, timeout=30.0, isolation_level=None, check_same_thread=False)
+        self._conn = sqlite3.connect(
+            self.path, timeout=THREAD_BUSY_TIMEOUT_MS / 1000, isolation_level=None, check_same_thread=False
+        )
         self._conn.execute("PRAGMA journal_mode=WAL")
         self._conn.execute("PRAGMA synchronous=NORMAL")
         self._conn.executescript(_SCHEMA)
+        self._conn.execute(f"PRAGMA busy_timeout={INLINE_BUSY_TIMEOUT_MS}")
 
     def close(self) -> None:
         with self._lock:
             self._conn.close()
 
-    @contextmanager
-    def _immediate(self) -> Generator[sqlite3.Connection]:
-        with self._lock:
-            self._conn.execute("BEGIN IMMEDIATE")
-            try:
-                yield self._conn
-            except BaseException:
-                self._conn.execute("ROLLBACK")
-                raise
-            self._conn.execute("COMMIT")
+    def _immediate(self, body: Callable[[sqlite3.Connection], T]) -> T:
+        """`body` in one BEGIN IMMEDIATE transaction; the caller holds the lock."""
+        conn = self._conn
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            result = body(conn)
+            conn.execute("COMMIT")
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
+        return result
 
-    async def _run(self, fn: Callable[[], T]) -> T:
-        return await anyio.to_thread.run_sync(fn)
+    def _patiently(self, work: Callable[[sqlite3.Connection], T]) -> T:
+        """`work` under the lock, waiting as long as it takes for a write lock held elsewhere."""
+        with self._lock:
+            self._conn.execute(f"PRAGMA busy_timeout={THREAD_BUSY_TIMEOUT_MS}")
+            try:
+                return work(self._conn)
+            finally:
+                self._conn.execute(f"PRAGMA busy_timeout={INLINE_BUSY_TIMEOUT_MS}")
+
+    async def _run(self, work: Callable[[sqlite3.Connection], T]) -> T:
+        if self._lock.acquire(blocking=False):
+            try:
+                return work(self._conn)
+            except sqlite3.OperationalError as exc:
+                if not _busy(exc):
+                    raise
+            finally:
+                self._lock.release()
+        return await anyio.to_thread.run_sync(self._patiently, work)
 
     # --- budgets ---------------------------------------------------------------------------
     def _spending(self, conn: sqlite3.Connection, session: str, day: str) -> Spending:
@@ -132,14 +164,16 @@ class Ledger:
         by_day = conn.execute(f"SELECT {_SPENT} FROM calls WHERE day = ?", (day,)).fetchone()[0]
         return Spending(session=int(by_session), today=int(by_day))
 
+    def _spending_work(self, session: str) -> Callable[[sqlite3.Connection], Spending]:
+        return lambda conn: self._spending(conn, session, utc_day(self._clock()))
+
     def spending_now(self, session: str) -> Spending:
-        with self._lock:
-            return self._spending(self._conn, session, utc_day(self._clock()))
+        return self._patiently(self._spending_work(session))
 
     async def spending(self, session: str) -> Spending:
-        return await self._run(lambda: self.spending_now(session))
+        return await self._run(self._spending_work(session))
 
-    def reserve_now(
+    def _reserve_work(
         self,
         *,
         session: str,
@@ -148,11 +182,13 @@ class Ledger:
         quote: int,
         session_budget: int | None,
         daily_budget: int | None,
-        token_id: str | None = None,
-    ) -> Reservation:
-        now = self._clock()
-        day = utc_day(now)
-        with self._immediate() as conn:
+        token_id: str | None,
+    ) -> Callable[[sqlite3.Connection], Reservation]:
+        def reserve(conn: sqlite3.Connection) -> Reservation:
+            now = self._clock()
+            day = utc_day(now)
+            if token_id is not None and _token_used(conn, token_id):
+                raise TokenReplayed()
             spent = self._spending(conn, session, day)
             if session_budget is not None and spent.session + quote > session_budget:
                 raise OverBudget(quote, "session", max(session_budget - spent.session, 0))
@@ -172,7 +208,32 @@ class Ledger:
                     )
                 except sqlite3.IntegrityError:
                     raise TokenReplayed() from None
-        return Reservation(call_id=call_id, quote=quote)
+            return Reservation(call_id=call_id, quote=quote, session=session)
+
+        return lambda conn: self._immediate(reserve)
+
+    def reserve_now(
+        self,
+        *,
+        session: str,
+        tool: str,
+        arguments_hash: str,
+        quote: int,
+        session_budget: int | None,
+        daily_budget: int | None,
+        token_id: str | None = None,
+    ) -> Reservation:
+        return self._patiently(
+            self._reserve_work(
+                session=session,
+                tool=tool,
+                arguments_hash=arguments_hash,
+                quote=quote,
+                session_budget=session_budget,
+                daily_budget=daily_budget,
+                token_id=token_id,
+            )
+        )
 
     async def reserve(
         self,
@@ -185,8 +246,10 @@ class Ledger:
         daily_budget: int | None,
         token_id: str | None = None,
     ) -> Reservation:
+        """Check the token (when given) and the budgets, and record the call as pending at its
+        quote, all in one transaction. Raises TokenReplayed or OverBudget."""
         return await self._run(
-            lambda: self.reserve_now(
+            self._reserve_work(
                 session=session,
                 tool=tool,
                 arguments_hash=arguments_hash,
@@ -200,21 +263,36 @@ class Ledger:
     async def consume_token(self, token_id: str) -> None:
         """Mark a token used by a call that spent nothing; refuse it if it was used before."""
 
-        def write() -> None:
-            with self._immediate() as conn:
-                try:
-                    conn.execute(
-                        "INSERT INTO used_tokens (token_id, used_at) VALUES (?, ?)", (token_id, self._clock())
-                    )
-                except sqlite3.IntegrityError:
-                    raise TokenReplayed() from None
+        def write(conn: sqlite3.Connection) -> None:
+            try:
+                conn.execute(
+                    "INSERT INTO used_tokens (token_id, used_at) VALUES (?, ?)", (token_id, self._clock())
+                )
+            except sqlite3.IntegrityError:
+                raise TokenReplayed() from None
 
-        await self._run(write)
+        await self._run(lambda conn: self._immediate(write))
 
     def token_used(self, token_id: str) -> bool:
-        with self._lock:
-            row = self._conn.execute("SELECT 1 FROM used_tokens WHERE token_id = ?", (token_id,)).fetchone()
-        return row is not None
+        return self._patiently(lambda conn: _token_used(conn, token_id))
+
+    def _settle_work(
+        self,
+        reservation: Reservation,
+        *,
+        charged: int | None,
+        request_id: str | None,
+        outcome: Outcome,
+        note: str | None,
+    ) -> Callable[[sqlite3.Connection], Spending]:
+        def settle(conn: sqlite3.Connection) -> Spending:
+            conn.execute(
+                "UPDATE calls SET charged = ?, request_id = ?, outcome = ?, note = ? WHERE id = ?",
+                (charged, request_id, outcome, note, reservation.call_id),
+            )
+            return self._spending(conn, reservation.session, utc_day(self._clock()))
+
+        return lambda conn: self._immediate(settle)
 
     def settle_now(
         self,
@@ -224,12 +302,10 @@ class Ledger:
         request_id: str | None,
         outcome: Outcome,
         note: str | None = None,
-    ) -> None:
-        with self._immediate() as conn:
-            conn.execute(
-                "UPDATE calls SET charged = ?, request_id = ?, outcome = ?, note = ? WHERE id = ?",
-                (charged, request_id, outcome, note, reservation.call_id),
-            )
+    ) -> Spending:
+        return self._patiently(
+            self._settle_work(reservation, charged=charged, request_id=request_id, outcome=outcome, note=note)
+        )
 
     async def settle(
         self,
@@ -239,26 +315,24 @@ class Ledger:
         request_id: str | None,
         outcome: Outcome,
         note: str | None = None,
-    ) -> None:
-        await self._run(
-            lambda: self.settle_now(
-                reservation, charged=charged, request_id=request_id, outcome=outcome, note=note
-            )
+    ) -> Spending:
+        """Record the outcome; returns what the reservation's session and today have spent after it."""
+        return await self._run(
+            self._settle_work(reservation, charged=charged, request_id=request_id, outcome=outcome, note=note)
         )
 
     async def record_free(self, *, session: str, tool: str, arguments_hash: str, note: str) -> None:
         """A metered tool answered without calling Lusha (served from the cache)."""
 
-        def write() -> None:
+        def write(conn: sqlite3.Connection) -> None:
             now = self._clock()
-            with self._immediate() as conn:
-                conn.execute(
-                    "INSERT INTO calls (created_at, day, session, tool, arguments_hash, quote, charged,"
-                    " outcome, note) VALUES (?, ?, ?, ?, ?, 0, 0, 'cached', ?)",
-                    (now, utc_day(now), session, tool, arguments_hash, note),
-                )
+            conn.execute(
+                "INSERT INTO calls (created_at, day, session, tool, arguments_hash, quote, charged,"
+                " outcome, note) VALUES (?, ?, ?, ?, ?, 0, 0, 'cached', ?)",
+                (now, utc_day(now), session, tool, arguments_hash, note),
+            )
 
-        await self._run(write)
+        await self._run(lambda conn: self._immediate(write))
 
     # --- reports ---------------------------------------------------------------------------
     def entries(self, *, session: str | None = None, day: str | None = None) -> list[LedgerEntry]:
@@ -294,6 +368,14 @@ class Ledger:
     def total_charged(self) -> int:
         with self._lock:
             return int(self._conn.execute("SELECT COALESCE(SUM(charged), 0) FROM calls").fetchone()[0])
+
+
+def _token_used(conn: sqlite3.Connection, token_id: str) -> bool:
+    return conn.execute("SELECT 1 FROM used_tokens WHERE token_id = ?", (token_id,)).fetchone() is not None
+
+
+def _busy(exc: sqlite3.OperationalError) -> bool:
+    return exc.sqlite_errorcode & 0xFF in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
 
 
 def ledger_report(data_dir: Path, group_by: GroupBy = "day") -> list[LedgerGroup]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 import stat
 import time
 from pathlib import Path
@@ -26,6 +27,7 @@ from lusha_mcp.guard import (
     UnknownPriceError,
 )
 from lusha_mcp.guard.confirm import QuoteAboveConfirmed, TokenIssuer, load_or_create_secret
+from lusha_mcp.guard.ledger import Reservation, utc_day
 from lusha_mcp.settings import Settings
 
 PRICING: dict[str, object] = {
@@ -90,6 +92,42 @@ def test_pending_reservations_count_against_the_budget(tmp_path: Path) -> None:
             )
         assert ledger.spending_now("s").session == 4
     finally:
+        ledger.close()
+
+
+@pytest.mark.anyio
+async def test_a_reservation_waits_for_another_writer_and_still_respects_the_budget(tmp_path: Path) -> None:
+    ledger = Ledger(tmp_path)
+    other = sqlite3.connect(ledger.path, isolation_level=None)
+    reservations: list[Reservation] = []
+
+    async def reserve() -> None:
+        reservations.append(
+            await ledger.reserve(
+                session="s", tool="t", arguments_hash="h", quote=3, session_budget=5, daily_budget=None
+            )
+        )
+
+    try:
+        other.execute("BEGIN IMMEDIATE")
+        other.execute(
+            "INSERT INTO calls (created_at, day, session, tool, arguments_hash, quote, outcome)"
+            " VALUES (?, ?, 's', 'other', 'h', 2, 'pending')",
+            (time.time(), utc_day(time.time())),
+        )
+        async with anyio.create_task_group() as group:
+            group.start_soon(reserve)
+            await anyio.wait_all_tasks_blocked()
+            assert reservations == []
+            other.execute("COMMIT")
+        assert [reservation.quote for reservation in reservations] == [3]
+        assert ledger.spending_now("s").session == 5
+        with pytest.raises(OverBudget, match="only 0 credits are left"):
+            await ledger.reserve(
+                session="s", tool="t", arguments_hash="h", quote=1, session_budget=5, daily_budget=None
+            )
+    finally:
+        other.close()
         ledger.close()
 
 
