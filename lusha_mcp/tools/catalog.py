@@ -348,7 +348,7 @@ def _approval_resolver(spec: ToolSpec, argument_names: list[str]) -> Callable[..
         if token is not None or not _can_elicit(ctx):
             return NOT_ASKED
         state = LushaState.of(ctx)
-        if state.guard.policy.no_spend:
+        if state.guard.policy.no_spend or state.guard.policy.auto_approve:
             return NOT_ASKED
         try:
             plan = await spec.fn(ToolCall(state, ctx, spec.name), **kwargs)
