@@ -61,13 +61,16 @@ def compact(value: Any) -> Any:
     if isinstance(value, dict):
         out: dict[str, Any] = {}
         for key, item in cast(dict[str, Any], value).items():
-            kept = compact(item)
-            if kept is None or kept == [] or kept == {}:
+            if isinstance(item, dict | list):
+                item = compact(item)
+                if not item:
+                    continue
+            elif item is None:
                 continue
-            out[key] = kept
+            out[key] = item
         return out
     if isinstance(value, list):
-        return [compact(item) for item in cast(list[Any], value)]
+        return [compact(item) if isinstance(item, dict | list) else item for item in cast(list[Any], value)]
     return value
 
 
