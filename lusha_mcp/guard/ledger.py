@@ -57,6 +57,10 @@ CREATE TABLE IF NOT EXISTS used_tokens (
 # A pending or unknown call counts at its quote; a settled one at what Lusha charged.
 _SPENT = "COALESCE(SUM(CASE WHEN outcome IN ('pending', 'unknown') THEN MAX(quote, COALESCE(charged, 0)) ELSE COALESCE(charged, 0) END), 0)"
 
+_SPENDING = (
+    f"SELECT (SELECT {_SPENT} FROM calls WHERE session = ?1), (SELECT {_SPENT} FROM calls WHERE day = ?2)"
+)
+
 T = TypeVar("T")
 
 INLINE_BUSY_TIMEOUT_MS = 5
@@ -160,8 +164,7 @@ class Ledger:
 
     # --- budgets ---------------------------------------------------------------------------
     def _spending(self, conn: sqlite3.Connection, session: str, day: str) -> Spending:
-        by_session = conn.execute(f"SELECT {_SPENT} FROM calls WHERE session = ?", (session,)).fetchone()[0]
-        by_day = conn.execute(f"SELECT {_SPENT} FROM calls WHERE day = ?", (day,)).fetchone()[0]
+        by_session, by_day = conn.execute(_SPENDING, (session, day)).fetchone()
         return Spending(session=int(by_session), today=int(by_day))
 
     def _spending_work(self, session: str) -> Callable[[sqlite3.Connection], Spending]:
