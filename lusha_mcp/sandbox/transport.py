@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import threading
+from typing import TYPE_CHECKING
 
 import httpx
-import uvicorn
 from starlette.applications import Starlette
 
 from lusha_mcp.sandbox.app import create_app
 from lusha_mcp.sandbox.config import SandboxConfig
 from lusha_mcp.settings import Settings
+
+if TYPE_CHECKING:
+    import uvicorn
 
 SANDBOX_BASE_URL = "http://sandbox.lusha.invalid"
 
@@ -36,6 +39,8 @@ def sandbox_transport(settings: Settings) -> httpx.AsyncBaseTransport:
 
 def sandbox_server(settings: Settings, host: str = "127.0.0.1", port: int = 8765) -> uvicorn.Server:
     """A uvicorn server for the sandbox (run it with `.run()` or `await .serve(sockets=...)`)."""
+    import uvicorn
+
     app = create_app(SandboxConfig.from_settings(settings))
     config = uvicorn.Config(app, host=host, port=port, log_level=settings.log_level.lower(), access_log=False)
     return uvicorn.Server(config)
