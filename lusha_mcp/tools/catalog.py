@@ -5,6 +5,7 @@ See the docstring of `lusha_mcp.tools` for how to add a tool.
 
 from __future__ import annotations
 
+import copy
 import inspect
 import typing
 from collections.abc import Awaitable, Callable, Iterable, Mapping
@@ -166,6 +167,8 @@ class LushaServer(MCPServer[LushaState]):
         super().__init__(*args, **kwargs)
         self._refusals: dict[str, str] = {}
         self.specs: dict[str, ToolSpec] = {}
+        self.output_schemas: dict[type[ToolResult], dict[str, Any]] = {}
+        """Output schema per result model, derived once and shared by the tools returning it."""
 
     def hide_tool(self, name: str, refusal: str) -> None:
         self._refusals[name] = refusal
@@ -246,8 +249,9 @@ class ToolGroup:
         for spec in self.specs:
             if spec.toolset not in toolsets.enabled:
                 continue
+            known_schema = server.output_schemas.get(spec.output)
             server.add_tool(
-                _mcp_function(spec),
+                _mcp_function(spec, derive_output_schema=known_schema is None),
                 name=spec.name,
                 title=spec.title,
                 description=spec.description,
@@ -258,6 +262,12 @@ class ToolGroup:
             registered = server._tool_manager.get_tool(spec.name)
             if registered is not None:
                 registered.parameters = compact_schema(registered.parameters)
+                metadata = registered.fn_metadata
+                if known_schema is not None:
+                    metadata.output_model = spec.output
+                    metadata.output_schema = copy.deepcopy(known_schema)
+                elif metadata.output_schema is not None:
+                    server.output_schemas[spec.output] = metadata.output_schema
             if spec.metered and toolsets.no_spend:
                 server.hide_tool(
                     spec.name,
@@ -374,9 +384,12 @@ def _approval_resolver(spec: ToolSpec, argument_names: list[str]) -> Callable[..
     return ask
 
 
-def _mcp_function(spec: ToolSpec) -> Callable[..., Awaitable[CallToolResult]]:
+def _mcp_function(
+    spec: ToolSpec, *, derive_output_schema: bool = True
+) -> Callable[..., Awaitable[CallToolResult]]:
     """The function MCPServer sees: the tool's own arguments plus ctx, and for metered tools the
-    confirmation_token argument and the elicitation-backed approval."""
+    confirmation_token argument and the elicitation-backed approval. Its return annotation names
+    the output model when MCPServer is to derive the output schema from it."""
     signature = inspect.signature(spec.fn, eval_str=True)
     own = [
         parameter.replace(kind=inspect.Parameter.KEYWORD_ONLY)
@@ -400,7 +413,7 @@ def _mcp_function(spec: ToolSpec) -> Callable[..., Awaitable[CallToolResult]]:
                 annotation=Annotated[ElicitationResult[SpendApproval], Resolve(resolver)],
             )
         )
-    returns = Annotated[CallToolResult, spec.output]
+    returns = Annotated[CallToolResult, spec.output] if derive_output_schema else CallToolResult
 
     async def call(**kwargs: Any) -> CallToolResult:
         ctx = cast(Context[Any, Any], kwargs.pop("ctx"))
