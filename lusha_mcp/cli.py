@@ -8,18 +8,22 @@ Exit codes: 0 ok, 1 failure (a check or the run failed), 2 usage error (bad flag
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import logging
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, get_args
+from typing import TYPE_CHECKING, Any, get_args
 
 import anyio
 from pydantic import ValidationError
 
 from lusha_mcp import __version__
 from lusha_mcp.settings import Settings
+
+if TYPE_CHECKING:
+    from lusha_mcp.tools.catalog import LushaServer
 
 EXIT_OK = 0
 EXIT_FAILURE = 1
@@ -245,15 +249,26 @@ def _configure_logging(settings: Settings) -> None:
     )
 
 
+def _build_server_quickly(settings: Settings) -> LushaServer:
+    """build_server with the cyclic GC paused: start-up creates mostly long-lived objects (models,
+    schemas), so collecting meanwhile is wasted work; they are then frozen out of later collections."""
+    gc.disable()
+    try:
+        from lusha_mcp.server import build_server
+
+        return build_server(settings)
+    finally:
+        gc.freeze()
+        gc.enable()
+
+
 def serve(args: argparse.Namespace) -> int:
     settings = settings_from_flags(args)
     _configure_logging(settings)
     if settings.api_key is None:
         print(MISSING_KEY, file=sys.stderr)
         return EXIT_CONFIG
-    from lusha_mcp.server import build_server
-
-    server = build_server(settings)
+    server = _build_server_quickly(settings)
     if settings.transport == "http":
         from lusha_mcp.http import MCP_PATH, HTTPConfigError, check_binding, serve_http
 
