@@ -10,13 +10,20 @@ import anyio
 from mcp.server.mcpserver import Context
 
 from lusha_mcp.api.client import LushaClient
+from lusha_mcp.api.errors import APIConnectionError, AuthenticationError, LushaError, PermissionDeniedError
 from lusha_mcp.api.models import AccountUsage
 from lusha_mcp.guard import CreditGuard
 from lusha_mcp.settings import Settings
 
+_STICKY_FAILURES = (AuthenticationError, PermissionDeniedError, APIConnectionError)
+
 
 class AccountUsageSnapshot:
-    """GET /v3/account/usage, reused while fresh (Lusha allows 5 calls a minute)."""
+    """GET /v3/account/usage, reused while fresh (Lusha allows 5 calls a minute).
+
+    A refused key or an unreachable API is remembered for the minimum interval too, so calls
+    fail at once instead of each waiting for one of the 5 slots a minute to ask again.
+    """
 
     def __init__(self, client: LushaClient, *, min_interval_seconds: float = 15.0) -> None:
         self._client = client
@@ -25,6 +32,8 @@ class AccountUsageSnapshot:
         self._fetched_at = 0.0
         self._charged_since_fetch = 0
         self._lock = anyio.Lock()
+        self._failure: LushaError | None = None
+        self._failed_at = 0.0
 
     @property
     def age_seconds(self) -> float | None:
@@ -43,7 +52,14 @@ class AccountUsageSnapshot:
         max_age = max(max_age_seconds, self._min_interval)
         async with self._lock:
             if self._usage is None or time.monotonic() - self._fetched_at >= max_age:
-                self._usage = await self._client.account_usage()
+                if self._failure is not None and time.monotonic() - self._failed_at < self._min_interval:
+                    raise self._failure.with_traceback(None)
+                try:
+                    self._usage = await self._client.account_usage()
+                except _STICKY_FAILURES as exc:
+                    self._failure, self._failed_at = exc, time.monotonic()
+                    raise
+                self._failure = None
                 self._fetched_at = time.monotonic()
                 self._charged_since_fetch = 0
             return self._usage

@@ -16,6 +16,7 @@ from collections.abc import Callable, Generator, Iterator
 from contextlib import contextmanager
 from typing import Any, cast
 
+import httpx
 import hypothesis_jsonschema
 import jsonschema
 import pytest
@@ -207,10 +208,20 @@ def run_examples(check: Callable[[JSON], None], strategy: st.SearchStrategy[JSON
     run()
 
 
-def fuzz_every_tool(server_settings: Settings, strategy: ArgumentStrategy, examples: int) -> int:
+ResultCheck = Callable[[Tool, JSON, CallToolResult], None]
+
+
+def fuzz_every_tool(
+    server_settings: Settings,
+    strategy: ArgumentStrategy,
+    examples: int,
+    *,
+    transport: httpx.AsyncBaseTransport | None = None,
+    also_check: ResultCheck | None = None,
+) -> int:
     """Call every listed tool `examples` times through one server; returns the number of calls."""
     calls = 0
-    server = build_server(server_settings)
+    server = build_server(server_settings, transport=transport)
     portal: BlockingPortal
     with (
         crash_log() as crashes,
@@ -227,6 +238,8 @@ def fuzz_every_tool(server_settings: Settings, strategy: ArgumentStrategy, examp
                 result = portal.call(client.call_tool, tool.name, arguments)
                 calls += 1
                 check_result(tool, arguments, result, crashes.records)
+                if also_check is not None:
+                    also_check(tool, arguments, result)
 
             run_examples(call_once, strategy(tool), examples)
             assert portal.call(client.list_tools).tools, "the server stopped answering"
