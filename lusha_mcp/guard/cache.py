@@ -98,6 +98,9 @@ class RevealCache:
         self._conn = sqlite3.connect(self.path, timeout=30.0, isolation_level=None, check_same_thread=False)
         self._conn.execute("PRAGMA journal_mode=WAL")
         self._conn.execute("PRAGMA foreign_keys=ON")
+        # Purged and expired records are overwritten on disk, not left in free pages (the
+        # default differs by platform: Debian's SQLite zeroes them, python.org builds do not).
+        self._conn.execute("PRAGMA secure_delete=ON")
         self._conn.executescript(_SCHEMA)
         self.expire()
 
