@@ -42,7 +42,7 @@ from lusha_mcp.tools.prospecting_filters import (
     signal_types,
     technologies_condition,
 )
-from lusha_mcp.tools.results import MeteredResult, table
+from lusha_mcp.tools.results import MeteredResult, page_heading, table
 
 group = ToolGroup()
 register = group.register
@@ -114,13 +114,7 @@ class CompanyPreviews(MeteredResult):
             )
             for company in self.companies
         ]
-        head = f"{len(self.companies)} companies"
-        if self.pagination and self.pagination.total is not None:
-            page, size = self.pagination.page or 0, self.pagination.size or len(self.companies)
-            head += f" (page {page}, {self.pagination.total} matches in all"
-            if (page + 1) * size < self.pagination.total:
-                head += f"; next: page={page + 1}"
-            head += ")"
+        head = page_heading(len(self.companies), "companies", self.pagination)
         body = table(("id", "name", "domain", "industry", "employees", "country", "error"), rows)
         return f"{head}. Full firmographics: enrich_companies(ids=[...]).\n{body}"
 

@@ -45,7 +45,7 @@ from lusha_mcp.tools.prospecting_filters import (
     prune,
     technologies_condition,
 )
-from lusha_mcp.tools.results import MeteredResult, table
+from lusha_mcp.tools.results import MeteredResult, page_heading, table
 
 BATCH = 100
 group = ToolGroup()
@@ -120,13 +120,7 @@ class ContactPreviews(MeteredResult):
             )
             for contact in self.contacts
         ]
-        head = f"{len(self.contacts)} contacts"
-        if self.pagination and self.pagination.total is not None:
-            page, size = self.pagination.page or 0, self.pagination.size or len(self.contacts)
-            head += f" (page {page}, {self.pagination.total} matches in all"
-            if (page + 1) * size < self.pagination.total:
-                head += f"; next: page={page + 1}"
-            head += ")"
+        head = page_heading(len(self.contacts), "contacts", self.pagination)
         body = table(("id", "name", "title", "company", "country", "can reveal"), rows)
         return f"{head}. Reveal emails/phones with enrich_contacts(ids=[...]).\n{body}"
 

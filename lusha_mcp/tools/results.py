@@ -14,6 +14,7 @@ from typing import Any, Literal, cast
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from lusha_mcp.api.models import Pagination
 from lusha_mcp.guard import BudgetLeft, Quote
 
 TABLE_ROWS = 25
@@ -89,6 +90,18 @@ def table(headers: Sequence[str], rows: Iterable[Sequence[object]], *, limit: in
     if len(materialized) > limit:
         lines.append(f"… {len(materialized) - limit} more rows in structuredContent.")
     return "\n".join(lines)
+
+
+def page_heading(count: int, noun: str, pagination: Pagination | None) -> str:
+    """'25 contacts (page 0, 647 matches in all; next: page=1)', the pointer only when more remain."""
+    head = f"{count} {noun}"
+    if pagination and pagination.total is not None:
+        page, size = pagination.page or 0, pagination.size or count
+        head += f" (page {page}, {pagination.total} matches in all"
+        if (page + 1) * size < pagination.total:
+            head += f"; next: page={page + 1}"
+        head += ")"
+    return head
 
 
 def budget_line(left: BudgetLeft | None) -> str:
