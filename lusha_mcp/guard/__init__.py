@@ -14,6 +14,7 @@ from lusha_mcp.guard.confirm import (
     TokenExpired,
     TokenForged,
     TokenMismatch,
+    TokenOtherClient,
     TokenRefusal,
     TokenReplayed,
 )
@@ -63,6 +64,7 @@ __all__ = [
     "TokenExpired",
     "TokenForged",
     "TokenMismatch",
+    "TokenOtherClient",
     "TokenRefusal",
     "TokenReplayed",
     "UnknownPriceError",

@@ -1,7 +1,7 @@
 """Confirmation tokens: the user's yes to one exact call, for clients that cannot elicit.
 
 A token is `lc1.<payload>.<mac>` (base64url): the payload names the tool, the hash of the exact
-arguments, the quoted ceiling and an expiry; the mac is HMAC-SHA256 under a per-install secret
+arguments, the quoted ceiling, an expiry and, over HTTP, the client session it was issued to; the mac is HMAC-SHA256 under a per-install secret
 kept in the data dir (mode 0600). Single use is enforced by the ledger, which records each
 redeemed token id, so a replay is refused even after a restart.
 """
@@ -74,6 +74,17 @@ class TokenReplayed(TokenRefusal):
         )
 
 
+class TokenOtherClient(TokenRefusal):
+    code = "token_other_client"
+
+    def __init__(self) -> None:
+        super().__init__(
+            "This confirmation_token was issued to another client session: a token works only "
+            "for the session that asked the user. Nothing was spent. Call the tool again without "
+            "confirmation_token to get this session's own quote and token."
+        )
+
+
 class QuoteAboveConfirmed(TokenRefusal):
     code = "quote_changed"
 
@@ -115,6 +126,8 @@ class ConfirmationToken:
     arguments_hash: str
     max_credits: int
     expires_at: float
+    holder: str = ""
+    """The client session the token was issued to ("" for the server's own session)."""
 
 
 def _b64(data: bytes) -> str:
@@ -137,31 +150,41 @@ class TokenIssuer:
     def ttl_seconds(self) -> int:
         return self._ttl
 
-    def issue(self, tool: str, arguments_hash: str, max_credits: int) -> tuple[str, ConfirmationToken]:
+    def issue(
+        self, tool: str, arguments_hash: str, max_credits: int, *, holder: str = ""
+    ) -> tuple[str, ConfirmationToken]:
         token = ConfirmationToken(
             token_id=secrets.token_hex(12),
             tool=tool,
             arguments_hash=arguments_hash,
             max_credits=max_credits,
             expires_at=int(self._clock()) + self._ttl,
+            holder=holder,
         )
+        claims: dict[str, Any] = {
+            "jti": token.token_id,
+            "tool": tool,
+            "args": arguments_hash,
+            "max": max_credits,
+            "exp": token.expires_at,
+        }
+        if holder:
+            claims["sub"] = holder
         payload = json.dumps(
-            {
-                "jti": token.token_id,
-                "tool": tool,
-                "args": arguments_hash,
-                "max": max_credits,
-                "exp": token.expires_at,
-            },
+            claims,
             separators=(",", ":"),
             sort_keys=True,
         ).encode()
         body = f"{TOKEN_PREFIX}.{_b64(payload)}"
         return f"{body}.{_b64(self._mac(body))}", token
 
-    def verify(self, text: str, tool: str, arguments_hash: str, quote_credits: int) -> ConfirmationToken:
-        """Check signature, expiry, binding to this call and ceiling; raise a distinct refusal for each."""
+    def verify(
+        self, text: str, tool: str, arguments_hash: str, quote_credits: int, *, holder: str = ""
+    ) -> ConfirmationToken:
+        """Check signature, holder, binding to this call, expiry and ceiling; a distinct refusal for each."""
         token = self._decode(text)
+        if not hmac.compare_digest(token.holder, holder):
+            raise TokenOtherClient()
         if token.tool != tool or not hmac.compare_digest(token.arguments_hash, arguments_hash):
             raise TokenMismatch(tool, token.tool)
         now = self._clock()
@@ -190,6 +213,7 @@ class TokenIssuer:
                 arguments_hash=str(data["args"]),
                 max_credits=int(data["max"]),
                 expires_at=float(data["exp"]),
+                holder=str(data.get("sub", "")),
             )
         except (binascii.Error, ValueError, KeyError, TypeError):
             raise TokenForged() from None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import logging
 import uuid
 from collections.abc import Mapping
@@ -27,10 +28,10 @@ logger = logging.getLogger(__name__)
 class BudgetLeft(BaseModel):
     """Credits this server may still spend; a budget that is not set is omitted (unlimited)."""
 
-    session: int | None = Field(default=None, description="Left in this server session's budget.")
+    session: int | None = Field(default=None, description="Left in this client session's budget.")
     today: int | None = Field(default=None, description="Left in today's (UTC) budget.")
     per_call: int | None = Field(default=None, description="Cap on one call.")
-    spent_session: int = Field(description="Spent by this server session.")
+    spent_session: int = Field(description="Spent by this client session.")
     spent_today: int = Field(description="Spent today (UTC) by this data dir.")
 
 
@@ -57,16 +58,32 @@ class Settlement:
 
 
 class CreditGuard:
-    """Policy, pricing, tokens, ledger and reveal cache for one server session."""
+    """Policy, pricing, tokens, ledger and reveal cache for one server session.
+
+    Over stdio the server session is the client's session. Over HTTP one server has many clients:
+    `for_client` gives each its own view, with its own session id (ledger rows, session budget) and
+    its own confirmation tokens, over the shared policy, daily budget, ledger and reveal cache.
+    """
 
     def __init__(self, settings: Settings, pricing: PricingSource, *, session_id: str | None = None) -> None:
         self.policy = CreditPolicy.from_settings(settings)
         self.pricing = pricing
         self.session_id = session_id or uuid.uuid4().hex[:12]
+        self.client = ""
+        """The client session this view serves ("" for the server's own session)."""
         self.previews = PreviewCache()
         self.ledger = Ledger(settings.data_dir)
         self.cache = RevealCache(settings.data_dir, settings.cache_ttl_days)
         self.tokens = TokenIssuer(load_or_create_secret(settings.data_dir), settings.confirmation_ttl_seconds)
+
+    def for_client(self, client: str | None) -> CreditGuard:
+        """This guard as seen by one client session (`client`: an opaque id, never a secret)."""
+        if not client or client == self.client:
+            return self
+        view = copy.copy(self)
+        view.client = client
+        view.session_id = f"{self.session_id.partition('.')[0]}.{client}"
+        return view
 
     def close(self) -> None:
         self.ledger.close()
@@ -126,12 +143,12 @@ class CreditGuard:
         token_id: str | None = None
         if confirmation_token is not None:
             token_id = self.tokens.verify(
-                confirmation_token, tool, arguments_hash, quote.total_credits
+                confirmation_token, tool, arguments_hash, quote.total_credits, holder=self.client
             ).token_id
         elif not elicited and self.needs_confirmation(quote):
             left = await self.budget_left()
             self._refuse_over_budget(quote, left)
-            text, _ = self.tokens.issue(tool, arguments_hash, quote.total_credits)
+            text, _ = self.tokens.issue(tool, arguments_hash, quote.total_credits, holder=self.client)
             return ConfirmationRequest(
                 quote=quote,
                 budget_left=left,
@@ -190,7 +207,7 @@ class CreditGuard:
 
     async def redeem_unspent(self, confirmation_token: str, *, tool: str, arguments_hash: str) -> None:
         """A token passed to a call that turned out free is still checked and used up."""
-        token = self.tokens.verify(confirmation_token, tool, arguments_hash, 0)
+        token = self.tokens.verify(confirmation_token, tool, arguments_hash, 0, holder=self.client)
         await self.ledger.consume_token(token.token_id)
 
     async def record_cached(self, *, tool: str, arguments_hash: str, note: str) -> None:
