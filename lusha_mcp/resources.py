@@ -224,7 +224,7 @@ def register_resources(server: MCPServer[Any], live: LiveState) -> None:
         state = live.state
         usage = await state.usage.get(max_age_seconds=USAGE_MAX_AGE_SECONDS)
         state.guard.pricing.offer(dict(usage.pricing))
-        left = await state.guard.budget_left()
+        left = await state.client_guard().budget_left()
         return _json(
             {
                 "lusha": usage.model_dump(
@@ -239,11 +239,11 @@ def register_resources(server: MCPServer[Any], live: LiveState) -> None:
         "lusha://ledger/session",
         name="session_ledger",
         title="This session's spend ledger",
-        description="Every metered call of this server session: quote, credits charged, outcome (free).",
+        description="Every metered call of this client session: quote, credits charged, outcome (free).",
         mime_type=JSON,
     )
     async def session_ledger_resource() -> str:
-        guard = live.state.guard
+        guard = live.state.client_guard()
         entries = guard.ledger.entries(session=guard.session_id)
         return _json(
             {

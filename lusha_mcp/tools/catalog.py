@@ -19,16 +19,18 @@ from mcp.server.elicitation import (
     DeclinedElicitation,
     ElicitationResult,
 )
+from mcp.server.lowlevel.helper_types import ReadResourceContents
 from mcp.server.mcpserver import Context, Elicit, MCPServer, Resolve
 from mcp.server.mcpserver.exceptions import ToolError
 from mcp_types import CallToolResult, InputRequiredResult, TextContent, ToolAnnotations
 from mcp_types import Tool as MCPTool
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import AnyUrl, BaseModel, Field, ValidationError
 from pydantic_core import to_jsonable_python
 
 from lusha_mcp.api.client import LushaClient
 from lusha_mcp.api.errors import APIStatusError, InvalidRequestError, LushaError, ResponseLostError
 from lusha_mcp.api.models import MeteredResponse
+from lusha_mcp.clients import CLIENT_SESSION, client_session_of
 from lusha_mcp.guard import BudgetLeft, ConfirmationRequest, CreditGuard, Quote
 from lusha_mcp.settings import Settings, Toolset
 from lusha_mcp.tools.errors import tool_error
@@ -98,7 +100,8 @@ class ToolCall:
 
     @property
     def guard(self) -> CreditGuard:
-        return self.state.guard
+        """The credit guard as this request's client session sees it."""
+        return self.state.client_guard()
 
     @property
     def settings(self) -> Settings:
@@ -182,12 +185,24 @@ class LushaServer(MCPServer[LushaState]):
         refusal = self._refusals.get(name)
         if refusal is not None:
             raise ToolError(refusal)
+        client = CLIENT_SESSION.set(client_session_of(context))
         try:
             return await super().call_tool(name, arguments, context)
         except ToolError as exc:
             if isinstance(exc.__cause__, ValidationError):
                 raise ToolError(invalid_arguments_message(name, exc.__cause__)) from exc
             raise
+        finally:
+            CLIENT_SESSION.reset(client)
+
+    async def read_resource(
+        self, uri: AnyUrl | str, context: Context[LushaState, Any] | None = None
+    ) -> Iterable[ReadResourceContents] | InputRequiredResult:
+        client = CLIENT_SESSION.set(client_session_of(context))
+        try:
+            return await super().read_resource(uri, context)
+        finally:
+            CLIENT_SESSION.reset(client)
 
 
 def invalid_arguments_message(tool: str, error: ValidationError) -> str:
@@ -358,18 +373,19 @@ def _approval_resolver(spec: ToolSpec, argument_names: list[str]) -> Callable[..
         if token is not None or not _can_elicit(ctx):
             return NOT_ASKED
         state = LushaState.of(ctx)
-        if state.guard.policy.no_spend or state.guard.policy.auto_approve:
+        guard = state.client_guard()
+        if guard.policy.no_spend or guard.policy.auto_approve:
             return NOT_ASKED
         try:
             plan = await spec.fn(ToolCall(state, ctx, spec.name), **kwargs)
             if not isinstance(plan, Plan):
                 return NOT_ASKED
             quote = cast(Plan[Any], plan).quote
-            left = await state.guard.preflight(quote)
+            left = await guard.preflight(quote)
         except Exception:
             # The tool body meets the same failure and reports it properly.
             return NOT_ASKED
-        if not state.guard.needs_confirmation(quote):
+        if not guard.needs_confirmation(quote):
             return NOT_ASKED
         return Elicit(_approval_message(spec, quote, left), SpendApproval)
 

@@ -12,6 +12,7 @@ from mcp.server.mcpserver import Context
 from lusha_mcp.api.client import LushaClient
 from lusha_mcp.api.errors import APIConnectionError, AuthenticationError, LushaError, PermissionDeniedError
 from lusha_mcp.api.models import AccountUsage
+from lusha_mcp.clients import CLIENT_SESSION
 from lusha_mcp.guard import CreditGuard
 from lusha_mcp.settings import Settings
 
@@ -77,6 +78,10 @@ class LushaState:
     client: LushaClient
     guard: CreditGuard
     usage: AccountUsageSnapshot
+
+    def client_guard(self) -> CreditGuard:
+        """The guard as the client session of the request being handled sees it."""
+        return self.guard.for_client(CLIENT_SESSION.get())
 
     @classmethod
     def of(cls, ctx: Context[Any, Any]) -> LushaState:
