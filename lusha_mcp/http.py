@@ -16,6 +16,7 @@ from mcp.server.transport_security import TransportSecuritySettings
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from lusha_mcp.clients import PRINCIPAL_SCOPE_KEY, principal_of
 from lusha_mcp.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -38,20 +39,30 @@ def is_loopback(host: str) -> bool:
         return False
 
 
+def http_tokens(settings: Settings) -> list[str]:
+    """The configured bearer tokens (`LUSHA_HTTP_TOKEN`, comma-separated): one per client."""
+    if settings.http_token is None:
+        return []
+    return [token.strip() for token in settings.http_token.get_secret_value().split(",") if token.strip()]
+
+
 def check_binding(settings: Settings) -> None:
-    """Beyond loopback the server must have a bearer token to ask for."""
+    """Beyond loopback the server must have a bearer token to ask for; every token must be long."""
+    tokens = http_tokens(settings)
+    if any(len(token) < 16 for token in tokens):
+        raise HTTPConfigError(
+            "a LUSHA_HTTP_TOKEN token is too short: use at least 16 random characters for each."
+        )
     host = settings.http_host
     if is_loopback(host):
         return
-    if settings.http_token is None or not settings.http_token.get_secret_value().strip():
+    if not tokens:
         raise HTTPConfigError(
             f"refusing to serve HTTP on {host}: beyond 127.0.0.1 every request must carry a bearer "
             'token. Set LUSHA_HTTP_TOKEN to a long random value (e.g. `python3 -c "import secrets; '
             'print(secrets.token_urlsafe(32))"`) and send it as `Authorization: Bearer <token>`, '
             "or bind to 127.0.0.1."
         )
-    if len(settings.http_token.get_secret_value()) < 16:
-        raise HTTPConfigError("LUSHA_HTTP_TOKEN is too short: use at least 16 random characters.")
 
 
 def _host_names(host: str) -> list[str]:
@@ -77,11 +88,14 @@ def transport_security(settings: Settings) -> TransportSecuritySettings:
 
 
 class BearerTokenMiddleware:
-    """Refuses HTTP requests without `Authorization: Bearer <token>` (401); compares in constant time."""
+    """Refuses HTTP requests without `Authorization: Bearer <token>` (401); compares in constant time.
 
-    def __init__(self, app: ASGIApp, token: str) -> None:
+    Each configured token is its own principal: the request's scope state names which one (hashed),
+    and the credit guard keeps each principal's session ledger, budget and confirmations apart."""
+
+    def __init__(self, app: ASGIApp, tokens: list[str]) -> None:
         self.app = app
-        self._token = token.encode()
+        self._tokens = [(token.encode(), principal_of(token)) for token in tokens]
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(app={self.app!r})"
@@ -92,7 +106,13 @@ class BearerTokenMiddleware:
             return
         header = Headers(scope=scope).get("authorization", "")
         scheme, _, presented = header.partition(" ")
-        if scheme.lower() == "bearer" and hmac.compare_digest(presented.strip().encode(), self._token):
+        offered = presented.strip().encode()
+        holder: str | None = None
+        for token, principal in self._tokens:  # every token is compared: no early exit to time
+            if hmac.compare_digest(offered, token):
+                holder = principal
+        if scheme.lower() == "bearer" and holder is not None:
+            scope.setdefault("state", {})[PRINCIPAL_SCOPE_KEY] = holder
             await self.app(scope, receive, send)
             return
         logger.warning("HTTP request refused: %s bearer token", "wrong" if presented else "no")
@@ -124,8 +144,9 @@ def http_app(server: MCPServer[Any], settings: Settings) -> ASGIApp:
         transport_security=transport_security(settings),
         host=settings.http_host,
     )
-    if settings.http_token is not None and settings.http_token.get_secret_value().strip():
-        app = BearerTokenMiddleware(app, settings.http_token.get_secret_value().strip())
+    tokens = http_tokens(settings)
+    if tokens:
+        app = BearerTokenMiddleware(app, tokens)
     return app
 
 

@@ -124,7 +124,11 @@ class Settings(BaseSettings):
     toolsets: Annotated[list[Toolset], NoDecode] = Field(
         default_factory=lambda: list(DEFAULT_TOOLSETS), description="Toolsets to expose."
     )
-    http_token: SecretStr | None = Field(default=None, description="Bearer token for the HTTP transport.")
+    http_token: SecretStr | None = Field(
+        default=None,
+        description="Bearer token(s) for the HTTP transport; comma-separated tokens give each holder "
+        "their own session ledger, session budget and confirmations.",
+    )
     transport: Literal["stdio", "http"] = Field(
         default="stdio", description="How `serve` talks to the client: stdio, or streamable HTTP."
     )

@@ -103,12 +103,17 @@ def test_binding_beyond_loopback_without_a_token_refuses_to_start(tmp_path: Path
     assert "Traceback" not in result.stderr
 
 
-def test_a_too_short_token_beyond_loopback_is_refused(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("host", "tokens"),
+    [
+        ("0.0.0.0", "short"),  # noqa: S104 - refused before binding
+        ("127.0.0.1", f"{HTTP_TOKEN},short"),
+    ],
+    ids=["beyond-loopback", "one-of-several-on-loopback"],
+)
+def test_a_too_short_token_is_refused(tmp_path: Path, host: str, tokens: str) -> None:
     env = cli_environment(
-        tmp_path / "data",
-        tmp_path / "dataset",
-        LUSHA_HTTP_HOST="0.0.0.0",  # noqa: S104 - refused before binding
-        LUSHA_HTTP_TOKEN="short",
+        tmp_path / "data", tmp_path / "dataset", LUSHA_HTTP_HOST=host, LUSHA_HTTP_TOKEN=tokens
     )
     result = subprocess.run(
         [sys.executable, "-m", "lusha_mcp", "serve", "--sandbox", "--transport", "http"],
@@ -120,3 +125,4 @@ def test_a_too_short_token_beyond_loopback_is_refused(tmp_path: Path) -> None:
     assert result.returncode == 3
     assert "too short" in result.stderr
     assert "short" not in result.stderr.replace("too short", "")
+    assert HTTP_TOKEN not in result.stderr
