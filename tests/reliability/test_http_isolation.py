@@ -1,5 +1,9 @@
-"""HTTP transport, between clients: a confirmation token issued to one MCP session cannot be
+"""HTTP transport, between clients: a confirmation token issued to one client session cannot be
 redeemed by another, and one session's ledger resource does not show another's calls.
+
+A client session is an MCP session (`Mcp-Session-Id`, the 2025 handshake protocol) or, for any
+protocol generation, the holder of one of several configured bearer tokens. Sessions share the
+daily budget and the reveal cache (the account's data), so what one revealed the other gets free.
 (Bearer token, Host/Origin and loopback binding are proven in tests/http/.)
 """
 
@@ -7,32 +11,54 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import AsyncGenerator
+from collections.abc import AsyncGenerator, Generator
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 from mcp import Client
+from mcp.client.client import ConnectMode
 from mcp.client.streamable_http import streamable_http_client
 from mcp.shared._httpx_utils import create_mcp_http_client
-from mcp_types import TextResourceContents
+from mcp_types import CallToolResult, TextResourceContents
 
 from tests.http.conftest import RunningServer, cli_environment, start_http_server, stop
 from tests.server.harness import text_of
 
 pytestmark = pytest.mark.anyio
 
+ALICE_TOKEN = "alice-token-0123456789abcdef"
+MALLORY_TOKEN = "mallory-token-0123456789abcdef"
+
 
 @pytest.fixture
-def http_server(tmp_path: Path, session_data_dir: Path) -> RunningServer:
+def http_server(tmp_path: Path, session_data_dir: Path) -> Generator[RunningServer]:
+    """Loopback, no token: clients are told apart by their MCP session."""
     server = start_http_server(cli_environment(tmp_path / "data", session_data_dir))
-    return server
+    yield server
+    stop(server)
+
+
+@pytest.fixture
+def two_token_server(tmp_path: Path, session_data_dir: Path) -> Generator[RunningServer]:
+    """Two bearer tokens configured: each holder is a client of its own."""
+    env = cli_environment(
+        tmp_path / "data", session_data_dir, LUSHA_HTTP_TOKEN=f"{ALICE_TOKEN}, {MALLORY_TOKEN}"
+    )
+    server = start_http_server(env)
+    yield server
+    stop(server)
 
 
 @asynccontextmanager
-async def session(server: RunningServer) -> AsyncGenerator[Client]:
-    http_client = create_mcp_http_client()
-    async with http_client, Client(streamable_http_client(server.url, http_client=http_client)) as client:
+async def session(
+    server: RunningServer, *, mode: ConnectMode = "legacy", token: str | None = None
+) -> AsyncGenerator[Client]:
+    headers = {"Authorization": f"Bearer {token}"} if token else None
+    http_client = create_mcp_http_client(headers=headers)
+    transport = streamable_http_client(server.url, http_client=http_client)
+    async with http_client, Client(transport, mode=mode) as client:
         yield client
 
 
@@ -44,38 +70,80 @@ def some_contact_ids(session_data_dir: Path) -> list[str]:
     return [str(row[0]) for row in rows]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="open defect: over HTTP the lifespan (guard, ledger session, token binding) is shared by "
-    "every client of one server, and the SDK's Context exposes no per-client session id to bind to",
-)
-async def test_another_http_session_cannot_redeem_a_confirmation_token_or_read_the_ledger(
+async def session_ledger(client: Client) -> dict[str, Any]:
+    read = await client.read_resource("lusha://ledger/session")
+    contents = read.contents[0]
+    assert isinstance(contents, TextResourceContents)
+    return json.loads(contents.text)
+
+
+def field(result: CallToolResult, name: str) -> Any:
+    content: dict[str, Any] = result.structured_content or {}
+    return content.get(name)
+
+
+def status(result: CallToolResult) -> str | None:
+    return field(result, "status")
+
+
+def assert_refused_as_other_clients(stolen: CallToolResult) -> None:
+    assert stolen.is_error, text_of(stolen)
+    assert "issued to another client session" in text_of(stolen)
+    assert (field(stolen, "credits_charged") or 0) == 0
+
+
+async def test_another_mcp_session_cannot_redeem_a_confirmation_token_or_read_the_ledger(
     http_server: RunningServer, session_data_dir: Path
 ) -> None:
-    try:
-        arguments = {"ids": some_contact_ids(session_data_dir), "reveal": ["emails"]}
-        async with session(http_server) as alice:
-            asked = await alice.call_tool("enrich_contacts", arguments)
-            assert asked.structured_content is not None, text_of(asked)
-            assert asked.structured_content["status"] == "confirmation_required"
-            token = asked.structured_content["confirmation_token"]
+    arguments = {"ids": some_contact_ids(session_data_dir), "reveal": ["emails"]}
+    async with session(http_server) as alice:
+        asked = await alice.call_tool("enrich_contacts", arguments)
+        assert status(asked) == "confirmation_required", text_of(asked)
+        token = field(asked, "confirmation_token")
 
-            async with session(http_server) as mallory:
+        async with session(http_server) as mallory:
+            stolen = await mallory.call_tool("enrich_contacts", {**arguments, "confirmation_token": token})
+            assert_refused_as_other_clients(stolen)
+            assert (await session_ledger(mallory))["calls"] == []
+
+        spent = await alice.call_tool("enrich_contacts", {**arguments, "confirmation_token": token})
+        assert status(spent) == "ok", text_of(spent)
+        charged = field(spent, "credits_charged")
+        assert charged > 0
+        mine = await session_ledger(alice)
+        assert [call["tool"] for call in mine["calls"]] == ["enrich_contacts"]
+        assert mine["charged"] == charged
+
+        async with session(http_server) as bob:
+            theirs = await session_ledger(bob)
+            # The reveal cache is the account's: what alice paid for, bob reads free.
+            again = await bob.call_tool("enrich_contacts", arguments)
+            assert status(again) == "cached", text_of(again)
+            assert field(again, "credits_charged") == 0
+        assert theirs["calls"] == []
+        assert theirs["session"] != mine["session"]
+
+
+async def test_holders_of_different_bearer_tokens_are_kept_apart_on_either_protocol(
+    two_token_server: RunningServer, session_data_dir: Path
+) -> None:
+    arguments = {"ids": some_contact_ids(session_data_dir)[:2], "reveal": ["phones"]}
+    for mode in ("auto", "legacy"):
+        async with session(two_token_server, mode=mode, token=ALICE_TOKEN) as alice:
+            asked = await alice.call_tool("enrich_contacts", arguments)
+            assert status(asked) == "confirmation_required", text_of(asked)
+            token = field(asked, "confirmation_token")
+            async with session(two_token_server, mode=mode, token=MALLORY_TOKEN) as mallory:
                 stolen = await mallory.call_tool(
                     "enrich_contacts", {**arguments, "confirmation_token": token}
                 )
-                assert stolen.is_error or (stolen.structured_content or {}).get("status") != "ok", text_of(
-                    stolen
-                )
-                assert (stolen.structured_content or {}).get("credits_charged", 0) == 0
-
-            spent = await alice.call_tool("enrich_contacts", {**arguments, "confirmation_token": token})
-            assert not spent.is_error, text_of(spent)
-
-            async with session(http_server) as bob:
-                ledger = await bob.read_resource("lusha://ledger/session")
-        contents = ledger.contents[0]
-        assert isinstance(contents, TextResourceContents)
-        assert json.loads(contents.text).get("calls", []) == []
-    finally:
-        stop(http_server)
+                assert_refused_as_other_clients(stolen)
+                assert (await session_ledger(mallory))["calls"] == []
+    # Alice on the 2026 protocol (no MCP session) redeems a token across her own requests.
+    async with session(two_token_server, mode="auto", token=ALICE_TOKEN) as alice:
+        asked = await alice.call_tool("enrich_contacts", arguments)
+        token = field(asked, "confirmation_token")
+    async with session(two_token_server, mode="auto", token=ALICE_TOKEN) as alice_again:
+        spent = await alice_again.call_tool("enrich_contacts", {**arguments, "confirmation_token": token})
+        assert status(spent) == "ok", text_of(spent)
+        assert [call["tool"] for call in (await session_ledger(alice_again))["calls"]] == ["enrich_contacts"]
