@@ -126,6 +126,10 @@ MeteredT = TypeVar("MeteredT", bound=MeteredResponse)
 ItemT = TypeVar("ItemT")
 BatchT = TypeVar("BatchT")
 
+BatchCallback = Callable[[BatchT], None]
+"""Called with each batch's response as soon as it arrives, before the bulk call ends (so a
+caller keeps what was paid for even if a later batch fails or the process dies)."""
+
 
 def _check_choice(value: str, choices: tuple[str, ...], field: str) -> str:
     if value not in choices:
@@ -486,6 +490,7 @@ class LushaClient:
         send: Callable[[list[ItemT]], Awaitable[BatchT]],
         merge: Callable[[list[BatchT], list[int]], BatchT],
         on_progress: ProgressCallback | None,
+        on_batch: BatchCallback[BatchT] | None = None,
     ) -> BatchT:
         """Send `items` in batches of `limit` concurrently (within the pace), merged in input order."""
         total = len(items)
@@ -501,10 +506,12 @@ class LushaClient:
                 if failures:
                     return
                 try:
-                    results[index] = await send(chunk)
+                    results[index] = result = await send(chunk)
                 except LushaError as exc:
                     failures.append(exc)
                     return
+            if on_batch is not None:
+                on_batch(result)
             done += len(chunk)
             await _report(on_progress, done, total)
 
@@ -550,6 +557,7 @@ class LushaClient:
         reveal: Sequence[ContactReveal],
         waterfall_enabled: bool | None = None,
         on_progress: ProgressCallback | None = None,
+        on_batch: BatchCallback[ContactsEnrichResponse] | None = None,
     ) -> ContactsEnrichResponse:
         """Reveal emails and/or phones of contacts by Lusha id (metered per revealed field)."""
         request = ContactsEnrichRequest(
@@ -562,7 +570,7 @@ class LushaClient:
                 ContactsEnrichResponse, "POST", "/v3/contacts/enrich", body=body, metered=True
             )
 
-        return await self._in_batches(request.ids, BATCH_LIMIT, send, self._merge, on_progress)
+        return await self._in_batches(request.ids, BATCH_LIMIT, send, self._merge, on_progress, on_batch)
 
     async def search_and_enrich_contacts(
         self,
@@ -571,6 +579,7 @@ class LushaClient:
         reveal: Sequence[ContactReveal],
         options: SearchOptions | None = None,
         on_progress: ProgressCallback | None = None,
+        on_batch: BatchCallback[ContactsSearchAndEnrichResponse] | None = None,
     ) -> ContactsSearchAndEnrichResponse:
         """Search contacts by identifier and reveal them in one step (metered: search + reveals)."""
         request = ContactsSearchAndEnrichRequest(
@@ -587,7 +596,7 @@ class LushaClient:
                 metered=True,
             )
 
-        return await self._in_batches(request.contacts, BATCH_LIMIT, send, self._merge, on_progress)
+        return await self._in_batches(request.contacts, BATCH_LIMIT, send, self._merge, on_progress, on_batch)
 
     async def prospect_contacts(self, request: ProspectingContactsRequest) -> ProspectingContactsResponse:
         """One page of contacts matching prospecting filters (metered per result)."""
@@ -698,6 +707,7 @@ class LushaClient:
         *,
         reveal: Sequence[str] = (),
         on_progress: ProgressCallback | None = None,
+        on_batch: BatchCallback[CompaniesEnrichResponse] | None = None,
     ) -> CompaniesEnrichResponse:
         """Full firmographics of companies by id, plus extras named in `reveal` (CompanyReveal values).
 
@@ -711,7 +721,7 @@ class LushaClient:
                 CompaniesEnrichResponse, "POST", "/v3/companies/enrich", body=body, metered=True
             )
 
-        return await self._in_batches(request.ids, BATCH_LIMIT, send, self._merge, on_progress)
+        return await self._in_batches(request.ids, BATCH_LIMIT, send, self._merge, on_progress, on_batch)
 
     async def search_and_enrich_companies(
         self,
@@ -719,6 +729,7 @@ class LushaClient:
         *,
         options: SearchOptions | None = None,
         on_progress: ProgressCallback | None = None,
+        on_batch: BatchCallback[CompaniesSearchAndEnrichResponse] | None = None,
     ) -> CompaniesSearchAndEnrichResponse:
         """Search companies by identifier and enrich them in one step (metered)."""
         request = CompaniesSearchAndEnrichRequest(companies=list(companies), options=options)
@@ -733,7 +744,9 @@ class LushaClient:
                 metered=True,
             )
 
-        return await self._in_batches(request.companies, BATCH_LIMIT, send, self._merge, on_progress)
+        return await self._in_batches(
+            request.companies, BATCH_LIMIT, send, self._merge, on_progress, on_batch
+        )
 
     async def prospect_companies(self, request: ProspectingCompaniesRequest) -> ProspectingCompaniesResponse:
         """One page of companies matching prospecting filters (metered per result)."""
