@@ -28,7 +28,7 @@ from lusha_mcp.guard.policy import OverBudget
 
 LEDGER_FILE = "ledger.sqlite"
 
-Outcome = Literal["pending", "ok", "over_quote", "failed", "unknown", "cached"]
+Outcome = Literal["pending", "ok", "partial", "over_quote", "failed", "unknown", "cached"]
 GroupBy = Literal["day", "tool", "session"]
 
 _SCHEMA = """

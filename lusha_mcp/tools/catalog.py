@@ -119,12 +119,41 @@ class Billed(Generic[M]):
     result: M
     credits_charged: int
     request_id: str | None = None
+    stopped: str | None = None
+    """The error type that cut a split call short (its result is partial)."""
 
 
-def billed(result: M, response: MeteredResponse) -> Billed[M]:
-    """`result` with the credits charged and the requestId of the Lusha response it came from."""
+ResponseT = TypeVar("ResponseT", bound=MeteredResponse)
+
+
+async def until_failure(request: Awaitable[ResponseT]) -> tuple[ResponseT, LushaError | None]:
+    """The response of a call split into batches, or, when a batch fails after others were
+    charged, the merged response of those (paid for, so kept) and the error that stopped it."""
+    try:
+        return await request, None
+    except LushaError as exc:
+        if isinstance(exc.partial, MeteredResponse):
+            return cast(ResponseT, exc.partial), exc
+        raise
+
+
+def billed(result: M, response: MeteredResponse, stopped: LushaError | None = None) -> Billed[M]:
+    """`result` with the credits charged and the requestId of the Lusha response it came from;
+    `stopped`: the error that cut a split call short (the result is then marked partial)."""
     billing = response.billing
-    return Billed(result, billing.credits_charged if billing else 0, response.request_id)
+    if stopped is not None:
+        result.status = "partial"
+        reason = tool_error(stopped, metered=False)
+        result.notes.append(
+            f"Stopped early, only part of the request was answered: {reason or stopped.message} "
+            "The results here were charged and are kept; send the missing items again for the rest."
+        )
+    return Billed(
+        result,
+        billing.credits_charged if billing else 0,
+        response.request_id,
+        type(stopped).__name__ if stopped is not None else None,
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -548,12 +577,20 @@ async def _run_metered(
         if charged and isinstance(exc, Exception):
             mapped = tool_error(exc, metered=False)
             if mapped is not None:
+                kept = (
+                    "what they revealed is saved, so calling again serves it from the cache at 0 "
+                    "credits and pays only for the rest."
+                    if spec.annotations == METERED_REVEAL
+                    else "their results are lost with this error."
+                )
                 raise ToolError(
                     f"{mapped} The batches sent before the failure were charged {charged} credits "
-                    "(recorded in the ledger); Lusha does not charge again for data it already revealed."
+                    f"(recorded in the ledger); {kept}"
                 ) from exc
         raise
-    settlement = await guard.settle(authorized, charged=billed.credits_charged, request_id=billed.request_id)
+    settlement = await guard.settle(
+        authorized, charged=billed.credits_charged, request_id=billed.request_id, stopped=billed.stopped
+    )
     call.state.usage.note_charge(settlement.charged)
     result = billed.result
     result.credits_charged = settlement.charged

@@ -13,13 +13,23 @@ from lusha_mcp.api.models import (
     CompanySearchItem,
     CompanySignalType,
     EnrichedCompany,
+    MeteredResponse,
     Pagination,
 )
 from lusha_mcp.api.models.prospecting import ProspectingCompaniesRequest
 from lusha_mcp.guard import PriceBook, Quote, QuoteItem
 from lusha_mcp.guard.pricing import COMPANY_REVEAL_ACTION, SEARCH_ACTION
 from lusha_mcp.settings import Toolset
-from lusha_mcp.tools.catalog import METERED_REVEAL, METERED_SEARCH, Billed, Plan, ToolCall, ToolGroup, billed
+from lusha_mcp.tools.catalog import (
+    METERED_REVEAL,
+    METERED_SEARCH,
+    Billed,
+    Plan,
+    ToolCall,
+    ToolGroup,
+    billed,
+    until_failure,
+)
 from lusha_mcp.tools.contacts import BATCH, PageArg, SizeArg
 from lusha_mcp.tools.errors import ArgumentError
 from lusha_mcp.tools.prospecting_filters import (
@@ -174,8 +184,10 @@ async def search_companies(
     quote = Quote.of([_search_item(book, len(items))])
 
     async def run() -> Billed[CompanyPreviews]:
-        response = await call.client.search_companies(items, on_progress=call.progress)
-        return billed(CompanyPreviews(companies=response.results), response)
+        response, stopped = await until_failure(
+            call.client.search_companies(items, on_progress=call.progress)
+        )
+        return billed(CompanyPreviews(companies=response.results), response, stopped)
 
     return Plan(quote=quote, run=run)
 
@@ -257,26 +269,34 @@ async def enrich_companies(
     async def run() -> Billed[EnrichedCompanies]:
         ordered: list[EnrichedCompany | None]
         if ids:
-            response = await call.client.enrich_companies(
-                [keys[index] for index in missing], reveal=wanted, on_progress=call.progress
+            response, stopped = await until_failure(
+                call.client.enrich_companies(
+                    [keys[index] for index in missing],
+                    reveal=wanted,
+                    on_progress=call.progress,
+                    on_batch=lambda batch: _store(call, batch.results, wanted),
+                )
             )
             fetched = {record.id: record for record in response.results if record.id}
             ordered = [cached.get(key) or fetched.get(key) for key in keys]
-            records, billing, request_id = response.results, response.billing, response.request_id
+            metered: MeteredResponse = response
         else:
-            found = await call.client.search_and_enrich_companies(
-                [items[index] for index in missing], on_progress=call.progress
+            found, stopped = await until_failure(
+                call.client.search_and_enrich_companies(
+                    [items[index] for index in missing],
+                    on_progress=call.progress,
+                    on_batch=lambda batch: _store(call, batch.results, wanted),
+                )
             )
             by_reference = {record.client_reference_id: record for record in found.results}
             ordered = [cached.get(keys[index]) or by_reference.get(str(index)) for index in range(len(keys))]
-            records, billing, request_id = found.results, found.billing, found.request_id
-        _store(call, records, wanted)
-        return Billed(
+            metered = found
+        return billed(
             EnrichedCompanies(
                 companies=[record for record in ordered if record is not None], from_cache=list(cached)
             ),
-            billing.credits_charged if billing else 0,
-            request_id,
+            metered,
+            stopped,
         )
 
     return Plan(quote=quote, run=run, notes=(note,) if note else ())

@@ -11,7 +11,6 @@ from lusha_mcp.api.errors import InvalidRequestError
 from lusha_mcp.api.models import (
     ContactPreview,
     ContactSearchItem,
-    ContactsSearchAndEnrichResponse,
     EnrichedContact,
     Pagination,
 )
@@ -20,7 +19,16 @@ from lusha_mcp.api.models.prospecting import ProspectingContactsRequest
 from lusha_mcp.guard import PreviewCache, PriceBook, Quote, QuoteItem, quote_contact_reveals
 from lusha_mcp.guard.pricing import REVEAL_ACTIONS, SEARCH_ACTION
 from lusha_mcp.settings import Toolset
-from lusha_mcp.tools.catalog import METERED_REVEAL, METERED_SEARCH, Billed, Plan, ToolCall, ToolGroup, billed
+from lusha_mcp.tools.catalog import (
+    METERED_REVEAL,
+    METERED_SEARCH,
+    Billed,
+    Plan,
+    ToolCall,
+    ToolGroup,
+    billed,
+    until_failure,
+)
 from lusha_mcp.tools.errors import ArgumentError
 from lusha_mcp.tools.prospecting_filters import (
     AllTechnologiesArg,
@@ -171,9 +179,9 @@ async def search_contacts(
     quote = Quote.of([_search_item(book, len(items))])
 
     async def run() -> Billed[ContactPreviews]:
-        response = await call.client.search_contacts(items, on_progress=call.progress)
+        response, stopped = await until_failure(call.client.search_contacts(items, on_progress=call.progress))
         remember_previews(call.guard.previews, response.results)
-        return billed(ContactPreviews(contacts=response.results), response)
+        return billed(ContactPreviews(contacts=response.results), response, stopped)
 
     return Plan(quote=quote, run=run)
 
@@ -184,6 +192,7 @@ def _cached_contacts(call: ToolCall, ids: Sequence[str], reveal: Sequence[str]) 
 
 
 def _store(call: ToolCall, records: Iterable[EnrichedContact], reveal: Sequence[str]) -> None:
+    """Keep revealed contacts; called per batch, so a failure or a crash later loses none of them."""
     call.guard.cache.put_contacts(
         (
             record.model_dump(mode="json", by_alias=True, exclude_none=True)
@@ -244,8 +253,14 @@ async def _enrich_by_ids(
     quote = quote_contact_reveals(book, call.guard.previews, missing, fields)
 
     async def run() -> Billed[RevealedContacts]:
-        response = await call.client.enrich_contacts(missing, reveal=fields, on_progress=call.progress)  # pyright: ignore[reportArgumentType]
-        _store(call, response.results, fields)
+        response, stopped = await until_failure(
+            call.client.enrich_contacts(
+                missing,
+                reveal=fields,  # pyright: ignore[reportArgumentType]
+                on_progress=call.progress,
+                on_batch=lambda batch: _store(call, batch.results, fields),
+            )
+        )
         fetched = {record.id: record for record in response.results if record.id}
         ordered = [cached.get(contact_id) or fetched.get(contact_id) for contact_id in ids]
         return billed(
@@ -253,6 +268,7 @@ async def _enrich_by_ids(
                 contacts=[record for record in ordered if record is not None], from_cache=list(cached)
             ),
             response,
+            stopped,
         )
 
     return Plan(quote=quote, run=run, notes=(cache_note,) if cache_note else ())
@@ -293,12 +309,14 @@ async def _enrich_by_identifiers(
     )
 
     async def run() -> Billed[RevealedContacts]:
-        response: ContactsSearchAndEnrichResponse = await call.client.search_and_enrich_contacts(
-            remaining,
-            reveal=fields,  # pyright: ignore[reportArgumentType]
-            on_progress=call.progress,
+        response, stopped = await until_failure(
+            call.client.search_and_enrich_contacts(
+                remaining,
+                reveal=fields,  # pyright: ignore[reportArgumentType]
+                on_progress=call.progress,
+                on_batch=lambda batch: _store(call, batch.results, fields),
+            )
         )
-        _store(call, response.results, fields)
         by_reference = {record.client_reference_id: record for record in response.results}
         ordered: list[EnrichedContact] = []
         for index, item in enumerate(items):
@@ -306,7 +324,9 @@ async def _enrich_by_identifiers(
             if record is not None:
                 ordered.append(record)
         return billed(
-            RevealedContacts(contacts=ordered, from_cache=[r.id for r in served.values() if r.id]), response
+            RevealedContacts(contacts=ordered, from_cache=[r.id for r in served.values() if r.id]),
+            response,
+            stopped,
         )
 
     return Plan(quote=quote, run=run, notes=(cache_note,) if cache_note else ())

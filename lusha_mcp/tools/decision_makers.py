@@ -12,7 +12,7 @@ from lusha_mcp.api.models.buying_group import BuyingGroupContact, Persona
 from lusha_mcp.api.models.contacts import ContactPreview
 from lusha_mcp.guard import Quote
 from lusha_mcp.settings import Toolset
-from lusha_mcp.tools.catalog import METERED_SEARCH, Billed, Plan, ToolCall, ToolGroup
+from lusha_mcp.tools.catalog import METERED_SEARCH, Billed, Plan, ToolCall, ToolGroup, billed, until_failure
 from lusha_mcp.tools.contacts import remember_previews
 from lusha_mcp.tools.errors import ArgumentError
 from lusha_mcp.tools.results import MeteredResult, table
@@ -148,15 +148,13 @@ async def find_decision_makers(
     quote = Quote.of([book.item("buying group contacts", ACTION, ceiling)])
 
     async def run() -> Billed[DecisionMakers]:
-        response = await call.client.buying_group(request, on_progress=call.progress)
+        response, stopped = await until_failure(call.client.buying_group(request, on_progress=call.progress))
         previews = [
             ContactPreview.model_validate(contact.model_dump())
             for result in response.results
             for contact in result.contacts
         ]
         remember_previews(call.guard.previews, previews)
-        result = DecisionMakers(companies=_groups(asked, response))
-        billing = response.billing
-        return Billed(result, billing.credits_charged if billing else 0, response.request_id)
+        return billed(DecisionMakers(companies=_groups(asked, response)), response, stopped)
 
     return Plan(quote=quote, run=run)

@@ -20,7 +20,7 @@ from lusha_mcp.guard import BudgetLeft, Quote
 TABLE_ROWS = 25
 """Rows shown in the text table; structuredContent always has every row."""
 
-CallStatus = Literal["ok", "cached", "confirmation_required", "declined"]
+CallStatus = Literal["ok", "partial", "cached", "confirmation_required", "declined"]
 
 
 class ToolResult(BaseModel):
@@ -41,7 +41,8 @@ class MeteredResult(ToolResult):
 
     status: CallStatus = Field(
         default="ok",
-        description="ok: ran; cached: served from the reveal cache at 0 credits; "
+        description="ok: ran; partial: a batch failed midway, the results of the charged ones are "
+        "here (notes say why and what is missing); cached: served from the reveal cache at 0 credits; "
         "confirmation_required: nothing spent, confirm then call again with confirmation_token; "
         "declined: the user said no, nothing spent.",
     )

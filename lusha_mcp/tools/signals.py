@@ -17,13 +17,14 @@ from lusha_mcp.api.models import (
     CompanySignalsRequest,
     ContactSignalScoresRequest,
     ContactSignalsRequest,
+    MeteredResponse,
 )
 from lusha_mcp.api.models.companies import CompanySignalType
 from lusha_mcp.api.models.contacts import ContactSignalType
 from lusha_mcp.api.models.signals import CompanySignalsFilters, IntentCategoryFilter
 from lusha_mcp.guard import PriceBook, Quote, UnknownPriceError
 from lusha_mcp.settings import Toolset
-from lusha_mcp.tools.catalog import METERED_SEARCH, Billed, Plan, ToolCall, ToolGroup
+from lusha_mcp.tools.catalog import METERED_SEARCH, Billed, Plan, ToolCall, ToolGroup, billed, until_failure
 from lusha_mcp.tools.errors import ArgumentError
 from lusha_mcp.tools.results import MeteredResult, table
 
@@ -213,7 +214,9 @@ async def get_signals(
                     "max_results_per_signal": max_results_per_signal,
                 }
             )
-            response = await call.client.get_contact_signals(request, on_progress=call.progress)
+            response, stopped = await until_failure(
+                call.client.get_contact_signals(request, on_progress=call.progress)
+            )
             found = [
                 EntitySignals(
                     id=r.id or "", events=_events(r.by_type()), error=r.error.code if r.error else None
@@ -230,7 +233,9 @@ async def get_signals(
                     "filters": filters,
                 }
             )
-            response = await call.client.get_company_signals(company_request, on_progress=call.progress)
+            response, stopped = await until_failure(
+                call.client.get_company_signals(company_request, on_progress=call.progress)
+            )
             found = [
                 EntitySignals(
                     id=r.id or "",
@@ -243,15 +248,16 @@ async def get_signals(
             ]
         with_events = [result for result in found if result.events or result.error]
         listed = {result.id for result in with_events}
+        # After a failure midway only the answered ids are known to have no signals.
+        checked = unique if stopped is None else [result.id for result in found]
         result = Signals(
             entity=entity,
             start_date=response.start_date,
             end_date=response.end_date,
             results=with_events,
-            without_signals=[entity_id for entity_id in unique if entity_id not in listed],
+            without_signals=[entity_id for entity_id in checked if entity_id not in listed],
         )
-        billing = response.billing
-        return Billed(result, billing.credits_charged if billing else 0, response.request_id)
+        return billed(result, response, stopped)
 
     return Plan(quote=quote, run=run)
 
@@ -259,8 +265,10 @@ async def get_signals(
 async def _scores(call: ToolCall, entity: Entity, ids: list[str]) -> Billed[Signals]:
     items = [{"client_reference_id": str(index), "id": entity_id} for index, entity_id in enumerate(ids)]
     if entity == "contacts":
-        response = await call.client.contact_signal_scores(
-            ContactSignalScoresRequest.model_validate({"contacts": items}), on_progress=call.progress
+        response, stopped = await until_failure(
+            call.client.contact_signal_scores(
+                ContactSignalScoresRequest.model_validate({"contacts": items}), on_progress=call.progress
+            )
         )
         results = [
             EntitySignals(
@@ -272,10 +280,12 @@ async def _scores(call: ToolCall, entity: Entity, ids: list[str]) -> Billed[Sign
             )
             for r in response.results
         ]
-        billing, request_id = response.billing, response.request_id
+        metered: MeteredResponse = response
     else:
-        company_response = await call.client.company_signal_scores(
-            CompanySignalScoresRequest.model_validate({"companies": items}), on_progress=call.progress
+        company_response, stopped = await until_failure(
+            call.client.company_signal_scores(
+                CompanySignalScoresRequest.model_validate({"companies": items}), on_progress=call.progress
+            )
         )
         results = [
             EntitySignals(
@@ -288,6 +298,5 @@ async def _scores(call: ToolCall, entity: Entity, ids: list[str]) -> Billed[Sign
             )
             for r in company_response.results
         ]
-        billing, request_id = company_response.billing, company_response.request_id
-    result = Signals(entity=entity, mode="scores", results=results)
-    return Billed(result, billing.credits_charged if billing else 0, request_id)
+        metered = company_response
+    return billed(Signals(entity=entity, mode="scores", results=results), metered, stopped)
