@@ -15,6 +15,7 @@ import pytest
 from mcp import Client
 from mcp_types import CallToolResult
 
+from lusha_mcp.guard import Ledger
 from lusha_mcp.sandbox import sandbox_transport
 from lusha_mcp.server import build_server
 from lusha_mcp.settings import Settings
@@ -133,27 +134,61 @@ async def charged_calls_of(settings: Settings) -> list[dict[str, Any]]:
     return list((await sandbox_control(settings, "GET", "/_sandbox/charges"))["calls"])
 
 
-async def test_running_out_of_credits_midway_through_a_bulk_enrich_records_what_was_charged(
+async def test_running_out_of_credits_midway_through_a_bulk_enrich_returns_and_keeps_what_was_charged(
     sandbox_settings: Settings,
 ) -> None:
-    """402 in the middle of a bulk run: the batches Lusha charged for before the balance ran out
-    are in the ledger, their revealed contacts are kept, and a re-run after a top-up pays only for
-    the rest."""
+    """402 in the middle of a bulk run: the contacts of the batches Lusha charged for before the
+    balance ran out are returned (status partial, with the reason), recorded in the ledger and
+    kept in the reveal cache, so a re-run after a top-up serves them at 0 credits and pays only
+    for the rest."""
     settings = fault_settings(sandbox_settings)
     ids = contact_ids_with_emails(settings, BULK)
     await sandbox_control(settings, "POST", "/_sandbox/credits", {"remaining": 150})
     async with Client(build_server(settings)) as client:
-        failed = await enrich(client, ids)
-        assert_clean_error(failed, "credits")
+        first = structured(await enrich(client, ids))
         FIGURES["faults injected"] += 1
+        assert first["status"] == "partial"
+        assert any("Stopped early" in note and "credits" in note for note in first["notes"]), first["notes"]
+        kept = [contact["id"] for contact in first["contacts"]]
+        assert 0 < len(kept) < len(ids), "the balance should run out after some batches, not before"
         charged_before = await charged_total(settings)
-        assert charged_before > 0, "no batch went through before the balance ran out"
+        assert first["credits_charged"] == charged_before > 0
         assert ledger_totals(settings).charged == charged_before
 
         await sandbox_control(settings, "POST", "/_sandbox/credits", {"remaining": 10_000})
-        again = await enrich(client, ids)
+        again = structured(await enrich(client, ids))
 
-    assert not again.is_error, text_of(again)
+    assert again["status"] == "ok"
+    assert set(kept) <= set(again["from_cache"]), "contacts paid for in the first run were not kept"
+    assert len(again["contacts"]) == len(ids)
     charged_after = await charged_total(settings)
     assert ledger_totals(settings).charged == charged_after
+    assert charged_after == charged_before + again["credits_charged"]
     assert charged_after <= len(ids), "something was paid for twice"
+
+
+async def test_a_bulk_search_cut_short_by_402_returns_the_previews_it_paid_for(
+    sandbox_settings: Settings,
+) -> None:
+    """Searches are charged per result too: when the balance runs out after one batch, that
+    batch's previews come back (status partial, saying why) instead of being lost with an error."""
+    settings = fault_settings(sandbox_settings)
+    ids = contact_ids_with_emails(settings, BULK)
+    await sandbox_control(settings, "POST", "/_sandbox/credits", {"remaining": 5})
+    async with Client(build_server(settings)) as client:
+        result = structured(await client.call_tool("search_contacts", {"contacts": [{"id": i} for i in ids]}))
+    FIGURES["faults injected"] += 1
+    charged = await charged_total(settings)
+    assert result["status"] == "partial"
+    assert any("Stopped early" in note for note in result["notes"]), result["notes"]
+    assert 0 < len(result["contacts"]) < len(ids)
+    assert {contact["id"] for contact in result["contacts"]} <= set(ids)
+    assert result["credits_charged"] == charged > 0
+    assert ledger_totals(settings).charged == charged
+    ledger = Ledger(settings.data_dir)
+    try:
+        (entry,) = ledger.entries()
+    finally:
+        ledger.close()
+    assert (entry.outcome, entry.charged) == ("partial", charged)
+    assert "InsufficientCreditsError" in (entry.note or "")

@@ -4,9 +4,10 @@ spends nothing for the rows revealed before the kill.
 What is proven, precisely: the server runs as `python -m lusha_mcp serve --sandbox` over stdio
 (the sandbox in its process, its account state in the data dir). Batches are paced one per
 second, so the kill lands after the first batch was charged and before the last. The rows of
-the charged batches are remembered as revealed by the account (Lusha's rule, emulated by the
-sandbox: a field already revealed is not charged again), so the re-run after a restart costs
-exactly the rows not yet paid for: before + re-run == one uninterrupted run of the same ids.
+each charged batch are written to the reveal cache as the batch arrives, so the re-run after a
+restart serves them at 0 credits; and they are remembered as revealed by the account (Lusha's
+rule, emulated by the sandbox: a field already revealed is not charged again), so the re-run
+costs exactly the rows not yet paid for: before + re-run == one uninterrupted run of the same ids.
 A third run is then served from our reveal cache at 0 credits. The killed call's ledger row
 stays counted at its quote (it may have been charged), so budgets never under-count it.
 """
@@ -114,6 +115,9 @@ async def test_a_bulk_enrich_killed_midway_costs_nothing_more_for_the_rows_alrea
     one_run = clean["credits_charged"]
 
     assert 0 < before < one_run, "the kill did not land midway"
+    # Each batch is written to the reveal cache as it arrives, before its progress is reported,
+    # so the batch reported before the kill is served locally by the re-run.
+    assert len(rerun["from_cache"]) >= 100, rerun["notes"]
     assert rerun["credits_charged"] == one_run - before
     assert sandbox_charged(settings.data_dir) == one_run
     assert third["credits_charged"] == 0
