@@ -100,7 +100,9 @@ class Settings(BaseSettings):
     no_spend: bool = Field(default=False, description="Only free tools run; metered tools are hidden.")
     max_credits_per_call: int | None = Field(default=None, ge=0, description="Cap on one call's quote.")
     session_budget: int | None = Field(
-        default=None, ge=0, description="Credits one server session may spend."
+        default=None,
+        ge=0,
+        description="Credits one client session may spend (over stdio: the server process).",
     )
     daily_budget: int | None = Field(default=None, ge=0, description="Credits per UTC day, across restarts.")
     confirm_above: int = Field(
