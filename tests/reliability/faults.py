@@ -6,9 +6,11 @@
 
 from __future__ import annotations
 
+import sqlite3
 from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass
+from pathlib import Path
 
 import httpx
 
@@ -61,3 +63,9 @@ def ledger_totals(settings: Settings) -> LedgerTotals:
     unknown = [entry for entry in entries if entry.outcome == "unknown"]
     held = charged + sum(max(entry.quote - (entry.charged or 0), 0) for entry in unknown)
     return LedgerTotals(charged=charged, held=held, unknown=len(unknown))
+
+
+def sandbox_charged(data_dir: Path) -> int:
+    """Credits the sandbox account in `data_dir` charged, read from its own database."""
+    with sqlite3.connect(data_dir / "sandbox" / "account.sqlite") as db:
+        return int(db.execute("SELECT COALESCE(SUM(credits), 0) FROM charges").fetchone()[0])

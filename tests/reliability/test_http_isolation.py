@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from collections import Counter
 from collections.abc import AsyncGenerator, Generator
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
+import anyio
 import pytest
 from mcp import Client
 from mcp.client.client import ConnectMode
@@ -23,8 +25,12 @@ from mcp.client.streamable_http import streamable_http_client
 from mcp.shared._httpx_utils import create_mcp_http_client
 from mcp_types import CallToolResult, TextResourceContents
 
+from lusha_mcp.guard import Ledger
+from lusha_mcp.settings import Settings
 from tests.http.conftest import RunningServer, cli_environment, start_http_server, stop
-from tests.server.harness import text_of
+from tests.reliability.conftest import FIGURES
+from tests.reliability.faults import sandbox_charged
+from tests.server.harness import contact_ids_with_emails, text_of
 
 pytestmark = pytest.mark.anyio
 
@@ -147,3 +153,64 @@ async def test_holders_of_different_bearer_tokens_are_kept_apart_on_either_proto
         spent = await alice_again.call_tool("enrich_contacts", {**arguments, "confirmation_token": token})
         assert status(spent) == "ok", text_of(spent)
         assert [call["tool"] for call in (await session_ledger(alice_again))["calls"]] == ["enrich_contacts"]
+
+
+SESSIONS = 3
+CALLS = 10
+SESSION_BUDGET = 16
+DAILY_BUDGET = 40
+
+
+async def test_http_sessions_each_keep_their_own_session_budget_under_concurrency(
+    sandbox_settings: Settings, session_data_dir: Path, tmp_path: Path
+) -> None:
+    """One HTTP server, three MCP sessions each firing ten 3-contact reveals at once: no session
+    spends past its own session budget, and together they never pass the shared daily budget."""
+    ids = contact_ids_with_emails(sandbox_settings, SESSIONS * CALLS * 3)
+    data_dir = tmp_path / "budgets"
+    server = start_http_server(
+        cli_environment(
+            data_dir,
+            session_data_dir,
+            LUSHA_AUTO_APPROVE="true",
+            LUSHA_SESSION_BUDGET=str(SESSION_BUDGET),
+            LUSHA_DAILY_BUDGET=str(DAILY_BUDGET),
+            LUSHA_SANDBOX_RATE_LIMITS="false",
+        )
+    )
+    outcomes: Counter[str] = Counter()
+    spent: dict[str, int] = {}
+
+    async def reveal(client: Client, chunk: list[str]) -> None:
+        result = await client.call_tool("enrich_contacts", {"ids": chunk, "reveal": ["emails"]})
+        outcomes[
+            "refused" if result.is_error and "budget" in text_of(result) else status(result) or "error"
+        ] += 1
+
+    async def one_session(index: int) -> None:
+        async with session(server) as client, anyio.create_task_group() as group:
+            for call in range(CALLS):
+                start = (index * CALLS + call) * 3
+                group.start_soon(reveal, client, ids[start : start + 3])
+
+    try:
+        async with anyio.create_task_group() as group:
+            for index in range(SESSIONS):
+                group.start_soon(one_session, index)
+    finally:
+        stop(server)
+    ledger = Ledger(data_dir)
+    try:
+        for entry in ledger.entries():
+            spent[entry.session] = spent.get(entry.session, 0) + (entry.charged or 0)
+    finally:
+        ledger.close()
+    FIGURES["concurrent metered calls"] += SESSIONS * CALLS
+    assert set(outcomes) <= {"ok", "refused"}, outcomes
+    assert outcomes["refused"] > 0, "the budgets were never reached: the test proves nothing"
+    assert len(spent) == SESSIONS, spent
+    overspend = sum(max(value - SESSION_BUDGET, 0) for value in spent.values())
+    overspend += max(sum(spent.values()) - DAILY_BUDGET, 0)
+    FIGURES["overspend observed (credits)"] += overspend
+    assert overspend == 0, spent
+    assert sum(spent.values()) == sandbox_charged(data_dir), "the ledger and the sandbox disagree"

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import os
 import signal
-import sqlite3
 import sys
 from pathlib import Path
 from typing import Any
@@ -29,17 +28,13 @@ from lusha_mcp.guard import Ledger
 from lusha_mcp.sandbox import sandbox_app
 from lusha_mcp.server import build_server
 from lusha_mcp.settings import Settings
+from tests.reliability.faults import sandbox_charged
 from tests.server.harness import contact_ids_with_emails, structured, text_of
 
 pytestmark = pytest.mark.anyio
 
 ROWS = 400
 """Four batches of 100, paced one per second."""
-
-
-def sandbox_charged(data_dir: Path) -> int:
-    with sqlite3.connect(data_dir / "sandbox" / "account.sqlite") as db:
-        return int(db.execute("SELECT COALESCE(SUM(credits), 0) FROM charges").fetchone()[0])
 
 
 def server_command(settings: Settings, pid_file: Path) -> StdioServerParameters:
