@@ -14,7 +14,7 @@ from pydantic import BaseModel, Field
 
 from lusha_mcp.api.errors import InvalidRequestError
 from lusha_mcp.api.models import WebsiteVisitsRequest
-from lusha_mcp.api.models.website_visits import ScoreBand, WebsiteVisit
+from lusha_mcp.api.models.website_visits import MAX_SPAN_MONTHS, ScoreBand, WebsiteVisit, latest_end_date
 from lusha_mcp.guard import Quote
 from lusha_mcp.settings import Toolset
 from lusha_mcp.tools.catalog import METERED_SEARCH, Billed, Plan, ToolCall, ToolGroup
@@ -26,7 +26,6 @@ register = group.register
 
 ACTION = "websiteVisits"
 DEFAULT_DAYS = 30
-MAX_SPAN_DAYS = 92
 
 Metric = Literal[
     "score", "totalSessions", "uniqueVisitors", "avgSessionMinutes", "daysVisited", "highIntentPageviews",
@@ -137,9 +136,12 @@ async def get_website_visits(
         raise ArgumentError(
             "start_date", f"{start} is after end_date {end}", "a start_date on or before end_date"
         )
-    if (end - start).days > MAX_SPAN_DAYS:
+    latest = latest_end_date(start)
+    if end > latest:
         raise ArgumentError(
-            "start_date", f"{start} to {end} spans {(end - start).days} days", "a range of at most 3 months"
+            "start_date",
+            f"{start} to {end} spans more than {MAX_SPAN_MONTHS} calendar months",
+            f"an end_date up to {latest.isoformat()} for that start_date, or a later start_date",
         )
     body = {
         "domains": domains,

@@ -292,7 +292,33 @@ async def test_website_visits_page_through_visiting_companies(sandbox_settings: 
     assert all(c["totalSessions"] >= 5 for c in structured(filtered)["companies"])
     assert too_long.is_error
     assert "start_date" in text_of(too_long)
-    assert "3 months" in text_of(too_long)
+    assert "3 calendar months" in text_of(too_long)
+    assert "an end_date up to 2020-04-01" in text_of(too_long)
+
+
+async def test_website_visits_date_range_is_three_calendar_months_not_a_day_count(
+    sandbox_settings: Settings,
+) -> None:
+    """Lusha allows 3 calendar months: May 1 to Aug 1 (92 days) is fine, Jan 31 to May 1 (91) is not."""
+    settings = approved(sandbox_settings)
+    async with Client(build_server(settings)) as client:
+        ninety_two_days = await call(
+            client,
+            "get_website_visits",
+            domains=["lusha.com"],
+            start_date="2026-05-01",
+            end_date="2026-08-01",
+        )
+        ninety_one_days = await call(
+            client,
+            "get_website_visits",
+            domains=["lusha.com"],
+            start_date="2026-01-31",
+            end_date="2026-05-01",
+        )
+    assert not ninety_two_days.is_error, text_of(ninety_two_days)
+    assert ninety_one_days.is_error
+    assert "an end_date up to 2026-04-30" in text_of(ninety_one_days)
 
 
 async def test_webhook_subscriptions_lifecycle(sandbox_settings: Settings) -> None:
