@@ -167,9 +167,16 @@ class CreditGuard:
         return Authorized(reservation=reservation, quote=quote)
 
     async def settle(
-        self, authorized: Authorized, *, charged: int, request_id: str | None, stopped: str | None = None
+        self,
+        authorized: Authorized,
+        *,
+        charged: int,
+        request_id: str | None,
+        stopped: str | None = None,
+        uncertain: bool = False,
     ) -> Settlement:
-        """Record what Lusha charged; `stopped` names the error that cut a split call short."""
+        """Record what Lusha charged; `stopped` names the error that cut a split call short, and
+        `uncertain` says a batch's answer was lost, so the call keeps counting at its quote."""
         over = charged > authorized.quote.total_credits
         note = (
             f"charged {charged} credits, above the quote of {authorized.quote.total_credits}"
@@ -182,7 +189,7 @@ class CreditGuard:
             authorized.reservation,
             charged=charged,
             request_id=request_id,
-            outcome="over_quote" if over else "partial" if stopped else "ok",
+            outcome="unknown" if uncertain else "over_quote" if over else "partial" if stopped else "ok",
             note="; ".join(part for part in (note, stopped and f"stopped by {stopped}") if part) or None,
         )
         return Settlement(charged=charged, over_quote=over, budget_left=self._left(spent))

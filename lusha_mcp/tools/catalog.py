@@ -121,6 +121,8 @@ class Billed(Generic[M]):
     request_id: str | None = None
     stopped: str | None = None
     """The error type that cut a split call short (its result is partial)."""
+    uncertain: bool = False
+    """The batch that failed may have been charged (its answer was lost)."""
 
 
 ResponseT = TypeVar("ResponseT", bound=MeteredResponse)
@@ -153,6 +155,7 @@ def billed(result: M, response: MeteredResponse, stopped: LushaError | None = No
         billing.credits_charged if billing else 0,
         response.request_id,
         type(stopped).__name__ if stopped is not None else None,
+        uncertain=stopped is not None and _may_have_been_charged(stopped),
     )
 
 
@@ -589,7 +592,11 @@ async def _run_metered(
                 ) from exc
         raise
     settlement = await guard.settle(
-        authorized, charged=billed.credits_charged, request_id=billed.request_id, stopped=billed.stopped
+        authorized,
+        charged=billed.credits_charged,
+        request_id=billed.request_id,
+        stopped=billed.stopped,
+        uncertain=billed.uncertain,
     )
     call.state.usage.note_charge(settlement.charged)
     result = billed.result

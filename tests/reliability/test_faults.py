@@ -130,6 +130,28 @@ async def test_a_lost_response_is_never_resent_blindly_and_is_held_at_its_quote(
     assert totals.held >= charged
 
 
+async def test_a_batch_lost_midway_returns_the_rest_and_holds_the_call_at_its_quote(
+    sandbox_settings: Settings,
+) -> None:
+    """One batch of a bulk enrich is charged and its answer lost: the other batches' contacts come
+    back (partial), the note says the lost batch may have been charged, and the ledger keeps the
+    whole call at its quote, so the unseen charge still counts against the budgets."""
+    settings = fault_settings(sandbox_settings)
+    ids = contact_ids_with_emails(settings, BULK)
+    injector = FaultInjector(sandbox_transport(settings), ["lost"])
+    async with Client(build_server(settings, transport=injector)) as client:
+        result = structured(await enrich(client, ids))
+
+    assert result["status"] == "partial"
+    assert any("may have been charged" in note for note in result["notes"]), result["notes"]
+    assert 0 < len(result["contacts"]) < len(ids)
+    charged = await charged_total(settings)
+    assert result["credits_charged"] < charged, "the lost batch was charged by the sandbox"
+    totals = ledger_totals(settings)
+    assert totals.unknown == 1
+    assert totals.held >= charged
+
+
 async def charged_calls_of(settings: Settings) -> list[dict[str, Any]]:
     return list((await sandbox_control(settings, "GET", "/_sandbox/charges"))["calls"])
 
