@@ -42,6 +42,12 @@ The rules the framework enforces
 - A metered tool (`metered=True`) returns `Plan[R]`: its quote (priced from `call.guard.pricing`,
   never hard-coded) and a `run` coroutine returning `Billed(result, credits_charged, request_id)`.
   It may instead return `R` directly when nothing has to be bought (status "cached").
+  A call split into batches wraps its request in `until_failure(...)` and passes the error it
+  returns to `billed(result, response, stopped)`: when a batch fails after others were charged,
+  the charged batches' results come back as status "partial" instead of being lost with an error.
+  Reveals pass `on_batch=` to write each batch to the reveal cache as it arrives.
+- The guard a tool sees (`call.guard`) is its client session's view: over HTTP each MCP session
+  or bearer-token holder has its own session budget, session ledger and confirmation tokens.
   The framework then adds `confirmation_token`, asks the user by elicitation where the client
   can, returns status "confirmation_required" where it cannot, enforces no-spend, the per-call
   cap and budgets, reserves and settles in the ledger, and fills credits_charged / budget_left.
