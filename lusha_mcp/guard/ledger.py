@@ -167,16 +167,10 @@ class Ledger:
         by_session, by_day = conn.execute(_SPENDING, (session, day)).fetchone()
         return Spending(session=int(by_session), today=int(by_day))
 
-    def _spending_work(self, session: str) -> Callable[[sqlite3.Connection], Spending]:
-        return lambda conn: self._spending(conn, session, utc_day(self._clock()))
-
-    def spending_now(self, session: str) -> Spending:
-        return self._patiently(self._spending_work(session))
-
     async def spending(self, session: str) -> Spending:
-        return await self._run(self._spending_work(session))
+        return await self._run(lambda conn: self._spending(conn, session, utc_day(self._clock())))
 
-    def _reserve_work(
+    async def reserve(
         self,
         *,
         session: str,
@@ -185,8 +179,11 @@ class Ledger:
         quote: int,
         session_budget: int | None,
         daily_budget: int | None,
-        token_id: str | None,
-    ) -> Callable[[sqlite3.Connection], Reservation]:
+        token_id: str | None = None,
+    ) -> Reservation:
+        """Check the token (when given) and the budgets, and record the call as pending at its
+        quote, all in one transaction. Raises TokenReplayed or OverBudget."""
+
         def reserve(conn: sqlite3.Connection) -> Reservation:
             now = self._clock()
             day = utc_day(now)
@@ -213,55 +210,7 @@ class Ledger:
                     raise TokenReplayed() from None
             return Reservation(call_id=call_id, quote=quote, session=session)
 
-        return lambda conn: self._immediate(reserve)
-
-    def reserve_now(
-        self,
-        *,
-        session: str,
-        tool: str,
-        arguments_hash: str,
-        quote: int,
-        session_budget: int | None,
-        daily_budget: int | None,
-        token_id: str | None = None,
-    ) -> Reservation:
-        return self._patiently(
-            self._reserve_work(
-                session=session,
-                tool=tool,
-                arguments_hash=arguments_hash,
-                quote=quote,
-                session_budget=session_budget,
-                daily_budget=daily_budget,
-                token_id=token_id,
-            )
-        )
-
-    async def reserve(
-        self,
-        *,
-        session: str,
-        tool: str,
-        arguments_hash: str,
-        quote: int,
-        session_budget: int | None,
-        daily_budget: int | None,
-        token_id: str | None = None,
-    ) -> Reservation:
-        """Check the token (when given) and the budgets, and record the call as pending at its
-        quote, all in one transaction. Raises TokenReplayed or OverBudget."""
-        return await self._run(
-            self._reserve_work(
-                session=session,
-                tool=tool,
-                arguments_hash=arguments_hash,
-                quote=quote,
-                session_budget=session_budget,
-                daily_budget=daily_budget,
-                token_id=token_id,
-            )
-        )
+        return await self._run(lambda conn: self._immediate(reserve))
 
     async def consume_token(self, token_id: str) -> None:
         """Mark a token used by a call that spent nothing; refuse it if it was used before."""
@@ -279,37 +228,6 @@ class Ledger:
     def token_used(self, token_id: str) -> bool:
         return self._patiently(lambda conn: _token_used(conn, token_id))
 
-    def _settle_work(
-        self,
-        reservation: Reservation,
-        *,
-        charged: int | None,
-        request_id: str | None,
-        outcome: Outcome,
-        note: str | None,
-    ) -> Callable[[sqlite3.Connection], Spending]:
-        def settle(conn: sqlite3.Connection) -> Spending:
-            conn.execute(
-                "UPDATE calls SET charged = ?, request_id = ?, outcome = ?, note = ? WHERE id = ?",
-                (charged, request_id, outcome, note, reservation.call_id),
-            )
-            return self._spending(conn, reservation.session, utc_day(self._clock()))
-
-        return lambda conn: self._immediate(settle)
-
-    def settle_now(
-        self,
-        reservation: Reservation,
-        *,
-        charged: int | None,
-        request_id: str | None,
-        outcome: Outcome,
-        note: str | None = None,
-    ) -> Spending:
-        return self._patiently(
-            self._settle_work(reservation, charged=charged, request_id=request_id, outcome=outcome, note=note)
-        )
-
     async def settle(
         self,
         reservation: Reservation,
@@ -320,9 +238,15 @@ class Ledger:
         note: str | None = None,
     ) -> Spending:
         """Record the outcome; returns what the reservation's session and today have spent after it."""
-        return await self._run(
-            self._settle_work(reservation, charged=charged, request_id=request_id, outcome=outcome, note=note)
-        )
+
+        def settle(conn: sqlite3.Connection) -> Spending:
+            conn.execute(
+                "UPDATE calls SET charged = ?, request_id = ?, outcome = ?, note = ? WHERE id = ?",
+                (charged, request_id, outcome, note, reservation.call_id),
+            )
+            return self._spending(conn, reservation.session, utc_day(self._clock()))
+
+        return await self._run(lambda conn: self._immediate(settle))
 
     async def record_free(self, *, session: str, tool: str, arguments_hash: str, note: str) -> None:
         """A metered tool answered without calling Lusha (served from the cache)."""

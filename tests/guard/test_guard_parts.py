@@ -80,17 +80,18 @@ def test_confirmation_secret_is_private_and_stable(tmp_path: Path) -> None:
     assert load_or_create_secret(tmp_path) == first
 
 
-def test_pending_reservations_count_against_the_budget(tmp_path: Path) -> None:
+@pytest.mark.anyio
+async def test_pending_reservations_count_against_the_budget(tmp_path: Path) -> None:
     ledger = Ledger(tmp_path)
     try:
-        ledger.reserve_now(
+        await ledger.reserve(
             session="s", tool="t", arguments_hash="h", quote=4, session_budget=5, daily_budget=None
         )
         with pytest.raises(OverBudget, match="only 1 credits are left"):
-            ledger.reserve_now(
+            await ledger.reserve(
                 session="s", tool="t", arguments_hash="h", quote=2, session_budget=5, daily_budget=None
             )
-        assert ledger.spending_now("s").session == 4
+        assert (await ledger.spending("s")).session == 4
     finally:
         ledger.close()
 
@@ -121,7 +122,7 @@ async def test_a_reservation_waits_for_another_writer_and_still_respects_the_bud
             assert reservations == []
             other.execute("COMMIT")
         assert [reservation.quote for reservation in reservations] == [3]
-        assert ledger.spending_now("s").session == 5
+        assert (await ledger.spending("s")).session == 5
         with pytest.raises(OverBudget, match="only 0 credits are left"):
             await ledger.reserve(
                 session="s", tool="t", arguments_hash="h", quote=1, session_budget=5, daily_budget=None
