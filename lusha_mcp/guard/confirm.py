@@ -1,8 +1,8 @@
 """Confirmation tokens: the user's yes to one exact call, for clients that cannot elicit.
 
 A token is `lc1.<payload>.<mac>` (base64url): the payload names the tool, the hash of the exact
-arguments, the quoted ceiling, an expiry and, over HTTP, the client session it was issued to; the mac is HMAC-SHA256 under a per-install secret
-kept in the data dir (mode 0600). Single use is enforced by the ledger, which records each
+arguments, the quoted ceiling, an expiry and, over HTTP, the client session it was issued to; the
+mac is HMAC-SHA256 under a per-install secret kept in the data dir (mode 0600). Single use is enforced by the ledger, which records each
 redeemed token id, so a replay is refused even after a restart.
 """
 

@@ -46,11 +46,11 @@ The rules the framework enforces
   returns to `billed(result, response, stopped)`: when a batch fails after others were charged,
   the charged batches' results come back as status "partial" instead of being lost with an error.
   Reveals pass `on_batch=` to write each batch to the reveal cache as it arrives.
-- The guard a tool sees (`call.guard`) is its client session's view: over HTTP each MCP session
-  or bearer-token holder has its own session budget, session ledger and confirmation tokens.
   The framework then adds `confirmation_token`, asks the user by elicitation where the client
   can, returns status "confirmation_required" where it cannot, enforces no-spend, the per-call
   cap and budgets, reserves and settles in the ledger, and fills credits_charged / budget_left.
+- The guard a tool sees (`call.guard`) is its client session's view: over HTTP each MCP session
+  or bearer-token holder has its own session budget, session ledger and confirmation tokens.
 - Free tools return their `ToolResult` directly.
 - Raise `ArgumentError(field, problem, accepted)` for bad input. LushaError and guard refusals
   become tool errors with the next step (see tools/errors.py); anything else is masked and logged.

@@ -119,10 +119,8 @@ class Billed(Generic[M]):
     result: M
     credits_charged: int
     request_id: str | None = None
-    stopped: str | None = None
-    """The error type that cut a split call short (its result is partial)."""
-    uncertain: bool = False
-    """The batch that failed may have been charged (its answer was lost)."""
+    stopped: LushaError | None = None
+    """The error that cut a split call short (its result is partial)."""
 
 
 ResponseT = TypeVar("ResponseT", bound=MeteredResponse)
@@ -150,13 +148,7 @@ def billed(result: M, response: MeteredResponse, stopped: LushaError | None = No
             f"Stopped early, only part of the request was answered: {reason or stopped.message} "
             "The results here were charged and are kept; send the missing items again for the rest."
         )
-    return Billed(
-        result,
-        billing.credits_charged if billing else 0,
-        response.request_id,
-        type(stopped).__name__ if stopped is not None else None,
-        uncertain=stopped is not None and _may_have_been_charged(stopped),
-    )
+    return Billed(result, billing.credits_charged if billing else 0, response.request_id, stopped)
 
 
 @dataclass(frozen=True, slots=True)
@@ -577,26 +569,21 @@ async def _run_metered(
                 charged=charged,
                 request_id=request_id,
             )
+        # A backstop: split calls wrapped in until_failure() return their charged batches instead.
         if charged and isinstance(exc, Exception):
             mapped = tool_error(exc, metered=False)
             if mapped is not None:
-                kept = (
-                    "what they revealed is saved, so calling again serves it from the cache at 0 "
-                    "credits and pays only for the rest."
-                    if spec.annotations == METERED_REVEAL
-                    else "their results are lost with this error."
-                )
                 raise ToolError(
                     f"{mapped} The batches sent before the failure were charged {charged} credits "
-                    f"(recorded in the ledger); {kept}"
+                    "(recorded in the ledger)."
                 ) from exc
         raise
     settlement = await guard.settle(
         authorized,
         charged=billed.credits_charged,
         request_id=billed.request_id,
-        stopped=billed.stopped,
-        uncertain=billed.uncertain,
+        stopped=type(billed.stopped).__name__ if billed.stopped is not None else None,
+        uncertain=billed.stopped is not None and _may_have_been_charged(billed.stopped),
     )
     call.state.usage.note_charge(settlement.charged)
     result = billed.result
