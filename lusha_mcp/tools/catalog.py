@@ -6,6 +6,7 @@ See the docstring of `lusha_mcp.tools` for how to add a tool.
 from __future__ import annotations
 
 import copy
+import difflib
 import inspect
 import typing
 from collections.abc import Awaitable, Callable, Iterable, Mapping
@@ -196,6 +197,8 @@ class LushaServer(MCPServer[LushaState]):
         self.specs: dict[str, ToolSpec] = {}
         self.output_schemas: dict[type[ToolResult], dict[str, Any]] = {}
         """Output schema per result model, derived once and shared by the tools returning it."""
+        self.argument_names: dict[str, tuple[str, ...]] = {}
+        """The arguments each tool accepts (its input schema's properties); others are refused."""
 
     def hide_tool(self, name: str, refusal: str) -> None:
         self._refusals[name] = refusal
@@ -209,6 +212,14 @@ class LushaServer(MCPServer[LushaState]):
         refusal = self._refusals.get(name)
         if refusal is not None:
             raise ToolError(refusal)
+        # The SDK's argument model ignores unknown keys; a misspelt argument must not be dropped
+        # silently (page_size=100 would return the default 25 rows), so refuse it here, before any
+        # resolver (elicitation) or the tool runs.
+        accepted = self.argument_names.get(name)
+        if accepted is not None:
+            unknown = [key for key in arguments if key not in accepted]
+            if unknown:
+                raise ToolError(unknown_arguments_message(name, unknown, accepted))
         client = CLIENT_SESSION.set(client_session_of(context))
         try:
             return await super().call_tool(name, arguments, context)
@@ -227,6 +238,31 @@ class LushaServer(MCPServer[LushaState]):
             return await super().read_resource(uri, context)
         finally:
             CLIENT_SESSION.reset(client)
+
+
+def closest_names(key: str, valid: Iterable[str]) -> list[str]:
+    """`valid` ranked by likeness to `key` (difflib), a shared last word (page_size -> size) first."""
+
+    def likeness(name: str) -> float:
+        score = difflib.SequenceMatcher(None, key.lower(), name.lower()).ratio()
+        return score + (0.5 if key.lower().rsplit("_", 1)[-1] == name.lower().rsplit("_", 1)[-1] else 0.0)
+
+    return sorted(valid, key=lambda name: -likeness(name))
+
+
+def unknown_arguments_message(tool: str, unknown: list[str], accepted: Iterable[str]) -> str:
+    """Names each unknown argument and lists the valid ones, the closest match first."""
+    valid = list(accepted)
+    parts: list[str] = []
+    for key in unknown:
+        if not valid:
+            parts.append(f"{key!r}: {tool} takes no arguments")
+            continue
+        ranked = closest_names(key, valid)
+        parts.append(
+            f"{key!r} is not an argument of {tool}; did you mean {ranked[0]}? Valid: {', '.join(ranked)}"
+        )
+    return "Unknown argument " + "; ".join(parts) + ". Nothing was run; call again with valid names."
 
 
 def invalid_arguments_message(tool: str, error: ValidationError) -> str:
@@ -300,7 +336,11 @@ class ToolGroup:
             server.specs[spec.name] = spec
             registered = server._tool_manager.get_tool(spec.name)
             if registered is not None:
-                registered.parameters = compact_schema(registered.parameters)
+                registered.parameters = {
+                    **compact_schema(registered.parameters),
+                    "additionalProperties": False,
+                }
+                server.argument_names[spec.name] = tuple(registered.parameters.get("properties", {}))
                 metadata = registered.fn_metadata
                 if known_schema is not None:
                     metadata.output_model = spec.output
