@@ -346,6 +346,7 @@ class ToolGroup:
                     metadata.output_model = spec.output
                     metadata.output_schema = copy.deepcopy(known_schema)
                 elif metadata.output_schema is not None:
+                    metadata.output_schema = slim_output_schema(metadata.output_schema)
                     server.output_schemas[spec.output] = metadata.output_schema
             if spec.metered and toolsets.no_spend:
                 server.hide_tool(
@@ -379,6 +380,86 @@ def compact_schema(schema: Any, *, in_properties: bool = False) -> Any:
         if len(kept) == 1 and len(kept) < len(cast(list[Any], arms)):
             del out["anyOf"]
             out = {**cast(dict[str, Any], kept[0]), **out}
+    return out
+
+
+SMALL_DEF = 4
+"""A nested definition with at most this many properties and no nesting of its own is kept whole."""
+
+
+def slim_output_schema(schema: dict[str, Any]) -> dict[str, Any]:
+    """The output schema a client validates structuredContent against, without the bulk.
+
+    Structured content drops nulls and empty lists, so no null arms and no defaults are needed.
+    The result's own fields and the rows of its lists are described property by property; an
+    object nested deeper (or a single object field such as quote or budget_left) is described
+    as an object with its description, unless it is a small leaf (an email, a phone). Each tool's
+    schema stands alone in tools/list, so this is what keeps every tool from repeating the large
+    nested definitions of the records. The server still validates against the full model.
+    """
+    slim = cast(dict[str, Any], compact_schema(schema))
+    definitions = cast(dict[str, dict[str, Any]], slim.pop("$defs", {}))
+    kept: dict[str, dict[str, Any]] = {}
+
+    def leaf(definition: dict[str, Any]) -> bool:
+        properties = cast(dict[str, Any], definition.get("properties", {}))
+        return len(properties) <= SMALL_DEF and "$ref" not in str(properties)
+
+    def loose(name: str, description: object) -> dict[str, Any]:
+        definition = definitions[name]
+        if leaf(definition) and "properties" in definition:
+            kept[name] = _without_defaults(definition)
+            return {"$ref": f"#/$defs/{name}"}
+        shape = "object" if definition.get("type", "object") == "object" else definition.get("type")
+        out: dict[str, Any] = {"type": shape} if shape else {}
+        for key in ("enum", "items"):
+            if key in definition:
+                out[key] = definition[key]
+        text = description or definition.get("description")
+        return {**out, "description": text} if text else out
+
+    def shallow(node: Any, description: object = None) -> Any:
+        """Every $ref in `node` becomes a loose object (or a kept small leaf)."""
+        if isinstance(node, list):
+            return [shallow(item) for item in cast(list[Any], node)]
+        if not isinstance(node, dict):
+            return node
+        source = cast(dict[str, Any], node)
+        ref = source.get("$ref")
+        if isinstance(ref, str):
+            return {**loose(ref.rsplit("/", 1)[-1], source.get("description") or description)}
+        return {key: shallow(value, source.get("description")) for key, value in source.items()}
+
+    def row(node: Any) -> Any:
+        """Top-level property: a list (or map) of records keeps the records' properties."""
+        if not isinstance(node, dict):
+            return node
+        source = cast(dict[str, Any], node)
+        for key in ("items", "additionalProperties"):
+            inner = source.get(key)
+            if isinstance(inner, dict) and "$ref" in inner:
+                name = str(cast(dict[str, Any], inner)["$ref"]).rsplit("/", 1)[-1]
+                if name not in kept:
+                    kept[name] = {}
+                    kept[name] = shallow(_without_defaults(definitions[name]))
+                return {**source, key: {"$ref": f"#/$defs/{name}"}}
+        return shallow(source)
+
+    properties = cast(dict[str, Any], slim.get("properties", {}))
+    slim["properties"] = {name: row(_without_defaults(value)) for name, value in properties.items()}
+    if kept:
+        slim["$defs"] = kept
+    return _without_defaults(slim)
+
+
+def _without_defaults(schema: dict[str, Any]) -> dict[str, Any]:
+    out = {key: value for key, value in schema.items() if key != "default"}
+    properties = out.get("properties")
+    if isinstance(properties, dict):
+        out["properties"] = {
+            name: _without_defaults(cast(dict[str, Any], value)) if isinstance(value, dict) else value
+            for name, value in cast(dict[str, Any], properties).items()
+        }
     return out
 
 

@@ -70,7 +70,7 @@ class DecisionMakers(MeteredResult):
         if missing:
             head += " Not found: " + ", ".join(missing) + "."
         head += " Reveal with enrich_contacts(ids=[...])."
-        return head + "\n" + table(("company", "id", "name", "title", "roles", "score"), rows, limit=40)
+        return head + "\n" + table(("company", "id", "name", "title", "roles", "score"), rows)
 
 
 def _contact(record: BuyingGroupContact) -> DecisionMaker:

@@ -100,7 +100,7 @@ class Signals(MeteredResult):
         head = f"{len(rows)} signals for {len(self.results)} {self.entity}{window}."
         if self.without_signals:
             head += f" No signals: {len(self.without_signals)} ids."
-        return head + "\n" + table(("id", "name", "type", "date", "summary"), rows, limit=40)
+        return head + "\n" + table(("id", "name", "type", "date", "summary"), rows)
 
 
 def _summary(kind: str, event: dict[str, Any]) -> str:
