@@ -213,7 +213,7 @@ async def test_signal_filters_reach_the_api(settings: Settings) -> None:
     assert people["pagination"]["total"] > 0
     assert companies["pagination"]["total"] > 0
     assert data["contacts"]
-    assert all("phones" in contact["has"] for contact in data["contacts"])
+    assert all("phones" in contact["can_reveal"] for contact in data["contacts"])
 
 
 async def test_listed_size_bands_are_the_format_prospecting_takes(settings: Settings) -> None:
