@@ -352,11 +352,9 @@ async def get_signals(
     return Plan(quote=quote, run=run)
 
 
-def _counts(kinds: list[str], scored: bool) -> dict[str, int | None]:
-    if not scored:
-        return {"positive": None, "negative": None}
-    marks = [polarity(kind) for kind in kinds]
-    return {"positive": marks.count("positive"), "negative": marks.count("negative")}
+def _count(kinds: list[str], wanted: Polarity, scored: bool) -> int | None:
+    """Active types of one polarity; None for an id that was not scored."""
+    return sum(1 for kind in kinds if polarity(kind) == wanted) if scored else None
 
 
 async def _scores(call: ToolCall, entity: Entity, ids: list[str]) -> Billed[Signals]:
@@ -373,7 +371,8 @@ async def _scores(call: ToolCall, entity: Entity, ids: list[str]) -> Billed[Sign
                 name=r.full_name,
                 score=r.signal_score,
                 active_types=r.signal_types,
-                **_counts(r.signal_types, r.error is None),
+                positive=_count(r.signal_types, "positive", r.error is None),
+                negative=_count(r.signal_types, "negative", r.error is None),
                 error=r.error.code if r.error else None,
             )
             for r in response.results
@@ -392,7 +391,8 @@ async def _scores(call: ToolCall, entity: Entity, ids: list[str]) -> Billed[Sign
                 domain=r.domain,
                 score=r.signal_score,
                 active_types=r.signal_types,
-                **_counts(r.signal_types, r.error is None),
+                positive=_count(r.signal_types, "positive", r.error is None),
+                negative=_count(r.signal_types, "negative", r.error is None),
                 error=r.error.code if r.error else None,
             )
             for r in company_response.results
