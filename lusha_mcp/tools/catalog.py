@@ -241,11 +241,17 @@ class LushaServer(MCPServer[LushaState]):
 
 
 def closest_names(key: str, valid: Iterable[str]) -> list[str]:
-    """`valid` ranked by likeness to `key` (difflib), a shared last word (page_size -> size) first."""
+    """`valid` ranked by likeness to `key` (difflib), or of a compound key's last word when that
+    is closer (page_size -> size)."""
+
+    low = key.lower()
+    head = low.rsplit("_", 1)[-1] if "_" in low else None
 
     def likeness(name: str) -> float:
-        score = difflib.SequenceMatcher(None, key.lower(), name.lower()).ratio()
-        return score + (0.5 if key.lower().rsplit("_", 1)[-1] == name.lower().rsplit("_", 1)[-1] else 0.0)
+        score = difflib.SequenceMatcher(None, low, name.lower()).ratio()
+        if head is None:
+            return score
+        return max(score, 0.95 * difflib.SequenceMatcher(None, head, name.lower()).ratio())
 
     return sorted(valid, key=lambda name: -likeness(name))
 
