@@ -58,7 +58,8 @@ async def test_a_misspelt_argument_is_refused_naming_the_right_one_for_every_too
             if not valid:
                 refused = await call(client, tool.name, verbose=True)
                 assert refused.is_error, tool.name
-                assert "'verbose'" in text_of(refused) and "takes no arguments" in text_of(refused)
+                assert "'verbose'" in text_of(refused)
+                assert "takes no arguments" in text_of(refused)
                 continue
             for name in valid:
                 typo = misspelt(name, valid)
@@ -72,7 +73,8 @@ async def test_a_misspelt_argument_is_refused_naming_the_right_one_for_every_too
         prospect = await call(client, "prospect_contacts", countries=["US"], page_size=100)
     assert checked > 60
     assert prospect.is_error
-    assert "'page_size'" in text_of(prospect) and "did you mean size?" in text_of(prospect)
+    assert "'page_size'" in text_of(prospect)
+    assert "did you mean size?" in text_of(prospect)
     assert await charged_total(settings) == 0
 
 
@@ -86,13 +88,15 @@ async def test_every_email_and_phone_of_a_bulk_enrich_is_whole_in_the_text_also_
     )
     phones = dataset_ids(sandbox_settings, base + " AND json_array_length(phones) >= 2 ORDER BY id LIMIT 50")
     ids = list(dict.fromkeys([*multiple, *longest, *phones]))
-    assert len(ids) >= 100 and len(multiple) == 40
+    assert len(ids) >= 100
+    assert len(multiple) == 40
     settings = sandbox_settings.model_copy(update={"auto_approve": True})
     async with Client(build_server(settings)) as client:
         paid = await call(client, "enrich_contacts", ids=ids, reveal=["emails", "phones"])
         cached = await call(client, "enrich_contacts", ids=ids, reveal=["emails", "phones"])
 
-    assert structured(paid)["status"] == "ok" and structured(cached)["status"] == "cached"
+    assert structured(paid)["status"] == "ok"
+    assert structured(cached)["status"] == "cached"
     for result in (paid, cached):
         text = text_of(result)
         contacts = cast(list[dict[str, Any]], structured(result)["contacts"])
@@ -104,7 +108,8 @@ async def test_every_email_and_phone_of_a_bulk_enrich_is_whole_in_the_text_also_
         for contact in contacts:
             row = line_with(text, f"| {contact['id']} |")
             assert row is not None, contact["id"]
-            assert contact["company_id"] in row and contact["domain"] in row
+            assert contact["company_id"] in row
+            assert contact["domain"] in row
             for email in contact.get("emails", []):
                 assert f"{email['email']} ({email['type']}" in row, (email, row)
             for phone in contact.get("phones", []):
@@ -174,7 +179,8 @@ async def test_signal_results_mark_each_type_and_explain_missing_scores(sandbox_
         assert line_with(event_text, f"| {entity_id} |", f"| {sign[polarity]} | {kind} |"), kind
 
     score_text = text_of(scores)
-    assert "0-1" in score_text and "negative types" in score_text
+    assert "0-1" in score_text
+    assert "negative types" in score_text
     results = cast(list[dict[str, Any]], structured(scores)["results"])
     for entry in results:
         if "error" in entry:
