@@ -185,7 +185,8 @@ async def test_signal_results_mark_each_type_and_explain_missing_scores(sandbox_
     for entry in results:
         if "error" in entry:
             line = line_with(score_text, entry["error"], entry["id"])
-            assert line is not None and "(" in line, entry
+            assert line is not None, entry
+            assert "(" in line, entry
             continue
         row = line_with(score_text, f"| {entry['id']} |")
         assert row is not None
