@@ -298,7 +298,7 @@ class RevealedContacts(MeteredResult):
             for contact in self.contacts
         ]
         cached = f", {len(self.from_cache)} from the cache" if self.from_cache else ""
-        return f"{len(self.contacts)} contacts{cached}; emails and phones in full.\n" + table(
+        return f"{len(self.contacts)} contacts{cached}; every revealed email and phone in full.\n" + table(
             ("id", "name", "title", "company", "company id", "domain", "emails", "phones", "error"),
             rows,
             shorten=("name", "title", "company"),

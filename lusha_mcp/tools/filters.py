@@ -42,9 +42,12 @@ class FilterCatalog(ToolResult):
         if any(_children(value) for value in self.values):
             return self._grouped()
         rows = [_row(value) for value in self.values]
-        return f"{len(self.values)} values of {self.scope}.{self.filter_type}.\n" + table(
-            ("value", "id"), rows
-        )
+        head = f"{len(self.values)} values of {self.scope}.{self.filter_type}"
+        if all(ident == "" for _, ident in rows) and not any(
+            isinstance(value, dict) for value in self.values
+        ):
+            return f"{head}: " + ", ".join(str(label) for label, _ in rows)
+        return f"{head}.\n" + table(("value", "id"), rows)
 
     def _grouped(self) -> str:
         """Each value with its sub-values on one line: 'Parent (1): Child (101), Child (102)'."""
