@@ -75,7 +75,7 @@ class AccountUsageReport(ToolResult):
 
 @group.tool(toolset=Toolset.core, title="Account usage and budget", annotations=FREE_READ, metered=False)
 async def get_account_usage(call: ToolCall) -> AccountUsageReport:
-    """Show the Lusha credit balance, plan, quotas and per-action prices, plus what this server spent and the budget left.
+    """Show the Lusha credit balance, plan, quotas and per-action prices, plus what this server spent (by tool) and the budget left.
 
     Use this before large jobs or after a 402. Free (Lusha's figures are reused for 15 s).
     """

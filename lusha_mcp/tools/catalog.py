@@ -212,9 +212,10 @@ class LushaServer(MCPServer[LushaState]):
         refusal = self._refusals.get(name)
         if refusal is not None:
             raise ToolError(refusal)
-        # The SDK's argument model ignores unknown keys; a misspelt argument must not be dropped
-        # silently (page_size=100 would return the default 25 rows), so refuse it here, before any
-        # resolver (elicitation) or the tool runs.
+        # The SDK's generated argument model ignores unknown keys and MCPServer has no option to
+        # forbid them; a misspelt argument must not be dropped silently (page_size=100 would
+        # return the default 25 rows), so this public override refuses it before any resolver
+        # (elicitation) or the tool runs.
         accepted = self.argument_names.get(name)
         if accepted is not None:
             unknown = [key for key in arguments if key not in accepted]

@@ -110,8 +110,8 @@ def _name(first: str | None, last: str | None, full: str | None = None) -> str |
     return full or " ".join(part for part in (first, last) if part) or None
 
 
-class ContactRow(BaseModel):
-    """A contact preview (no emails or phones): who, at which company, what can be revealed."""
+class ContactFields(BaseModel):
+    """Who a contact is and where they work (company id and domain for the next step)."""
 
     id: str | None = None
     client_reference_id: str | None = Field(default=None, description="Index of the lookup it answers.")
@@ -124,11 +124,16 @@ class ContactRow(BaseModel):
     domain: str | None = None
     country: str | None = None
     linkedin: str | None = None
+    error: str | None = Field(default=None, description="Why this item has no result (code: message).")
+
+
+class ContactRow(ContactFields):
+    """A contact preview (no emails or phones): who, at which company, what can be revealed."""
+
     can_reveal: dict[str, int] = Field(
         default_factory=dict[str, int], description="Field -> credits enrich_contacts would charge."
     )
     signals: list[str] = Field(default_factory=list[str], description="Recent signal types.")
-    error: str | None = Field(default=None, description="Why this item has no result (code: message).")
 
     @classmethod
     def of(cls, record: ContactPreview) -> ContactRow:
@@ -182,24 +187,12 @@ class Phone(BaseModel):
     do_not_call: bool | None = None
 
 
-class RevealedContact(BaseModel):
+class RevealedContact(ContactFields):
     """A contact with its revealed emails and phones (the full record stays in the reveal cache)."""
 
-    id: str | None = None
-    client_reference_id: str | None = Field(default=None, description="Index of the lookup it answers.")
-    name: str | None = None
-    title: str | None = None
-    seniority: str | None = None
-    departments: list[str] = Field(default_factory=list[str])
-    company_id: str | None = None
-    company: str | None = None
-    domain: str | None = None
-    country: str | None = None
     city: str | None = None
-    linkedin: str | None = None
     emails: list[Email] = Field(default_factory=list[Email])
     phones: list[Phone] = Field(default_factory=list[Phone])
-    error: str | None = Field(default=None, description="Why this item has no result (code: message).")
 
     @classmethod
     def of(cls, record: EnrichedContact) -> RevealedContact:
