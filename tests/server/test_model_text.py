@@ -216,3 +216,35 @@ async def test_account_usage_lists_the_spend_of_each_tool(sandbox_settings: Sett
         text_of(usage)
     )
     assert sum(entry["session"] for entry in spent.values()) == await charged_total(settings)
+
+
+async def test_decision_makers_name_the_companies_that_had_nobody(sandbox_settings: Settings) -> None:
+    smallest = dataset_ids(
+        sandbox_settings,
+        "SELECT c.domain FROM companies c JOIN contacts k ON k.company_id = c.id "
+        "GROUP BY c.id ORDER BY COUNT(k.id), c.id LIMIT 6",
+    )
+    largest = dataset_ids(
+        sandbox_settings,
+        "SELECT c.domain FROM companies c JOIN contacts k ON k.company_id = c.id "
+        "GROUP BY c.id ORDER BY COUNT(k.id) DESC, c.id LIMIT 2",
+    )
+    settings = sandbox_settings.model_copy(update={"auto_approve": True})
+    async with Client(build_server(settings)) as client:
+        found = await call(
+            client, "find_decision_makers", domains=[*smallest, *largest], personas=["decision_maker"]
+        )
+
+    text = text_of(found)
+    groups = cast(list[dict[str, Any]], structured(found)["companies"])
+    nobody = [group["company"] for group in groups if not group.get("contacts") and "error" not in group]
+    somebody = [group for group in groups if group.get("contacts")]
+    assert nobody
+    assert somebody
+    line = line_with(text, "Nobody found")
+    assert line is not None
+    assert all(domain in line for domain in nobody)
+    assert not any(group["company"] in line for group in somebody)
+    for group in somebody:
+        for contact in group["contacts"]:
+            assert line_with(text, f"| {group['company_id']} | {contact['id']} |"), contact
