@@ -115,8 +115,7 @@ class DemoStepError(RuntimeError):
 def _company_ids(body: dict[str, Any]) -> list[str]:
     found: list[str] = []
     for item in cast(list[dict[str, Any]], body.get("contacts") or []):
-        company = cast(dict[str, Any], item.get("company") or {})
-        company_id = company.get("id")
+        company_id = item.get("company_id")
         if company_id is not None and str(company_id) not in found:
             found.append(str(company_id))
     return found
@@ -125,8 +124,7 @@ def _company_ids(body: dict[str, Any]) -> list[str]:
 def _company_domains(body: dict[str, Any]) -> list[str]:
     domains: list[str] = []
     for item in cast(list[dict[str, Any]], body.get("contacts") or []):
-        company = cast(dict[str, Any], item.get("company") or {})
-        domain = company.get("domain")
+        domain = item.get("domain")
         if isinstance(domain, str) and domain not in domains:
             domains.append(domain)
     return domains
@@ -135,8 +133,7 @@ def _company_domains(body: dict[str, Any]) -> list[str]:
 def _email_ids(body: dict[str, Any], count: int) -> list[str]:
     picked: list[str] = []
     for item in cast(list[dict[str, Any]], body.get("contacts") or []):
-        fields = [entry.get("field") for entry in cast(list[dict[str, Any]], item.get("canReveal") or [])]
-        if "emails" in fields:
+        if "emails" in cast(dict[str, Any], item.get("can_reveal") or {}):
             picked.append(str(item["id"]))
         if len(picked) == count:
             break

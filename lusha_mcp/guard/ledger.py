@@ -292,6 +292,17 @@ class Ledger:
             for key, calls, quoted, charged, over in rows
         ]
 
+    def spent_by_tool(self, session: str) -> dict[str, tuple[int, int]]:
+        """Tool -> (spent this session, spent today), counted as the budgets count them."""
+        with self._lock:
+            rows = self._conn.execute(
+                f"SELECT tool, (SELECT {_SPENT} FROM calls c WHERE c.tool = t.tool AND c.session = ?1),"
+                f" (SELECT {_SPENT} FROM calls c WHERE c.tool = t.tool AND c.day = ?2)"
+                " FROM (SELECT DISTINCT tool FROM calls WHERE session = ?1 OR day = ?2) t ORDER BY tool",
+                (session, utc_day(self._clock())),
+            ).fetchall()
+        return {str(tool): (int(by_session), int(by_day)) for tool, by_session, by_day in rows}
+
     def total_charged(self) -> int:
         with self._lock:
             return int(self._conn.execute("SELECT COALESCE(SUM(charged), 0) FROM calls").fetchone()[0])

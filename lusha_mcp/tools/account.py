@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pydantic import Field
+from pydantic import BaseModel, Field
 
 from lusha_mcp.api.models import AccountRateLimits, Credits, Plan, Price
 from lusha_mcp.guard import BudgetLeft
@@ -12,6 +12,11 @@ from lusha_mcp.tools.results import ToolResult, budget_line
 
 group = ToolGroup()
 register = group.register
+
+
+class ToolSpend(BaseModel):
+    session: int = Field(description="This client session.")
+    today: int = Field(description="Today (UTC), every session of this data dir.")
 
 
 class AccountUsageReport(ToolResult):
@@ -27,6 +32,9 @@ class AccountUsageReport(ToolResult):
     )
     charged_since_snapshot: int = Field(
         default=0, description="Credits this server was charged after the snapshot; already deducted."
+    )
+    spent_by_tool: dict[str, ToolSpend] = Field(
+        default_factory=dict[str, ToolSpend], description="Credits per tool, this session and today."
     )
 
     def render(self) -> str:
@@ -46,6 +54,15 @@ class AccountUsageReport(ToolResult):
             f"This server spent {self.server.spent_session} this session and {self.server.spent_today} today"
             f"; {budget_line(self.server)}.",
         ]
+        spent = {tool: spend for tool, spend in self.spent_by_tool.items() if spend.session or spend.today}
+        if spent:
+            lines.append(
+                "Spent by tool (session / today): "
+                + ", ".join(f"{tool} {spend.session}/{spend.today}" for tool, spend in spent.items())
+                + "."
+            )
+        else:
+            lines.append("No credits spent by any tool this session or today.")
         if self.pricing:
             prices = ", ".join(
                 f"{action} {price.credits:g}"
@@ -58,7 +75,7 @@ class AccountUsageReport(ToolResult):
 
 @group.tool(toolset=Toolset.core, title="Account usage and budget", annotations=FREE_READ, metered=False)
 async def get_account_usage(call: ToolCall) -> AccountUsageReport:
-    """Show the Lusha credit balance, plan, quotas and per-action prices, plus what this server spent and the budget left.
+    """Show the Lusha credit balance, plan, quotas and per-action prices, plus what this server spent (by tool) and the budget left.
 
     Use this before large jobs or after a 402. Free (Lusha's figures are reused for 15 s).
     """
@@ -81,5 +98,9 @@ async def get_account_usage(call: ToolCall) -> AccountUsageReport:
         rate_limits=usage.rate_limits,
         pricing=usage.pricing,
         server=await call.guard.budget_left(),
+        spent_by_tool={
+            tool: ToolSpend(session=session, today=today)
+            for tool, (session, today) in call.guard.ledger.spent_by_tool(call.guard.session_id).items()
+        },
         snapshot_age_seconds=int(age),
     )

@@ -6,6 +6,7 @@ See the docstring of `lusha_mcp.tools` for how to add a tool.
 from __future__ import annotations
 
 import copy
+import difflib
 import inspect
 import typing
 from collections.abc import Awaitable, Callable, Iterable, Mapping
@@ -196,6 +197,8 @@ class LushaServer(MCPServer[LushaState]):
         self.specs: dict[str, ToolSpec] = {}
         self.output_schemas: dict[type[ToolResult], dict[str, Any]] = {}
         """Output schema per result model, derived once and shared by the tools returning it."""
+        self.argument_names: dict[str, tuple[str, ...]] = {}
+        """The arguments each tool accepts (its input schema's properties); others are refused."""
 
     def hide_tool(self, name: str, refusal: str) -> None:
         self._refusals[name] = refusal
@@ -209,6 +212,15 @@ class LushaServer(MCPServer[LushaState]):
         refusal = self._refusals.get(name)
         if refusal is not None:
             raise ToolError(refusal)
+        # The SDK's generated argument model ignores unknown keys and MCPServer has no option to
+        # forbid them; a misspelt argument must not be dropped silently (page_size=100 would
+        # return the default 25 rows), so this public override refuses it before any resolver
+        # (elicitation) or the tool runs.
+        accepted = self.argument_names.get(name)
+        if accepted is not None:
+            unknown = [key for key in arguments if key not in accepted]
+            if unknown:
+                raise ToolError(unknown_arguments_message(name, unknown, accepted))
         client = CLIENT_SESSION.set(client_session_of(context))
         try:
             return await super().call_tool(name, arguments, context)
@@ -227,6 +239,37 @@ class LushaServer(MCPServer[LushaState]):
             return await super().read_resource(uri, context)
         finally:
             CLIENT_SESSION.reset(client)
+
+
+def closest_names(key: str, valid: Iterable[str]) -> list[str]:
+    """`valid` ranked by likeness to `key` (difflib), or of a compound key's last word when that
+    is closer (page_size -> size)."""
+
+    low = key.lower()
+    head = low.rsplit("_", 1)[-1] if "_" in low else None
+
+    def likeness(name: str) -> float:
+        score = difflib.SequenceMatcher(None, low, name.lower()).ratio()
+        if head is None:
+            return score
+        return max(score, 0.95 * difflib.SequenceMatcher(None, head, name.lower()).ratio())
+
+    return sorted(valid, key=lambda name: -likeness(name))
+
+
+def unknown_arguments_message(tool: str, unknown: list[str], accepted: Iterable[str]) -> str:
+    """Names each unknown argument and lists the valid ones, the closest match first."""
+    valid = list(accepted)
+    parts: list[str] = []
+    for key in unknown:
+        if not valid:
+            parts.append(f"{key!r}: {tool} takes no arguments")
+            continue
+        ranked = closest_names(key, valid)
+        parts.append(
+            f"{key!r} is not an argument of {tool}; did you mean {ranked[0]}? Valid: {', '.join(ranked)}"
+        )
+    return "Unknown argument " + "; ".join(parts) + ". Nothing was run; call again with valid names."
 
 
 def invalid_arguments_message(tool: str, error: ValidationError) -> str:
@@ -300,12 +343,17 @@ class ToolGroup:
             server.specs[spec.name] = spec
             registered = server._tool_manager.get_tool(spec.name)
             if registered is not None:
-                registered.parameters = compact_schema(registered.parameters)
+                registered.parameters = {
+                    **compact_schema(registered.parameters),
+                    "additionalProperties": False,
+                }
+                server.argument_names[spec.name] = tuple(registered.parameters.get("properties", {}))
                 metadata = registered.fn_metadata
                 if known_schema is not None:
                     metadata.output_model = spec.output
                     metadata.output_schema = copy.deepcopy(known_schema)
                 elif metadata.output_schema is not None:
+                    metadata.output_schema = slim_output_schema(metadata.output_schema)
                     server.output_schemas[spec.output] = metadata.output_schema
             if spec.metered and toolsets.no_spend:
                 server.hide_tool(
@@ -339,6 +387,86 @@ def compact_schema(schema: Any, *, in_properties: bool = False) -> Any:
         if len(kept) == 1 and len(kept) < len(cast(list[Any], arms)):
             del out["anyOf"]
             out = {**cast(dict[str, Any], kept[0]), **out}
+    return out
+
+
+SMALL_DEF = 4
+"""A nested definition with at most this many properties and no nesting of its own is kept whole."""
+
+
+def slim_output_schema(schema: dict[str, Any]) -> dict[str, Any]:
+    """The output schema a client validates structuredContent against, without the bulk.
+
+    Structured content drops nulls and empty lists, so no null arms and no defaults are needed.
+    The result's own fields and the rows of its lists are described property by property; an
+    object nested deeper (or a single object field such as quote or budget_left) is described
+    as an object with its description, unless it is a small leaf (an email, a phone). Each tool's
+    schema stands alone in tools/list, so this is what keeps every tool from repeating the large
+    nested definitions of the records. The server still validates against the full model.
+    """
+    slim = cast(dict[str, Any], compact_schema(schema))
+    definitions = cast(dict[str, dict[str, Any]], slim.pop("$defs", {}))
+    kept: dict[str, dict[str, Any]] = {}
+
+    def leaf(definition: dict[str, Any]) -> bool:
+        properties = cast(dict[str, Any], definition.get("properties", {}))
+        return len(properties) <= SMALL_DEF and "$ref" not in str(properties)
+
+    def loose(name: str, description: object) -> dict[str, Any]:
+        definition = definitions[name]
+        if leaf(definition) and "properties" in definition:
+            kept[name] = _without_defaults(definition)
+            return {"$ref": f"#/$defs/{name}"}
+        shape = "object" if definition.get("type", "object") == "object" else definition.get("type")
+        out: dict[str, Any] = {"type": shape} if shape else {}
+        for key in ("enum", "items"):
+            if key in definition:
+                out[key] = definition[key]
+        text = description or definition.get("description")
+        return {**out, "description": text} if text else out
+
+    def shallow(node: Any, description: object = None) -> Any:
+        """Every $ref in `node` becomes a loose object (or a kept small leaf)."""
+        if isinstance(node, list):
+            return [shallow(item) for item in cast(list[Any], node)]
+        if not isinstance(node, dict):
+            return node
+        source = cast(dict[str, Any], node)
+        ref = source.get("$ref")
+        if isinstance(ref, str):
+            return {**loose(ref.rsplit("/", 1)[-1], source.get("description") or description)}
+        return {key: shallow(value, source.get("description")) for key, value in source.items()}
+
+    def row(node: Any) -> Any:
+        """Top-level property: a list (or map) of records keeps the records' properties."""
+        if not isinstance(node, dict):
+            return node
+        source = cast(dict[str, Any], node)
+        for key in ("items", "additionalProperties"):
+            inner = source.get(key)
+            if isinstance(inner, dict) and "$ref" in inner:
+                name = str(cast(dict[str, Any], inner)["$ref"]).rsplit("/", 1)[-1]
+                if name not in kept:
+                    kept[name] = {}
+                    kept[name] = shallow(_without_defaults(definitions[name]))
+                return {**source, key: {"$ref": f"#/$defs/{name}"}}
+        return shallow(source)
+
+    properties = cast(dict[str, Any], slim.get("properties", {}))
+    slim["properties"] = {name: row(_without_defaults(value)) for name, value in properties.items()}
+    if kept:
+        slim["$defs"] = kept
+    return _without_defaults(slim)
+
+
+def _without_defaults(schema: dict[str, Any]) -> dict[str, Any]:
+    out = {key: value for key, value in schema.items() if key != "default"}
+    properties = out.get("properties")
+    if isinstance(properties, dict):
+        out["properties"] = {
+            name: _without_defaults(cast(dict[str, Any], value)) if isinstance(value, dict) else value
+            for name, value in cast(dict[str, Any], properties).items()
+        }
     return out
 
 

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Sequence
 from typing import Annotated, Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field
+from pydantic_core import to_jsonable_python
 
 from lusha_mcp.api.errors import InvalidRequestError
 from lusha_mcp.api.models import (
@@ -52,7 +54,7 @@ from lusha_mcp.tools.prospecting_filters import (
     signal_types,
     technologies_condition,
 )
-from lusha_mcp.tools.results import MeteredResult, page_heading, table
+from lusha_mcp.tools.results import MeteredResult, compact, page_heading, table
 
 group = ToolGroup()
 register = group.register
@@ -125,7 +127,11 @@ class CompanyPreviews(MeteredResult):
             for company in self.companies
         ]
         head = page_heading(len(self.companies), "companies", self.pagination)
-        body = table(("id", "name", "domain", "industry", "employees", "country", "error"), rows)
+        body = table(
+            ("id", "name", "domain", "industry", "employees", "country", "error"),
+            rows,
+            shorten=("name", "industry"),
+        )
         return f"{head}. Full firmographics: enrich_companies(ids=[...]).\n{body}"
 
 
@@ -143,16 +149,65 @@ class EnrichedCompanies(MeteredResult):
                 company.id or "-",
                 company.name,
                 company.domain,
-                company.industry,
+                " / ".join(part for part in (company.industry, company.sub_industry) if part),
                 _size(company),
+                _revenue(company),
+                f"{company.year_founded:g}" if company.year_founded else None,
                 company.location.country if company.location else None,
                 company.error.code if company.error else "",
             )
             for company in self.companies
         ]
-        return f"{len(self.companies)} companies (full records in structuredContent).\n" + table(
-            ("id", "name", "domain", "industry", "employees", "country", "error"), rows
-        )
+        lines = [
+            f"{len(self.companies)} companies (every field in structuredContent; paid extras below).",
+            table(
+                (
+                    "id",
+                    "name",
+                    "domain",
+                    "industry",
+                    "employees",
+                    "revenue USD",
+                    "founded",
+                    "country",
+                    "error",
+                ),
+                rows,
+                shorten=("name", "industry"),
+            ),
+        ]
+        for company in self.companies:
+            lines.extend(
+                f"- {company.id} {extra}: {compact_json(getattr(company, field))}"
+                for extra, field in EXTRA_FIELDS.items()
+                if getattr(company, field) not in (None, [], {})
+            )
+        return "\n".join(lines)
+
+
+EXTRA_FIELDS = {
+    "employeesByDepartment": "employees_by_department",
+    "employeesByLocation": "employees_by_location",
+    "employeesBySeniority": "employees_by_seniority",
+    "competitors": "competitors",
+    "intent": "intent",
+    "estimatedAnnualItSpend": "estimated_annual_it_spend",
+    "monthlyWebsiteTraffic": "monthly_website_traffic",
+}
+"""Paid extras shown whole in the text, one line per company and extra."""
+
+
+def compact_json(value: object) -> str:
+    return json.dumps(
+        compact(to_jsonable_python(value, by_alias=True, exclude_none=True)), separators=(",", ":")
+    )
+
+
+def _revenue(record: EnrichedCompany) -> str | None:
+    band = record.revenue_range
+    if band is None or (band.min is None and band.max is None):
+        return None
+    return f"{band.min or 0:,.0f}-{band.max:,.0f}" if band.max is not None else f"{band.min:,.0f}+"
 
 
 def _search_item(book: PriceBook, count: int) -> QuoteItem:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -14,6 +14,7 @@ from lusha_mcp.api.models import (
     EnrichedContact,
     Pagination,
 )
+from lusha_mcp.api.models.base import CompanyRef, ItemError, JobTitle, PlaceSummary, SocialLinks
 from lusha_mcp.api.models.contacts import ContactSignalType
 from lusha_mcp.api.models.prospecting import ProspectingContactsRequest
 from lusha_mcp.guard import PreviewCache, PriceBook, Quote, QuoteItem, quote_contact_reveals
@@ -105,38 +106,171 @@ def remember_previews(previews: PreviewCache, records: Iterable[ContactPreview])
             )
 
 
-def _name(first: str | None, last: str | None, full: str | None = None) -> str:
-    return full or " ".join(part for part in (first, last) if part)
+def _name(first: str | None, last: str | None, full: str | None = None) -> str | None:
+    return full or " ".join(part for part in (first, last) if part) or None
+
+
+class ContactFields(BaseModel):
+    """Who a contact is and where they work (company id and domain for the next step)."""
+
+    id: str | None = None
+    client_reference_id: str | None = Field(default=None, description="Index of the lookup it answers.")
+    name: str | None = None
+    title: str | None = None
+    seniority: str | None = None
+    departments: list[str] = Field(default_factory=list[str])
+    company_id: str | None = None
+    company: str | None = None
+    domain: str | None = None
+    country: str | None = None
+    linkedin: str | None = None
+    error: str | None = Field(default=None, description="Why this item has no result (code: message).")
+
+
+class ContactRow(ContactFields):
+    """A contact preview (no emails or phones): who, at which company, what can be revealed."""
+
+    can_reveal: dict[str, int] = Field(
+        default_factory=dict[str, int], description="Field -> credits enrich_contacts would charge."
+    )
+    signals: list[str] = Field(default_factory=list[str], description="Recent signal types.")
+
+    @classmethod
+    def of(cls, record: ContactPreview) -> ContactRow:
+        return cls(
+            **_person(record.job_title, record.company, record.location, record.social_links, city=False),
+            id=record.id,
+            client_reference_id=record.client_reference_id,
+            name=_name(record.first_name, record.last_name),
+            can_reveal={entry.field: entry.credits or 0 for entry in record.can_reveal},
+            signals=record.signal_types,
+            error=_error(record.error),
+        )
+
+
+def _person(
+    job: JobTitle | None,
+    company: CompanyRef | None,
+    place: PlaceSummary | None,
+    social: SocialLinks | None,
+    *,
+    city: bool = True,
+) -> dict[str, Any]:
+    """The fields a preview and a revealed contact share (a preview leaves the city out)."""
+    return {
+        "title": job.title if job else None,
+        "seniority": job.seniority if job else None,
+        "departments": job.departments if job else [],
+        "company_id": company.id if company else None,
+        "company": company.name if company else None,
+        "domain": company.domain if company else None,
+        "country": place.country if place else None,
+        "linkedin": social.linkedin if social else None,
+    } | ({"city": place.city if place else None} if city else {})
+
+
+def _error(error: ItemError | None) -> str | None:
+    if error is None:
+        return None
+    return f"{error.code}: {error.message}" if error.message else error.code
+
+
+class Email(BaseModel):
+    email: str
+    type: str | None = Field(default=None, description="work or private.")
+    confidence: str | None = None
+
+
+class Phone(BaseModel):
+    number: str
+    type: str | None = Field(default=None, description="mobile, direct, work...")
+    do_not_call: bool | None = None
+
+
+class RevealedContact(ContactFields):
+    """A contact with its revealed emails and phones (the full record stays in the reveal cache)."""
+
+    city: str | None = None
+    emails: list[Email] = Field(default_factory=list[Email])
+    phones: list[Phone] = Field(default_factory=list[Phone])
+
+    @classmethod
+    def of(cls, record: EnrichedContact) -> RevealedContact:
+        return cls(
+            **_person(record.job_title, record.company, record.location, record.social_links),
+            id=record.id,
+            client_reference_id=record.client_reference_id,
+            name=_name(record.first_name, record.last_name, record.full_name),
+            emails=[
+                Email(email=entry.email, type=entry.type, confidence=entry.confidence)
+                for entry in record.emails
+                if entry.email
+            ],
+            phones=[
+                Phone(number=entry.number, type=entry.type, do_not_call=entry.do_not_call)
+                for entry in record.phones
+                if entry.number
+            ],
+            error=_error(record.error),
+        )
+
+
+def _revealed(records: Iterable[EnrichedContact]) -> list[RevealedContact]:
+    return [RevealedContact.of(record) for record in records]
+
+
+def _typed(value: str, *labels: object) -> str:
+    shown = [str(label) for label in labels if label]
+    return f"{value} ({', '.join(shown)})" if shown else value
+
+
+def emails_cell(emails: Sequence[Email]) -> str:
+    """Every email, whole, each with its type and confidence."""
+    return "; ".join(_typed(entry.email, entry.type, entry.confidence) for entry in emails)
+
+
+def phones_cell(phones: Sequence[Phone]) -> str:
+    """Every phone, whole, each with its type and do-not-call flag."""
+    return "; ".join(
+        _typed(entry.number, entry.type, "do not call" if entry.do_not_call else None) for entry in phones
+    )
 
 
 class ContactPreviews(MeteredResult):
     """Contact previews (no emails or phones); enrich_contacts reveals them by id."""
 
-    contacts: list[ContactPreview] = Field(default_factory=list[ContactPreview])
+    contacts: list[ContactRow] = Field(default_factory=list[ContactRow])
     pagination: Pagination | None = Field(default=None, description="Page, size and total of prospecting.")
 
     def render(self) -> str:
         rows = [
             (
                 contact.id or "-",
-                _name(contact.first_name, contact.last_name),
-                contact.job_title.title if contact.job_title else None,
-                contact.company.name if contact.company else None,
-                contact.location.country if contact.location else None,
-                ", ".join(f"{entry.field} {entry.credits or 0}cr" for entry in contact.can_reveal)
-                or (contact.error.code if contact.error else ""),
+                contact.name,
+                contact.title,
+                contact.company,
+                contact.company_id,
+                contact.domain,
+                contact.country,
+                ", ".join(f"{field} {credits}cr" for field, credits in contact.can_reveal.items())
+                or contact.error
+                or "",
             )
             for contact in self.contacts
         ]
         head = page_heading(len(self.contacts), "contacts", self.pagination)
-        body = table(("id", "name", "title", "company", "country", "can reveal"), rows)
+        body = table(
+            ("id", "name", "title", "company", "company id", "domain", "country", "can reveal"),
+            rows,
+            shorten=("name", "title", "company"),
+        )
         return f"{head}. Reveal emails/phones with enrich_contacts(ids=[...]).\n{body}"
 
 
 class RevealedContacts(MeteredResult):
     """Contacts with revealed emails and phones."""
 
-    contacts: list[EnrichedContact] = Field(default_factory=list[EnrichedContact])
+    contacts: list[RevealedContact] = Field(default_factory=list[RevealedContact])
     from_cache: list[str] = Field(
         default_factory=list[str], description="Ids served from the cache at 0 credits."
     )
@@ -145,16 +279,22 @@ class RevealedContacts(MeteredResult):
         rows = [
             (
                 contact.id or "-",
-                _name(contact.first_name, contact.last_name, contact.full_name),
-                contact.company.name if contact.company else None,
-                ", ".join(email.email for email in contact.emails if email.email),
-                ", ".join(phone.number for phone in contact.phones if phone.number),
-                contact.error.code if contact.error else "",
+                contact.name,
+                contact.title,
+                contact.company,
+                contact.company_id,
+                contact.domain,
+                emails_cell(contact.emails),
+                phones_cell(contact.phones),
+                contact.error or "",
             )
             for contact in self.contacts
         ]
-        return f"{len(self.contacts)} contacts.\n" + table(
-            ("id", "name", "company", "emails", "phones", "error"), rows
+        cached = f", {len(self.from_cache)} from the cache" if self.from_cache else ""
+        return f"{len(self.contacts)} contacts{cached}; every revealed email and phone in full.\n" + table(
+            ("id", "name", "title", "company", "company id", "domain", "emails", "phones", "error"),
+            rows,
+            shorten=("name", "title", "company"),
         )
 
 
@@ -181,7 +321,9 @@ async def search_contacts(
     async def run() -> Billed[ContactPreviews]:
         response, stopped = await until_failure(call.client.search_contacts(items, on_progress=call.progress))
         remember_previews(call.guard.previews, response.results)
-        return billed(ContactPreviews(contacts=response.results), response, stopped)
+        return billed(
+            ContactPreviews(contacts=[ContactRow.of(r) for r in response.results]), response, stopped
+        )
 
     return Plan(quote=quote, run=run)
 
@@ -245,7 +387,7 @@ async def _enrich_by_ids(
     if not missing:
         return RevealedContacts(
             status="cached",
-            contacts=[cached[contact_id] for contact_id in ids],
+            contacts=_revealed(cached[contact_id] for contact_id in ids),
             from_cache=list(cached),
             notes=[cache_note] if cache_note else [],
         )
@@ -265,7 +407,8 @@ async def _enrich_by_ids(
         ordered = [cached.get(contact_id) or fetched.get(contact_id) for contact_id in ids]
         return billed(
             RevealedContacts(
-                contacts=[record for record in ordered if record is not None], from_cache=list(cached)
+                contacts=_revealed(record for record in ordered if record is not None),
+                from_cache=list(cached),
             ),
             response,
             stopped,
@@ -291,7 +434,7 @@ async def _enrich_by_identifiers(
     if not remaining:
         return RevealedContacts(
             status="cached",
-            contacts=[served[index] for index in sorted(served)],
+            contacts=_revealed(served[index] for index in sorted(served)),
             from_cache=[record.id for record in served.values() if record.id],
             notes=[cache_note] if cache_note else [],
         )
@@ -324,7 +467,7 @@ async def _enrich_by_identifiers(
             if record is not None:
                 ordered.append(record)
         return billed(
-            RevealedContacts(contacts=ordered, from_cache=[r.id for r in served.values() if r.id]),
+            RevealedContacts(contacts=_revealed(ordered), from_cache=[r.id for r in served.values() if r.id]),
             response,
             stopped,
         )
@@ -412,6 +555,11 @@ async def prospect_contacts(
     async def run() -> Billed[ContactPreviews]:
         response = await call.client.prospect_contacts(request)
         remember_previews(call.guard.previews, response.results)
-        return billed(ContactPreviews(contacts=response.results, pagination=response.pagination), response)
+        return billed(
+            ContactPreviews(
+                contacts=[ContactRow.of(r) for r in response.results], pagination=response.pagination
+            ),
+            response,
+        )
 
     return Plan(quote=quote, run=run)

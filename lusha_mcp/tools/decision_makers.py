@@ -56,21 +56,39 @@ class DecisionMakers(MeteredResult):
         rows = [
             (
                 group.company_name or group.company,
+                group.company_id,
                 c.id,
                 c.name,
                 c.title,
                 ",".join(c.roles),
                 f"{c.score:.2f}" if c.score is not None else "",
+                ", ".join(f"{field} {credits}cr" for field, credits in c.can_reveal.items()),
             )
             for group in self.companies
             for c in group.contacts
         ]
-        missing = [f"{g.company} ({g.error})" for g in self.companies if g.error]
-        head = f"{len(rows)} contacts in {len(self.companies)} companies."
-        if missing:
-            head += " Not found: " + ", ".join(missing) + "."
-        head += " Reveal with enrich_contacts(ids=[...])."
-        return head + "\n" + table(("company", "id", "name", "title", "roles", "score"), rows, limit=40)
+        found = [g for g in self.companies if g.contacts]
+        lines = [f"{len(rows)} contacts in {len(found)} of {len(self.companies)} companies."]
+        nobody = [g.company for g in self.companies if not g.contacts and not g.error]
+        if nobody:
+            lines.append("Nobody found for the personas asked at: " + ", ".join(nobody) + ".")
+        failed = [f"{g.company} ({g.error})" for g in self.companies if g.error]
+        if failed:
+            lines.append("No buying group (Lusha's code): " + ", ".join(failed) + ".")
+        lines.append(
+            "Score: relevance to the role, 0-1. Reveal emails/phones with enrich_contacts(ids=[...])."
+        )
+        if rows:
+            if any(row[6] == "" for row in rows):
+                lines.append("A blank score: Lusha gave no relevance score for that contact.")
+            lines.append(
+                table(
+                    ("company", "company id", "id", "name", "title", "roles", "score", "can reveal"),
+                    rows,
+                    shorten=("company", "name", "title"),
+                )
+            )
+        return "\n".join(lines)
 
 
 def _contact(record: BuyingGroupContact) -> DecisionMaker:

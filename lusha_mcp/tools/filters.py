@@ -36,13 +36,47 @@ class FilterCatalog(ToolResult):
             ]
             if rows and rows[0][0] is not None:
                 return f"Filter types of {self.scope}; pass filter_type for values.\n" + table(
-                    ("filter_type", "needs query"), rows, limit=100
+                    ("filter_type", "needs query"), rows
                 )
             return f"{self.scope}: " + ", ".join(str(value) for value in self.values)
+        if any(_children(value) for value in self.values):
+            return self._grouped()
         rows = [_row(value) for value in self.values]
-        return f"{len(self.values)} values of {self.scope}.{self.filter_type}.\n" + table(
-            ("value", "id"), rows, limit=60
-        )
+        head = f"{len(self.values)} values of {self.scope}.{self.filter_type}"
+        if all(ident == "" for _, ident in rows) and not any(
+            isinstance(value, dict) for value in self.values
+        ):
+            return f"{head}: " + ", ".join(str(label) for label, _ in rows)
+        return f"{head}.\n" + table(("value", "id"), rows)
+
+    def _grouped(self) -> str:
+        """Each value with its sub-values on one line: 'Parent (1): Child (101), Child (102)'."""
+        lines = [
+            f"{len(self.values)} values of {self.scope}.{self.filter_type}, each with its sub-values "
+            f"({sum(len(_children(value)) for value in self.values)} in all). Send either level's name "
+            "(ids in raw_filters); a sub-value narrows to it."
+        ]
+        for value in self.values:
+            label, ident = _row(value)
+            head = f"- {label} ({ident})" if ident != "" else f"- {label}"
+            children = [_labelled(child) for child in _children(value)]
+            lines.append(f"{head}: {', '.join(children)}" if children else head)
+        return "\n".join(lines)
+
+
+def _children(value: Any) -> list[Any]:
+    """The sub-values of a value (subIndustries of an industry), if any."""
+    if not isinstance(value, dict):
+        return []
+    for key, item in cast(dict[str, Any], value).items():
+        if key.startswith("sub") and isinstance(item, list):
+            return cast(list[Any], item)
+    return []
+
+
+def _labelled(value: Any) -> str:
+    label, ident = _row(value)
+    return f"{label} ({ident})" if ident != "" else str(label)
 
 
 def _row(value: Any) -> tuple[object, object]:

@@ -43,6 +43,7 @@ class Lookalike(BaseModel):
     name: str | None = None
     title: str | None = Field(default=None, description="Job title (contacts).")
     company: str | None = Field(default=None, description="Company (contacts) or industry (companies).")
+    company_id: str | None = Field(default=None, description="Lusha company id (contacts).")
     domain: str | None = None
     country: str | None = None
     linkedin: str | None = None
@@ -58,14 +59,27 @@ class Lookalikes(MeteredResult):
     session_results: int | None = Field(default=None, description="Results returned in this session so far.")
 
     def render(self) -> str:
-        rows = [(r.id, r.name, r.title, r.company, r.domain, r.country) for r in self.results]
+        contacts = self.entity == "contacts"
         head = f"{len(self.results)} lookalike {self.entity}"
         if self.session:
-            head += f" (session '{self.session}': {self.session_results} so far"
-            head += "; call again with it for more)" if self.has_more else "; no more)"
-        enrich = "enrich_contacts" if self.entity == "contacts" else "enrich_companies"
+            head += f" (session '{self.session}': {self.session_results} so far)"
+        if self.session and self.has_more:
+            head += f". More: call find_lookalikes again with the same seeds and session='{self.session}'"
+        elif self.session:
+            head += ". No more in this session"
+        else:
+            head += ". For more without repeats, call again with a session name"
+        enrich = "enrich_contacts" if contacts else "enrich_companies"
+        if contacts:
+            headers: tuple[str, ...] = ("id", "name", "title", "company", "company id", "domain", "country")
+            rows = [
+                (r.id, r.name, r.title, r.company, r.company_id, r.domain, r.country) for r in self.results
+            ]
+        else:
+            headers = ("id", "name", "industry", "domain", "country")
+            rows = [(r.id, r.name, r.company, r.domain, r.country) for r in self.results]
         return f"{head}. Reveal with {enrich}(ids=[...]).\n" + table(
-            ("id", "name", "title", "company/industry", "domain", "country"), rows
+            headers, rows, shorten=("name", "title", "company", "industry")
         )
 
 
@@ -116,6 +130,7 @@ def _rows(response: ContactLookalikesResponse | CompanyLookalikesResponse) -> li
                 name=" ".join(part for part in (r.first_name, r.last_name) if part) or None,
                 title=r.job_title.title if r.job_title else None,
                 company=r.company.name if r.company else None,
+                company_id=r.company.id if r.company else None,
                 domain=r.company.domain if r.company else None,
                 country=r.location.country if r.location else None,
                 linkedin=r.social_links.linkedin if r.social_links else None,

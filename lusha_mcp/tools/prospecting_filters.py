@@ -7,6 +7,7 @@ Lusha expects, so a typo comes back as an argument error before anything is quot
 
 from __future__ import annotations
 
+import difflib
 import re
 from collections.abc import Mapping, Sequence
 from typing import Annotated, Any, Literal, TypeVar, cast
@@ -45,6 +46,21 @@ _ISO2 = re.compile(r"^[A-Za-z]{2}$")
 
 Criteria = dict[str, Any]
 R = TypeVar("R", bound=LushaRequest)
+
+
+def closest(value: str, names: Sequence[str], count: int = 5) -> list[str]:
+    """The names most like `value` (difflib, case-insensitive), best first; none when nothing is close."""
+    by_lower = {name.lower(): name for name in names}
+    found = difflib.get_close_matches(value.strip().lower(), list(by_lower), n=count, cutoff=0.4)
+    contained = [low for low in by_lower if value.strip().lower() in low or low in value.strip().lower()]
+    return [by_lower[low] for low in dict.fromkeys([*found, *contained])][:count]
+
+
+def suggestion(value: str, names: Sequence[str]) -> str:
+    """'closest: A, B; all: A, B, C' for an unknown value."""
+    near = closest(value, names)
+    listed = ", ".join(names)
+    return f"closest: {', '.join(near)}; all: {listed}" if near else f"one of: {listed}"
 
 
 def checked_request(request_type: type[R], body: Criteria) -> R:
@@ -100,7 +116,7 @@ def signal_types(field: str, values: Sequence[str], accepted: Sequence[str]) -> 
     for value in values:
         name = known.get(value.strip().lower())
         if name is None:
-            raise ArgumentError(field, f"unknown signal type {value!r}", "one of: " + ", ".join(accepted))
+            raise ArgumentError(field, f"unknown signal type {value!r}", suggestion(value, accepted))
         chosen.append(name)
     return list(dict.fromkeys(chosen))
 
@@ -167,8 +183,12 @@ class FilterVocabulary:
         for value in values:
             sid = known.get(value.strip().lower())
             if sid is None:
+                names = [label.rsplit(" (", 1)[0] for label in labels]
+                near = closest(value, names)
                 raise ArgumentError(
-                    field, f"unknown seniority {value!r}", "names or ids: " + ", ".join(labels)
+                    field,
+                    f"unknown seniority {value!r}",
+                    (f"closest: {', '.join(near)}; " if near else "") + "names or ids: " + ", ".join(labels),
                 )
             ids.append(sid)
         return list(dict.fromkeys(ids))
@@ -182,7 +202,7 @@ class FilterVocabulary:
         for value in values:
             name = known.get(value.strip().lower())
             if name is None:
-                raise ArgumentError(field, f"unknown department {value!r}", "one of: " + ", ".join(names))
+                raise ArgumentError(field, f"unknown department {value!r}", suggestion(value, names))
             chosen.append(name)
         return list(dict.fromkeys(chosen))
 
@@ -193,6 +213,7 @@ class FilterVocabulary:
         main: dict[str, int] = {}
         sub: dict[str, int] = {}
         labels: list[str] = []
+        parents: dict[str, str] = {}
         for entry in await self._fetch("companies", "industriesLabels"):
             if not isinstance(entry, dict):
                 continue
@@ -205,6 +226,7 @@ class FilterVocabulary:
                     sub_item = cast(dict[str, Any], child)
                     if isinstance(sub_item.get("id"), int) and isinstance(sub_item.get("value"), str):
                         sub[str(sub_item["value"]).lower()] = int(sub_item["id"])
+                        parents[str(sub_item["value"])] = str(item.get("value"))
         main_ids: list[int] = []
         sub_ids: list[int] = []
         for value in values:
@@ -214,11 +236,15 @@ class FilterVocabulary:
             elif name in sub:
                 sub_ids.append(sub[name])
             else:
+                near_main = closest(value, labels, 3)
+                near_sub = [f"{name} (in {parents[name]})" for name in closest(value, list(parents), 3)]
+                near = ", ".join([*near_main, *near_sub])
                 raise ArgumentError(
                     field,
                     f"unknown industry {value!r}",
-                    "industry or sub-industry names from list_filter_values(scope='companies', "
-                    "filter_type='industriesLabels'), e.g. " + ", ".join(labels[:6]),
+                    (f"closest industries and sub-industries: {near}; " if near else "")
+                    + "names from list_filter_values(scope='companies', filter_type='industriesLabels'): "
+                    + ", ".join(labels),
                 )
         return {
             "mainIndustriesIds": list(dict.fromkeys(main_ids)) or None,

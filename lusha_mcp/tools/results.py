@@ -1,15 +1,16 @@
 """How tool results look: a typed model for structuredContent and a short text for the model.
 
-Convention: every tool returns a `ToolResult` subclass. `render()` gives the TextContent: lists
-of people or companies as a short table with ids (so "enrich ids ..." is the obvious next step),
-large pages summarized with the next page to ask for. Nulls and empty lists are dropped from
-structuredContent. Metered tools return a `MeteredResult` subclass; the framework fills in what
+Convention: every tool returns a `ToolResult` subclass. `render()` gives the TextContent, which is
+what Claude's clients show the model: every row the call returned, as a table with the ids the next
+step needs (contact ids, company ids and domains) and the next page to ask for. Emails, phones, ids
+and domains are never shortened; only columns a table names in `shorten` may be. Nulls and empty
+lists are dropped from structuredContent. Metered tools return a `MeteredResult` subclass; the framework fills in what
 was charged, the budget left, or the confirmation the call is waiting for.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from typing import Any, Literal, cast
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -17,8 +18,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from lusha_mcp.api.models import Pagination
 from lusha_mcp.guard import BudgetLeft, Quote
 
-TABLE_ROWS = 25
-"""Rows shown in the text table; structuredContent always has every row."""
+CELL_CHARS = 48
+"""Longest cell of a column a table lets be shortened (titles, summaries); others are whole."""
 
 CallStatus = Literal["ok", "partial", "cached", "confirmation_required", "declined"]
 
@@ -76,31 +77,33 @@ def compact(value: Any) -> Any:
     return value
 
 
-def _cell(value: object) -> str:
+def _cell(value: object, shorten: bool) -> str:
     if value is None:
         return ""
     text = str(value).replace("|", "/").replace("\n", " ")
-    return text if len(text) <= 48 else text[:47] + "…"
+    return text if not shorten or len(text) <= CELL_CHARS else text[: CELL_CHARS - 1] + "…"
 
 
-def table(headers: Sequence[str], rows: Iterable[Sequence[object]], *, limit: int = TABLE_ROWS) -> str:
-    """A markdown table of at most `limit` rows, with a line saying how many were left out."""
-    materialized = list(rows)
+def table(headers: Sequence[str], rows: Iterable[Sequence[object]], *, shorten: Collection[str] = ()) -> str:
+    """A markdown table of every row; only the columns named in `shorten` may be cut."""
+    cut = [header in shorten for header in headers]
     lines = ["| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
-    lines.extend("| " + " | ".join(_cell(cell) for cell in row) + " |" for row in materialized[:limit])
-    if len(materialized) > limit:
-        lines.append(f"… {len(materialized) - limit} more rows in structuredContent.")
+    lines.extend(
+        "| " + " | ".join(_cell(cell, short) for cell, short in zip(row, cut, strict=False)) + " |"
+        for row in rows
+    )
     return "\n".join(lines)
 
 
 def page_heading(count: int, noun: str, pagination: Pagination | None) -> str:
-    """'25 contacts (page 0, 647 matches in all; next: page=1)', the pointer only when more remain."""
+    """'25 contacts (page 0, 647 matches in all; next: page=1 with the same arguments)', the
+    pointer only when more remain."""
     head = f"{count} {noun}"
     if pagination and pagination.total is not None:
         page, size = pagination.page or 0, pagination.size or count
         head += f" (page {page}, {pagination.total} matches in all"
         if (page + 1) * size < pagination.total:
-            head += f"; next: page={page + 1}"
+            head += f"; next: page={page + 1} with the same arguments"
         head += ")"
     return head
 

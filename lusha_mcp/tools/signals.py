@@ -45,10 +45,49 @@ MAX_IDS = 500
 _SUMMARY_KEYS = ("eventSummary", "articleTitle", "department", "location", "topic", "change", "percentage")
 
 
+Polarity = Literal["positive", "negative", "neutral"]
+
+NEGATIVE_SIGNALS = frozenset(
+    {
+        "websiteTrafficDecrease",
+        "itSpendDecrease",
+        "headcountDecrease1m",
+        "headcountDecrease3m",
+        "headcountDecrease6m",
+        "headcountDecrease12m",
+        "riskNews",
+    }
+)
+NEUTRAL_SIGNALS = frozenset(
+    {"corporateStrategyNews", "financialEventsNews", "peopleNews", "marketIntelligenceNews"}
+)
+"""News whose direction Lusha does not give (a funding round or a layoff): read the summary."""
+
+SCORE_DEFINITION = (
+    "Score: Lusha's Signal Score, 0-1, the share of its signal types active for the id; it counts "
+    "negative types (headcount or traffic decreases, risk news) like positive ones, so read the "
+    "positive and negative counts beside it."
+)
+MARKS: dict[Polarity, str] = {"positive": "+", "negative": "-", "neutral": "~"}
+
+
+def polarity(kind: str) -> Polarity:
+    """Positive: a reason to reach out now (hiring, growth, promotion, job change, intent);
+    negative: a warning (decreases, risk news); neutral: news to read."""
+    if kind in NEGATIVE_SIGNALS:
+        return "negative"
+    return "neutral" if kind in NEUTRAL_SIGNALS else "positive"
+
+
+def _marked(kinds: list[str]) -> str:
+    return ", ".join(f"{MARKS[polarity(kind)]}{kind}" for kind in kinds)
+
+
 class SignalEvent(BaseModel):
     """One signal event."""
 
     type: str = Field(description="Signal type.")
+    polarity: Polarity = Field(description="positive, negative or neutral indicator for a seller.")
     date: str | None = Field(default=None, description="signalDate.")
     summary: str = Field(description="Short description.")
     detail: dict[str, Any] = Field(default_factory=dict[str, Any], description="The event as Lusha sent it.")
@@ -61,11 +100,21 @@ class EntitySignals(BaseModel):
     name: str | None = None
     domain: str | None = None
     events: list[SignalEvent] = Field(default_factory=list[SignalEvent])
-    score: float | None = Field(default=None, description="Signal score 0-1 (score=true).")
+    score: float | None = Field(
+        default=None, description="Share of signal types active, 0-1; negative types count too."
+    )
     active_types: list[str] = Field(
         default_factory=list[str], description="Active signal types (score=true)."
     )
+    positive: int | None = Field(default=None, description="Active positive types (score=true).")
+    negative: int | None = Field(default=None, description="Active negative types (score=true).")
     error: str | None = None
+
+
+ERROR_REASONS = {
+    "NOT_FOUND": "Lusha could not resolve the id",
+    "NO_SCORE": "the id resolved but Lusha's scoring engine returned nothing for it",
+}
 
 
 class Signals(MeteredResult):
@@ -79,28 +128,66 @@ class Signals(MeteredResult):
     without_signals: list[str] = Field(default_factory=list[str], description="Ids with no signal.")
 
     def render(self) -> str:
-        if self.mode == "scores":
-            rows = [
-                (
-                    r.id,
-                    r.name or r.domain,
-                    f"{r.score:g}" if r.score is not None else "",
-                    ", ".join(r.active_types),
-                )
-                for r in self.results
-            ]
-            head = f"Signal scores of {len(self.results)} {self.entity}."
-            return f"{head}\n" + table(("id", "name", "score", "active signals"), rows)
+        return self._scores() if self.mode == "scores" else self._events()
+
+    def _failures(self) -> list[str]:
+        failed = [result for result in self.results if result.error]
+        if not failed:
+            return []
+        what = "score (error rows are not charged)" if self.mode == "scores" else "signals"
+        lines = [f"No {what} for {len(failed)} ids:"]
+        by_code: dict[str, list[str]] = {}
+        for result in failed:
+            by_code.setdefault(result.error or "", []).append(result.id)
+        for code, ids in by_code.items():
+            lines.append(f"- {code} ({ERROR_REASONS.get(code, 'Lusha gave no reason')}): {', '.join(ids)}")
+        return lines
+
+    def _scores(self) -> str:
+        scored = [result for result in self.results if not result.error]
         rows = [
-            (result.id, result.name or result.domain, event.type, event.date, event.summary)
+            (
+                r.id,
+                r.name or r.domain,
+                f"{r.score:g}" if r.score is not None else "",
+                r.positive,
+                r.negative,
+                _marked(r.active_types) or "none active",
+            )
+            for r in scored
+        ]
+        head = f"Signal scores of {len(scored)} of {len(self.results)} {self.entity}. {SCORE_DEFINITION}"
+        lines = [head, "Types: + positive, - negative, ~ neutral news."]
+        if rows:
+            lines.append(table(("id", "name", "score", "positive", "negative", "active signals"), rows))
+        return "\n".join([*lines, *self._failures()])
+
+    def _events(self) -> str:
+        rows = [
+            (
+                result.id,
+                result.name or result.domain,
+                MARKS[event.polarity],
+                event.type,
+                event.date,
+                event.summary,
+            )
             for result in self.results
             for event in result.events
         ]
         window = f" from {self.start_date} to {self.end_date}" if self.start_date else ""
-        head = f"{len(rows)} signals for {len(self.results)} {self.entity}{window}."
+        with_events = sum(1 for result in self.results if result.events)
+        lines = [
+            f"{len(rows)} signals for {with_events} {self.entity}{window}. "
+            "Marks: + positive (reach out now), - negative (a warning), ~ neutral news."
+        ]
+        if rows:
+            lines.append(
+                table(("id", "name", "+/-", "type", "date", "summary"), rows, shorten=("name", "summary"))
+            )
         if self.without_signals:
-            head += f" No signals: {len(self.without_signals)} ids."
-        return head + "\n" + table(("id", "name", "type", "date", "summary"), rows, limit=40)
+            lines.append(f"No signals of the types asked{window}: " + ", ".join(self.without_signals))
+        return "\n".join([*lines, *self._failures()])
 
 
 def _summary(kind: str, event: dict[str, Any]) -> str:
@@ -119,6 +206,7 @@ def _events(by_type: dict[str, list[dict[str, Any]]]) -> list[SignalEvent]:
     events = [
         SignalEvent(
             type=kind,
+            polarity=polarity(kind),
             date=str(event.get("signalDate")) if event.get("signalDate") else None,
             summary=_summary(kind, event),
             detail=event,
@@ -178,8 +266,10 @@ async def get_signals(
 ) -> Plan[Signals]:
     """Buying signals of contacts (promotion, job change) or companies (hiring, headcount, traffic, IT spend, news, intent).
 
-    Use this when timing outreach on ids you have. Cost: per signal type matched per id
-    (at most ids x types); score=true: per scored id. Narrow: fewer types, later start_date.
+    Use this when timing outreach on ids you have. Results mark each type + positive (hiring,
+    growth, promotion) or - negative (decreases, risk news). score=true: Lusha's 0-1 share of
+    signal types active per id; it counts negative types too. Cost: per signal type matched per
+    id (at most ids x types); score=true: per scored id. Narrow: fewer types, later start_date.
     """
     unique = list(dict.fromkeys(ids))
     if len(unique) > MAX_IDS:
@@ -262,6 +352,11 @@ async def get_signals(
     return Plan(quote=quote, run=run)
 
 
+def _count(kinds: list[str], wanted: Polarity, scored: bool) -> int | None:
+    """Active types of one polarity; None for an id that was not scored."""
+    return sum(1 for kind in kinds if polarity(kind) == wanted) if scored else None
+
+
 async def _scores(call: ToolCall, entity: Entity, ids: list[str]) -> Billed[Signals]:
     items = [{"client_reference_id": str(index), "id": entity_id} for index, entity_id in enumerate(ids)]
     if entity == "contacts":
@@ -276,6 +371,8 @@ async def _scores(call: ToolCall, entity: Entity, ids: list[str]) -> Billed[Sign
                 name=r.full_name,
                 score=r.signal_score,
                 active_types=r.signal_types,
+                positive=_count(r.signal_types, "positive", r.error is None),
+                negative=_count(r.signal_types, "negative", r.error is None),
                 error=r.error.code if r.error else None,
             )
             for r in response.results
@@ -294,6 +391,8 @@ async def _scores(call: ToolCall, entity: Entity, ids: list[str]) -> Billed[Sign
                 domain=r.domain,
                 score=r.signal_score,
                 active_types=r.signal_types,
+                positive=_count(r.signal_types, "positive", r.error is None),
+                negative=_count(r.signal_types, "negative", r.error is None),
                 error=r.error.code if r.error else None,
             )
             for r in company_response.results

@@ -153,7 +153,7 @@ class SubscriptionChanges(ToolResult):
         lines = [f"{self.succeeded} succeeded, {self.failed} failed."]
         if self.subscriptions:
             lines.append(table(SUBSCRIPTION_HEADERS, _subscription_rows(self.subscriptions)))
-        lines.extend(self.errors[:20])
+        lines.extend(self.errors)
         return "\n".join(lines)
 
 

@@ -73,7 +73,11 @@ class VisitingCompanies(MeteredResult):
         return (
             head
             + "\n"
-            + table(("id", "name", "domain", "band", "score", "sessions", "visitors", "last visit"), rows)
+            + table(
+                ("id", "name", "domain", "band", "score", "sessions", "visitors", "last visit"),
+                rows,
+                shorten=("name",),
+            )
         )
 
 

@@ -341,7 +341,7 @@ async def test_search_previews_make_the_reveal_quote_exact(sandbox_settings: Set
         informed = structured(await call(client, "enrich_contacts", ids=ids, reveal=["emails", "phones"]))
 
     can_reveal = sum(
-        entry["credits"] for contact in previews["contacts"] for entry in contact.get("canReveal", [])
+        credits for contact in previews["contacts"] for credits in contact.get("can_reveal", {}).values()
     )
     assert blind["quote"]["total_credits"] == 3 * 1 + 3 * 5
     assert informed["quote"]["total_credits"] == can_reveal

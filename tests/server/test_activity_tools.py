@@ -88,7 +88,7 @@ async def test_company_signals_list_events_and_charge_what_lusha_bills(sandbox_s
     assert events
     assert all(event["type"] and event["summary"] for event in events)
     assert data["credits_charged"] == await charged_total(settings) > 0
-    assert "| id | name | type | date | summary |" in text_of(result)
+    assert "| id | name | +/- | type | date | summary |" in text_of(result)
 
 
 async def test_signal_quote_is_types_times_ids_and_needs_confirmation_above_the_threshold(

@@ -60,8 +60,8 @@ async def test_departments_and_seniority_names_or_ids_narrow_contacts(settings: 
     contacts = body["contacts"]
     assert body["status"] == "ok"
     assert contacts
-    assert all("Sales" in contact["jobTitle"]["departments"] for contact in contacts)
-    assert {contact["jobTitle"]["seniority"] for contact in contacts} <= {"Director", "Vice President"}
+    assert all("Sales" in contact["departments"] for contact in contacts)
+    assert {contact["seniority"] for contact in contacts} <= {"Director", "Vice President"}
 
 
 async def test_company_size_bands_narrow_contacts_and_companies(settings: Settings) -> None:
@@ -213,7 +213,7 @@ async def test_signal_filters_reach_the_api(settings: Settings) -> None:
     assert people["pagination"]["total"] > 0
     assert companies["pagination"]["total"] > 0
     assert data["contacts"]
-    assert all("phones" in contact["has"] for contact in data["contacts"])
+    assert all("phones" in contact["can_reveal"] for contact in data["contacts"])
 
 
 async def test_listed_size_bands_are_the_format_prospecting_takes(settings: Settings) -> None:

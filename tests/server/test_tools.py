@@ -40,7 +40,9 @@ CORE_TOOLS = {
     "get_account_usage",
 }
 METERED = CORE_TOOLS - {"list_filter_values", "get_account_usage"}
-SNAPSHOT = Path(__file__).with_name("core_tools.snapshot.json")
+SNAPSHOT = Path(__file__).with_name("tools_list.snapshot.json")
+"""The whole tools/list of every toolset. Regenerate after a reviewed change with
+`LUSHA_UPDATE_SNAPSHOTS=1 .venv/bin/python -m pytest tests/server/test_tools.py -k snapshot`."""
 TOKENIZER_CACHE = SHARED_DIR / "tokenizer" / "tiktoken-cache"
 
 
@@ -105,23 +107,21 @@ async def test_metered_tools_are_not_read_only_and_take_a_confirmation_token(
         assert "confirmation_token" not in tools[name].input_schema.get("properties", {})
 
 
-async def test_core_catalogue_matches_its_snapshot(sandbox_settings: Settings) -> None:
-    tools = await list_tools(with_settings(sandbox_settings, toolsets=[Toolset.core]))
+async def test_the_whole_catalogue_matches_its_snapshot(sandbox_settings: Settings) -> None:
+    """Every field a client sees of every tool in every toolset (output schemas included), so a
+    change to any of them shows in review."""
+    tools = await list_tools(with_settings(sandbox_settings, toolsets=list(Toolset)))
     seen = {
-        tool.name: {
-            "description": tool.description,
-            "inputSchema": tool.input_schema,
-            "annotations": tool.annotations.model_dump(by_alias=True, exclude_none=True)
-            if tool.annotations
-            else None,
-        }
+        tool.name: tool.model_dump(mode="json", by_alias=True, exclude_none=True)
         for tool in sorted(tools, key=lambda tool: tool.name)
     }
     text = json.dumps(seen, indent=1, sort_keys=True) + "\n"
-    if os.environ.get("LUSHA_UPDATE_SNAPSHOTS") == "1" or not SNAPSHOT.exists():
+    if os.environ.get("LUSHA_UPDATE_SNAPSHOTS") == "1":
         SNAPSHOT.write_text(text)
+    assert SNAPSHOT.exists(), "no snapshot: run with LUSHA_UPDATE_SNAPSHOTS=1 to write it"
     assert SNAPSHOT.read_text() == text, (
-        "tools/list changed: review, then rerun with LUSHA_UPDATE_SNAPSHOTS=1"
+        "tools/list changed: review the diff, then rerun with LUSHA_UPDATE_SNAPSHOTS=1 "
+        "(.venv/bin/python -m pytest tests/server/test_tools.py -k snapshot)"
     )
 
 
