@@ -28,6 +28,7 @@ from lusha_mcp.tools import (
 )
 from lusha_mcp.tools.catalog import LushaServer, ToolsetState
 from lusha_mcp.tools.state import AccountUsageSnapshot, LushaState
+from lusha_mcp.views import ViewsMiddleware, build_extension
 
 logger = logging.getLogger(__name__)
 
@@ -83,6 +84,8 @@ def build_server(settings: Settings, *, transport: httpx.AsyncBaseTransport | No
         instructions=INSTRUCTIONS,
         lifespan=lifespan,
         log_level=settings.log_level,
+        extensions=[build_extension()],
+        middleware=[ViewsMiddleware()],
     )
     toolsets = ToolsetState.from_settings(settings)
     for module in TOOL_MODULES:
