@@ -38,6 +38,7 @@ const bridge = (() => {
   };
   handlers.set("ui/notifications/host-context-changed", applyContext);
   return {
+    request,
     on: (method, handler) => handlers.set(method, handler),
     async connect(name) {
       const result = await request("ui/initialize", {

@@ -105,7 +105,11 @@ async def mount(
     async def call_tool(name: str, args: dict[str, Any]) -> dict[str, Any]:
         return wire(await client.call_tool(name, args))
 
+    async def read_resource(uri: str) -> dict[str, Any]:
+        return (await client.read_resource(uri)).model_dump(by_alias=True, mode="json", exclude_none=True)
+
     await page.expose_function("hostCallTool", call_tool)
+    await page.expose_function("hostReadResource", read_resource)
     await page.set_content(HOST_PAGE)
     await page.evaluate(
         "([h, a, r, t]) => window.mountView(h, a, r, t)",
@@ -124,7 +128,7 @@ def rows_of(result: CallToolResult) -> list[dict[str, Any]]:
 
 
 def email_price(row: dict[str, Any]) -> int:
-    return sum(int(entry["credits"]) for entry in row.get("canReveal", []) if entry["field"] == "emails")
+    return int(row.get("can_reveal", {}).get("emails", 0))
 
 
 async def test_prospect_list_pick_quote_approve_cancel(server: tuple[RunningServer, Path]) -> None:
@@ -223,4 +227,10 @@ async def test_quote_card_for_a_model_call_and_the_spend_view(server: tuple[Runn
         usage_structured: dict[str, Any] = usage.structured_content or {}
         remaining = float(usage_structured["credits"]["remaining"])
         await expect(spend.locator("#account")).to_contain_text(f"Lusha: {remaining:g} credits left")
+        # The session's spend by tool, quoted against charged, from the ledger.
+        session_table = spend.get_by_test_id("This session, by tool")
+        await expect(session_table.locator("tbody tr")).to_have_count(2)
+        enrich_row = session_table.locator("tbody tr", has_text="enrich_contacts")
+        await expect(enrich_row.locator("td").nth(2)).to_have_text(str(quoted))
+        await expect(enrich_row.locator("td").nth(3)).to_have_text(str(new[0][2]))
         await shot(spend_page, "spend")
