@@ -8,6 +8,7 @@ from __future__ import annotations
 import copy
 import hashlib
 import inspect
+import json
 import typing
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass
@@ -71,11 +72,12 @@ FREE_DELETE = ToolAnnotations(
 )
 """Deletes account configuration without spending credits."""
 
-ConfirmationTokenArg = Annotated[
-    str | None,
-    Field(description="From a confirmation_required result, once the user agreed."),
-]
-QuoteOnlyArg = Annotated[bool | None, Field(description="Only price it: spends nothing.")]
+# The two arguments every metered tool takes carry no description in its schema (it would repeat
+# on every metered tool, ~140 tokens of the 4,000-token catalogue): the server instructions
+# explain both once, and a confirmation_required result says how to pass its token.
+ConfirmationTokenArg = str | None
+QuoteOnlyArg = bool | None
+FRAMEWORK_ARGUMENTS = ("confirmation_token", "quote_only")
 
 
 class SpendApproval(BaseModel):
@@ -303,7 +305,7 @@ class ToolGroup:
             registered = server._tool_manager.get_tool(spec.name)
             if registered is not None:
                 server.arguments[spec.name] = registered.fn_metadata
-                registered.parameters = compact_schema(registered.parameters)
+                registered.parameters = compact_schema(inline_definitions(registered.parameters))
                 metadata = registered.fn_metadata
                 if known_schema is not None:
                     metadata.output_model = spec.output
@@ -317,6 +319,31 @@ class ToolGroup:
                     "(LUSHA_NO_SPEND / --no-spend): only free tools run. Ask the user to restart "
                     "the server without no-spend mode to use it.",
                 )
+
+
+def inline_definitions(schema: dict[str, Any]) -> dict[str, Any]:
+    """Put each `$defs` model in place of its `$ref` (fewer tokens for the model to read); a model
+    that refers to itself keeps its definition."""
+    definitions = cast(dict[str, Any], schema.get("$defs") or {})
+
+    def inline(value: Any, seen: frozenset[str]) -> Any:
+        if isinstance(value, list):
+            return [inline(item, seen) for item in cast(list[Any], value)]
+        if not isinstance(value, dict):
+            return value
+        node = cast(dict[str, Any], value)
+        ref = node.get("$ref")
+        name = ref.removeprefix("#/$defs/") if isinstance(ref, str) else None
+        if name is not None and name in definitions and name not in seen:
+            siblings = {key: item for key, item in node.items() if key != "$ref"}
+            return {**inline(definitions[name], seen | {name}), **inline(siblings, seen)}
+        return {key: inline(item, seen) for key, item in node.items()}
+
+    body = {key: value for key, value in schema.items() if key != "$defs"}
+    inlined = cast(dict[str, Any], inline(body, frozenset()))
+    if "#/$defs/" in json.dumps(inlined):
+        return schema
+    return inlined
 
 
 def compact_schema(schema: Any, *, in_properties: bool = False) -> Any:
