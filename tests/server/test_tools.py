@@ -114,7 +114,7 @@ async def test_metered_tools_are_not_read_only_and_take_a_confirmation_token(
         assert hints is not None
         assert hints.read_only_hint is False
         assert hints.open_world_hint is True
-        assert FRAMEWORK_ARGUMENTS <= set(tools[name].input_schema["properties"])
+        assert set(tools[name].input_schema["properties"]) >= FRAMEWORK_ARGUMENTS
     for name in CORE_TOOLS - METERED:
         hints = tools[name].annotations
         assert hints is not None
