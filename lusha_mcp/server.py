@@ -22,6 +22,7 @@ from lusha_mcp.tools import (
     decision_makers,
     filters,
     lookalikes,
+    plan,
     signals,
     webhooks,
     website_visits,
@@ -42,6 +43,7 @@ TOOL_MODULES: tuple[ToolModule, ...] = (
     companies,
     filters,
     account,
+    plan,
     signals,
     lookalikes,
     decision_makers,
@@ -54,7 +56,8 @@ INSTRUCTIONS = (
     "Lusha B2B data behind a credit guard. Search or prospect first (previews, cheap), then "
     "enrich only the ids the user picks. Metered results state credits charged and budget left; "
     "a confirmation_required result spent nothing: show the quote to the user and call again "
-    "with its confirmation_token only after they agree."
+    "with its confirmation_token only after they agree. Every metered tool takes quote_only=true "
+    "to price a call without spending; estimate_plan prices a multi-step plan first."
 )
 
 

@@ -46,9 +46,13 @@ The rules the framework enforces
   returns to `billed(result, response, stopped)`: when a batch fails after others were charged,
   the charged batches' results come back as status "partial" instead of being lost with an error.
   Reveals pass `on_batch=` to write each batch to the reveal cache as it arrives.
-  The framework then adds `confirmation_token`, asks the user by elicitation where the client
-  can, returns status "confirmation_required" where it cannot, enforces no-spend, the per-call
-  cap and budgets, reserves and settles in the ledger, and fills credits_charged / budget_left.
+  The framework then adds `confirmation_token` and `quote_only`, builds the Plan once per call,
+  asks the user by elicitation where the client can (mid-call, or as an InputRequiredResult on
+  2026-07-28), returns status "confirmation_required" where it cannot, enforces no-spend, the
+  per-call cap and budgets, reserves and settles in the ledger, and fills credits_charged /
+  budget_left. With quote_only it stops after the Plan: status "quoted", the quote and `fit`
+  (`price_call`, which estimate_plan in tools/plan.py runs for each step of a plan).
+  So the body before `return Plan(...)` only does free work: pricing, filter values, caches.
 - The guard a tool sees (`call.guard`) is its client session's view: over HTTP each MCP session
   or bearer-token holder has its own session budget, session ledger and confirmation tokens.
 - Free tools return their `ToolResult` directly.

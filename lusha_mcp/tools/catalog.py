@@ -7,24 +7,31 @@ from __future__ import annotations
 
 import copy
 import difflib
+import hashlib
 import inspect
+import json
 import typing
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Annotated, Any, Generic, TypeVar, cast
 
 import anyio
-from mcp.server.elicitation import (
-    AcceptedElicitation,
-    CancelledElicitation,
-    DeclinedElicitation,
-    ElicitationResult,
-)
+from mcp.server.elicitation import AcceptedElicitation, render_elicitation_schema
 from mcp.server.lowlevel.helper_types import ReadResourceContents
-from mcp.server.mcpserver import Context, Elicit, MCPServer, Resolve
+from mcp.server.mcpserver import Context, MCPServer
 from mcp.server.mcpserver.exceptions import ToolError
-from mcp_types import CallToolResult, InputRequiredResult, TextContent, ToolAnnotations
+from mcp.server.mcpserver.utilities.func_metadata import FuncMetadata
+from mcp_types import (
+    CallToolResult,
+    ElicitRequest,
+    ElicitRequestFormParams,
+    ElicitResult,
+    InputRequiredResult,
+    TextContent,
+    ToolAnnotations,
+)
 from mcp_types import Tool as MCPTool
+from mcp_types.version import is_version_at_least
 from pydantic import AnyUrl, BaseModel, Field, ValidationError
 from pydantic_core import to_jsonable_python
 
@@ -32,10 +39,10 @@ from lusha_mcp.api.client import LushaClient
 from lusha_mcp.api.errors import APIStatusError, InvalidRequestError, LushaError, ResponseLostError
 from lusha_mcp.api.models import MeteredResponse
 from lusha_mcp.clients import CLIENT_SESSION, client_session_of
-from lusha_mcp.guard import BudgetLeft, ConfirmationRequest, CreditGuard, Quote
+from lusha_mcp.guard import BudgetLeft, ConfirmationRequest, CreditGuard, GuardRefusal, OverBudget, Quote
 from lusha_mcp.settings import Settings, Toolset
-from lusha_mcp.tools.errors import tool_error
-from lusha_mcp.tools.results import MeteredResult, ToolResult, budget_line
+from lusha_mcp.tools.errors import ArgumentError, tool_error
+from lusha_mcp.tools.results import Fit, MeteredResult, ToolResult, budget_line
 from lusha_mcp.tools.state import LushaState
 
 M = TypeVar("M", bound=MeteredResult)
@@ -66,10 +73,12 @@ FREE_DELETE = ToolAnnotations(
 )
 """Deletes account configuration without spending credits."""
 
-ConfirmationTokenArg = Annotated[
-    str | None,
-    Field(description="From a confirmation_required result, once the user agreed."),
-]
+# The two arguments every metered tool takes carry no description in its schema (it would repeat
+# on every metered tool, ~140 tokens of the 4,000-token catalogue): the server instructions
+# explain both once, and a confirmation_required result says how to pass its token.
+ConfirmationTokenArg = str | None
+QuoteOnlyArg = bool | None
+FRAMEWORK_ARGUMENTS = ("confirmation_token", "quote_only")
 
 
 class SpendApproval(BaseModel):
@@ -78,13 +87,6 @@ class SpendApproval(BaseModel):
     approve: bool = Field(
         default=True, title="Spend these credits", description="Run the call and spend the credits."
     )
-
-
-class _NotAsked:
-    """The approval resolver decided not to elicit (not needed, token given, or client cannot)."""
-
-
-NOT_ASKED = _NotAsked()
 
 
 class ToolCall:
@@ -199,6 +201,8 @@ class LushaServer(MCPServer[LushaState]):
         """Output schema per result model, derived once and shared by the tools returning it."""
         self.argument_names: dict[str, tuple[str, ...]] = {}
         """The arguments each tool accepts (its input schema's properties); others are refused."""
+        self.arguments: dict[str, FuncMetadata] = {}
+        """Each tool's argument model, so estimate_plan validates a step as the call would."""
 
     def hide_tool(self, name: str, refusal: str) -> None:
         self._refusals[name] = refusal
@@ -210,7 +214,7 @@ class LushaServer(MCPServer[LushaState]):
         self, name: str, arguments: dict[str, Any], context: Context[LushaState, Any] | None = None
     ) -> CallToolResult | InputRequiredResult:
         refusal = self._refusals.get(name)
-        if refusal is not None:
+        if refusal is not None and arguments.get("quote_only") is not True:
             raise ToolError(refusal)
         # The SDK's generated argument model ignores unknown keys and MCPServer has no option to
         # forbid them; a misspelt argument must not be dropped silently (page_size=100 would
@@ -343,8 +347,9 @@ class ToolGroup:
             server.specs[spec.name] = spec
             registered = server._tool_manager.get_tool(spec.name)
             if registered is not None:
+                server.arguments[spec.name] = registered.fn_metadata
                 registered.parameters = {
-                    **compact_schema(registered.parameters),
+                    **compact_schema(inline_definitions(registered.parameters)),
                     "additionalProperties": False,
                 }
                 server.argument_names[spec.name] = tuple(registered.parameters.get("properties", {}))
@@ -362,6 +367,31 @@ class ToolGroup:
                     "(LUSHA_NO_SPEND / --no-spend): only free tools run. Ask the user to restart "
                     "the server without no-spend mode to use it.",
                 )
+
+
+def inline_definitions(schema: dict[str, Any]) -> dict[str, Any]:
+    """Put each `$defs` model in place of its `$ref` (fewer tokens for the model to read); a model
+    that refers to itself keeps its definition."""
+    definitions = cast(dict[str, Any], schema.get("$defs") or {})
+
+    def inline(value: Any, seen: frozenset[str]) -> Any:
+        if isinstance(value, list):
+            return [inline(item, seen) for item in cast(list[Any], value)]
+        if not isinstance(value, dict):
+            return value
+        node = cast(dict[str, Any], value)
+        ref = node.get("$ref")
+        name = ref.removeprefix("#/$defs/") if isinstance(ref, str) else None
+        if name is not None and name in definitions and name not in seen:
+            siblings = {key: item for key, item in node.items() if key != "$ref"}
+            return {**inline(definitions[name], seen | {name}), **inline(siblings, seen)}
+        return {key: inline(item, seen) for key, item in node.items()}
+
+    body = {key: value for key, value in schema.items() if key != "$defs"}
+    inlined = cast(dict[str, Any], inline(body, frozenset()))
+    if "#/$defs/" in json.dumps(inlined):
+        return schema
+    return inlined
 
 
 def compact_schema(schema: Any, *, in_properties: bool = False) -> Any:
@@ -518,46 +548,55 @@ def _approval_message(spec: ToolSpec, quote: Quote, left: BudgetLeft) -> str:
     return "\n".join(lines)
 
 
-def _approval_resolver(spec: ToolSpec, argument_names: list[str]) -> Callable[..., Awaitable[Any]]:
-    async def ask(**kwargs: Any) -> Any:
-        ctx = cast(Context[Any, Any], kwargs.pop("ctx"))
-        token = kwargs.pop("confirmation_token", None)
-        if token is not None or not _can_elicit(ctx):
-            return NOT_ASKED
-        state = LushaState.of(ctx)
-        guard = state.client_guard()
-        if guard.policy.no_spend or guard.policy.auto_approve:
-            return NOT_ASKED
-        try:
-            plan = await spec.fn(ToolCall(state, ctx, spec.name), **kwargs)
-            if not isinstance(plan, Plan):
-                return NOT_ASKED
-            quote = cast(Plan[Any], plan).quote
-            left = await guard.preflight(quote)
-        except Exception:
-            # The tool body meets the same failure and reports it properly.
-            return NOT_ASKED
-        if not guard.needs_confirmation(quote):
-            return NOT_ASKED
-        return Elicit(_approval_message(spec, quote, left), SpendApproval)
+APPROVAL_KEY = "lusha_spend_approval"
+"""The key of the approval question in a 2026-07-28 `InputRequiredResult`."""
 
-    parameters = [inspect.Parameter("ctx", inspect.Parameter.KEYWORD_ONLY, annotation=Context)]
-    parameters += [
-        inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY)
-        for name in ["confirmation_token", *argument_names]
-    ]
-    ask.__signature__ = inspect.Signature(parameters)  # type: ignore[attr-defined]
-    ask.__annotations__ = {"ctx": Context}
-    ask.__name__ = ask.__qualname__ = f"approve_{spec.name}"
-    return ask
+_INPUT_REQUIRED_VERSION = "2026-07-28"
+"""From this protocol revision on, elicitation rides `InputRequiredResult` and the client's retry."""
+
+
+async def _ask_approval(ctx: Context[Any, Any], message: str) -> bool | InputRequiredResult:
+    """Ask the user to approve a spend, once the Plan is built (so the tool body runs once per call).
+
+    Up to 2025-11-25 this is a mid-call `elicitation/create` (`ctx.elicit`). From 2026-07-28 the call
+    returns the question as an `InputRequiredResult` and the client retries the same call with the
+    answer: an answer counts only for the exact question it answered (the message holds the quote),
+    which `request_state` pins (the SDK seals it, so a client cannot forge it).
+    """
+    if ctx.protocol_version is None or not is_version_at_least(ctx.protocol_version, _INPUT_REQUIRED_VERSION):
+        try:
+            outcome = await ctx.elicit(message, SpendApproval)
+        except ValueError as exc:
+            raise ToolError(
+                "The client's answer to the spending question was not valid; nothing was spent. Call again."
+            ) from exc
+        return isinstance(outcome, AcceptedElicitation) and outcome.data.approve
+    params = ElicitRequestFormParams(
+        message=message, requested_schema=render_elicitation_schema(SpendApproval)
+    )
+    rendered = params.model_dump_json(by_alias=True, exclude_none=True)
+    asked = f"{APPROVAL_KEY}:{hashlib.sha256(rendered.encode()).hexdigest()[:32]}"
+    answer = (ctx.input_responses or {}).get(APPROVAL_KEY)
+    if ctx.request_state == asked and isinstance(answer, ElicitResult):
+        if answer.action != "accept":
+            return False
+        try:
+            return SpendApproval.model_validate(answer.content).approve
+        except ValidationError as exc:
+            raise ToolError(
+                "The client's answer to the spending question did not match it; nothing was spent. Call again."
+            ) from exc
+    return InputRequiredResult(
+        input_requests={APPROVAL_KEY: ElicitRequest(params=params)}, request_state=asked
+    )
 
 
 def _mcp_function(
     spec: ToolSpec, *, derive_output_schema: bool = True
-) -> Callable[..., Awaitable[CallToolResult]]:
+) -> Callable[..., Awaitable[CallToolResult | InputRequiredResult]]:
     """The function MCPServer sees: the tool's own arguments plus ctx, and for metered tools the
-    confirmation_token argument and the elicitation-backed approval. Its return annotation names
-    the output model when MCPServer is to derive the output schema from it."""
+    confirmation_token and quote_only arguments. Its return annotation names the output model
+    when MCPServer is to derive the output schema from it."""
     signature = inspect.signature(spec.fn, eval_str=True)
     own = [
         parameter.replace(kind=inspect.Parameter.KEYWORD_ONLY)
@@ -565,33 +604,27 @@ def _mcp_function(
     ]
     parameters = [inspect.Parameter("ctx", inspect.Parameter.KEYWORD_ONLY, annotation=Context), *own]
     if spec.metered:
-        resolver = _approval_resolver(spec, [parameter.name for parameter in own])
-        parameters.append(
-            inspect.Parameter(
-                "confirmation_token",
-                inspect.Parameter.KEYWORD_ONLY,
-                default=None,
-                annotation=ConfirmationTokenArg,
+        parameters += [
+            inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=None, annotation=annotation)
+            for name, annotation in (
+                ("confirmation_token", ConfirmationTokenArg),
+                ("quote_only", QuoteOnlyArg),
             )
-        )
-        parameters.append(
-            inspect.Parameter(
-                "approval",
-                inspect.Parameter.KEYWORD_ONLY,
-                annotation=Annotated[ElicitationResult[SpendApproval], Resolve(resolver)],
-            )
-        )
-    returns = Annotated[CallToolResult, spec.output] if derive_output_schema else CallToolResult
+        ]
+    data = Annotated[CallToolResult, spec.output] if derive_output_schema else CallToolResult
+    returns = data | InputRequiredResult
 
-    async def call(**kwargs: Any) -> CallToolResult:
+    async def call(**kwargs: Any) -> CallToolResult | InputRequiredResult:
         ctx = cast(Context[Any, Any], kwargs.pop("ctx"))
         token = cast(str | None, kwargs.pop("confirmation_token", None))
-        approval = kwargs.pop("approval", None)
+        quote_only = kwargs.pop("quote_only", None) is True
         state = LushaState.of(ctx)
         tool_call = ToolCall(state, ctx, spec.name)
         try:
+            if spec.metered and quote_only:
+                return await _quote_only(spec, tool_call, kwargs, token)
             if spec.metered:
-                return await _run_metered(spec, tool_call, kwargs, token, approval)
+                return await _run_metered(spec, tool_call, kwargs, token)
             result = cast(ToolResult, await spec.fn(tool_call, **kwargs))
             return _render(result, result.render())
         except Exception as exc:
@@ -614,15 +647,128 @@ def _render(result: ToolResult, text: str) -> CallToolResult:
     )
 
 
-def _decision(approval: object) -> bool | None:
-    """True: the user accepted via elicitation; False: declined or cancelled; None: not asked."""
-    if isinstance(approval, DeclinedElicitation | CancelledElicitation):
-        return False
-    if isinstance(approval, AcceptedElicitation):
-        data = cast(AcceptedElicitation[Any], approval).data
-        if isinstance(data, SpendApproval):
-            return data.approve
-    return None
+@dataclass(frozen=True, slots=True)
+class Priced:
+    """A metered call priced without running it: what `quote_only` and estimate_plan report."""
+
+    quote: Quote
+    fit: Fit
+    budget_left: BudgetLeft
+    notes: tuple[str, ...] = ()
+    confirmation_token: str | None = None
+    expires_in_seconds: int | None = None
+
+
+async def price_call(
+    spec: ToolSpec, call: ToolCall, arguments: Mapping[str, Any], *, drawn: int = 0, with_token: bool = True
+) -> Priced:
+    """Build the call's Plan (free lookups only: pricing, filter values, the caches) and say what the
+    guard would do with its quote; `drawn`: credits earlier steps of a plan would already have spent.
+
+    The quote is the Plan's own, the one the guard reserves when the call runs (one pricing path).
+    With `with_token`, a call that would need confirmation gets a token for exactly these arguments.
+    """
+    guard = call.guard
+    outcome = await spec.fn(call, **arguments)
+    if isinstance(outcome, Plan):
+        plan = cast(Plan[MeteredResult], outcome)
+        quote, notes = plan.quote, plan.notes
+    else:
+        quote, notes = Quote.free(), tuple(cast(MeteredResult, outcome).notes)
+    left = await guard.budget_left()
+    fit = _fit(guard, spec.name, quote, left, drawn)
+    if fit.would != "confirm" or not with_token:
+        return Priced(quote=quote, fit=fit, budget_left=left, notes=notes)
+    arguments_hash = guard.arguments_hash(spec.name, to_jsonable_python(arguments))
+    token, _ = guard.tokens.issue(spec.name, arguments_hash, quote.total_credits, holder=guard.client)
+    return Priced(
+        quote=quote,
+        fit=fit,
+        budget_left=left,
+        notes=notes,
+        confirmation_token=token,
+        expires_in_seconds=guard.tokens.ttl_seconds,
+    )
+
+
+def _fit(guard: CreditGuard, tool: str, quote: Quote, left: BudgetLeft, drawn: int) -> Fit:
+    """run, confirm or refuse (with the guard's own reason), after `drawn` credits already spent."""
+    before = _left_after(left, drawn)
+    after = _left_after(left, drawn + quote.total_credits)
+    try:
+        guard.refuse_if_no_spend(tool)
+        guard.policy.check(quote)
+        for which, remaining in (("session", before.session), ("daily", before.today)):
+            if remaining is not None and quote.total_credits > remaining:
+                raise OverBudget(quote.total_credits, which, remaining)
+    except GuardRefusal as refusal:
+        return Fit(would="refuse", reason=refusal.message, budget_left_after=after)
+    if guard.needs_confirmation(quote):
+        why = (
+            "it reveals personal data"
+            if quote.reveals and guard.policy.confirm_reveals
+            else (f"it may cost more than {guard.policy.confirm_above} credits")
+        )
+        return Fit(would="confirm", reason=f"The user must confirm: {why}.", budget_left_after=after)
+    return Fit(would="run", budget_left_after=after)
+
+
+def _left_after(left: BudgetLeft, spend: int) -> BudgetLeft:
+    return left.model_copy(
+        update={
+            "session": None if left.session is None else max(left.session - spend, 0),
+            "today": None if left.today is None else max(left.today - spend, 0),
+            "spent_session": left.spent_session + spend,
+            "spent_today": left.spent_today + spend,
+        }
+    )
+
+
+async def _quote_only(
+    spec: ToolSpec, call: ToolCall, arguments: Mapping[str, Any], token: str | None
+) -> CallToolResult:
+    """quote_only=true: the itemised quote, cache hits and the budget verdict; nothing sent to spend."""
+    if token is not None:
+        raise ArgumentError(
+            "confirmation_token",
+            "a quote_only call spends nothing, so it takes no token",
+            "quote_only=true to price the call, or confirmation_token without quote_only to run it",
+        )
+    priced = await price_call(spec, call, arguments)
+    quoted = _metered_output(spec)(
+        status="quoted",
+        credits_charged=0,
+        quote=priced.quote,
+        budget_left=priced.budget_left,
+        fit=priced.fit,
+        confirmation_token=priced.confirmation_token,
+        expires_in_seconds=priced.expires_in_seconds,
+        notes=list(priced.notes),
+    )
+    return _render(quoted, _quoted_text(spec, priced))
+
+
+def _quoted_text(spec: ToolSpec, priced: Priced) -> str:
+    verdict = {
+        "run": "It would run now: within the per-call cap, the budgets and the reveal allowlist.",
+        "confirm": "It would need the user's confirmation first.",
+        "refuse": "It would be refused.",
+    }[priced.fit.would]
+    lines = [
+        f"Quote only: nothing was spent. {spec.title} would cost at most {priced.quote.total_credits} credits.",
+        priced.quote.describe(),
+        *priced.notes,
+        " ".join(part for part in (verdict, priced.fit.reason) if part),
+    ]
+    after = budget_line(priced.fit.budget_left_after)
+    if after:
+        lines.append(f"After it, {after}.")
+    if priced.confirmation_token:
+        lines.append(
+            f"If the user agrees, call {spec.name} with the same arguments, without quote_only, and "
+            f'confirmation_token="{priced.confirmation_token}" (valid {priced.expires_in_seconds} s, once).'
+        )
+    return "\n".join(lines)
 
 
 def _partial_billing(exc: BaseException) -> tuple[int, str | None]:
@@ -639,9 +785,23 @@ def _may_have_been_charged(exc: BaseException) -> bool:
     return not isinstance(exc, APIStatusError | InvalidRequestError | LushaError)
 
 
+async def _approval(
+    spec: ToolSpec, call: ToolCall, quote: Quote, token: str | None
+) -> bool | InputRequiredResult | None:
+    """True: the user approved by elicitation; False: declined or cancelled; None: not asked (a token
+    was given, the client cannot elicit, auto-approve, or the quote needs no confirmation)."""
+    guard = call.guard
+    if token is not None or guard.policy.auto_approve or not _can_elicit(call.ctx):
+        return None
+    left = await guard.preflight(quote)
+    if not guard.needs_confirmation(quote):
+        return None
+    return await _ask_approval(call.ctx, _approval_message(spec, quote, left))
+
+
 async def _run_metered(
-    spec: ToolSpec, call: ToolCall, arguments: Mapping[str, Any], token: str | None, approval: object
-) -> CallToolResult:
+    spec: ToolSpec, call: ToolCall, arguments: Mapping[str, Any], token: str | None
+) -> CallToolResult | InputRequiredResult:
     guard = call.guard
     guard.refuse_if_no_spend(spec.name)
     outcome = await spec.fn(call, **arguments)
@@ -658,7 +818,9 @@ async def _run_metered(
         result.budget_left = await guard.budget_left()
         return _render(result, _metered_text(result))
     plan = cast(Plan[MeteredResult], outcome)
-    decision = _decision(approval)
+    decision = await _approval(spec, call, plan.quote, token)
+    if isinstance(decision, InputRequiredResult):
+        return decision
     if decision is False:
         declined = _metered_output(spec)(
             status="declined",

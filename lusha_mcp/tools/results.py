@@ -21,7 +21,7 @@ from lusha_mcp.guard import BudgetLeft, Quote
 CELL_CHARS = 48
 """Longest cell of a column a table lets be shortened (titles, summaries); others are whole."""
 
-CallStatus = Literal["ok", "partial", "cached", "confirmation_required", "declined"]
+CallStatus = Literal["ok", "partial", "cached", "confirmation_required", "declined", "quoted"]
 
 
 class ToolResult(BaseModel):
@@ -37,6 +37,21 @@ class ToolResult(BaseModel):
         return compact(self.model_dump(mode="json", by_alias=True, exclude_none=True))
 
 
+class Fit(BaseModel):
+    """What the guard would do with a call's quote if it ran now (quote_only, estimate_plan)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    would: Literal["run", "confirm", "refuse"] = Field(
+        description="run: within the per-call cap, budgets and reveal allowlist; confirm: needs the "
+        "user's approval first; refuse: the guard would refuse it (reason says why)."
+    )
+    reason: str | None = Field(default=None, description="Why it needs confirmation or is refused.")
+    budget_left_after: BudgetLeft | None = Field(
+        default=None, description="Budgets left if it spends its whole quote."
+    )
+
+
 class MeteredResult(ToolResult):
     """Fields every metered tool's result carries beside its data."""
 
@@ -45,7 +60,7 @@ class MeteredResult(ToolResult):
         description="ok: ran; partial: a batch failed midway, the results of the charged ones are "
         "here (notes say why and what is missing); cached: served from the reveal cache at 0 credits; "
         "confirmation_required: nothing spent, confirm then call again with confirmation_token; "
-        "declined: the user said no, nothing spent.",
+        "declined: the user said no, nothing spent; quoted: quote_only, nothing spent.",
     )
     credits_charged: int | None = Field(default=None, description="Credits Lusha charged for this call.")
     budget_left: BudgetLeft | None = Field(default=None, description="Credits this server may still spend.")
@@ -54,6 +69,9 @@ class MeteredResult(ToolResult):
         default=None, description="Pass back with the same arguments after the user agrees."
     )
     expires_in_seconds: int | None = Field(default=None, description="Lifetime of confirmation_token.")
+    fit: Fit | None = Field(
+        default=None, description="quote_only: whether the call fits and what it would do."
+    )
     notes: list[str] = Field(
         default_factory=list[str], description="Cache hits, over-quote charges, warnings."
     )

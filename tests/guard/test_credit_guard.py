@@ -202,7 +202,7 @@ async def test_no_spend_mode_hides_and_refuses_metered_tools(sandbox_settings: S
         refused = await call(client, "search_contacts", contacts=[{"email": "a@b.com"}])
         usage = await call(client, "get_account_usage")
 
-    assert names == {"list_filter_values", "get_account_usage"}
+    assert names == {"list_filter_values", "get_account_usage", "estimate_plan"}
     assert refused.is_error
     assert "no-spend mode" in text_of(refused)
     assert not usage.is_error
