@@ -224,16 +224,3 @@ class CreditGuard:
         await self.ledger.record_free(
             session=self.session_id, tool=tool, arguments_hash=arguments_hash, note=note
         )
-
-    async def request_confirmation(
-        self, *, tool: str, arguments_hash: str, quote: Quote
-    ) -> ConfirmationRequest:
-        """A quote and its single-use token, whatever the confirmation threshold: for a view's
-        Approve button. The same checks as `authorize` run first; nothing is reserved until the
-        token is redeemed by the call itself."""
-        self.refuse_if_no_spend(tool)
-        left = await self.preflight(quote)
-        text, _ = self.tokens.issue(tool, arguments_hash, quote.total_credits, holder=self.client)
-        return ConfirmationRequest(
-            quote=quote, budget_left=left, confirmation_token=text, expires_in_seconds=self.tokens.ttl_seconds
-        )

@@ -660,13 +660,20 @@ class Priced:
 
 
 async def price_call(
-    spec: ToolSpec, call: ToolCall, arguments: Mapping[str, Any], *, drawn: int = 0, with_token: bool = True
+    spec: ToolSpec,
+    call: ToolCall,
+    arguments: Mapping[str, Any],
+    *,
+    drawn: int = 0,
+    with_token: bool = True,
+    always_token: bool = False,
 ) -> Priced:
     """Build the call's Plan (free lookups only: pricing, filter values, the caches) and say what the
     guard would do with its quote; `drawn`: credits earlier steps of a plan would already have spent.
 
     The quote is the Plan's own, the one the guard reserves when the call runs (one pricing path).
-    With `with_token`, a call that would need confirmation gets a token for exactly these arguments.
+    With `with_token`, a call that would need confirmation gets a token for exactly these arguments;
+    with `always_token`, so does one that would run without it (a view's Approve button).
     """
     guard = call.guard
     outcome = await spec.fn(call, **arguments)
@@ -677,7 +684,8 @@ async def price_call(
         quote, notes = Quote.free(), tuple(cast(MeteredResult, outcome).notes)
     left = await guard.budget_left()
     fit = _fit(guard, spec.name, quote, left, drawn)
-    if fit.would != "confirm" or not with_token:
+    wants_token = fit.would == "confirm" or (always_token and fit.would == "run")
+    if not wants_token or not with_token:
         return Priced(quote=quote, fit=fit, budget_left=left, notes=notes)
     arguments_hash = guard.arguments_hash(spec.name, to_jsonable_python(arguments))
     token, _ = guard.tokens.issue(spec.name, arguments_hash, quote.total_credits, holder=guard.client)
