@@ -80,7 +80,7 @@ async def measure(section: Section, workspace: Workspace) -> None:
     transport = CountingTransport(sandbox_transport(settings))
     async with LushaClient.from_settings(settings, transport=transport) as client:
         started = time.perf_counter()
-        response = await client.enrich_contacts(ids, reveal=["emails"])
+        response = await client.contacts.enrich(ids, reveal=["emails"])
         elapsed = time.perf_counter() - started
     returned = len(response.results)
     rate = returned / elapsed

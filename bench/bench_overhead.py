@@ -70,13 +70,13 @@ def cases(ids: list[str]) -> list[Case]:
     items = [ContactSearchItem(client_reference_id=str(index), id=value) for index, value in enumerate(ids)]
 
     async def search(client: Any) -> Any:
-        return await client.search_contacts(items)
+        return await client.contacts.search(items)
 
     async def prospect(client: Any) -> Any:
-        return await client.prospect_contacts(request)
+        return await client.prospecting.contacts(request)
 
     async def filter_values(client: Any) -> Any:
-        return await client.get_contact_filter_values("departments")
+        return await client.prospecting.contact_filter_values("departments")
 
     return [
         Case(

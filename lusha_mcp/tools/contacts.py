@@ -179,7 +179,7 @@ async def search_contacts(
     quote = Quote.of([_search_item(book, len(items))])
 
     async def run() -> Billed[ContactPreviews]:
-        response, stopped = await until_failure(call.client.search_contacts(items, on_progress=call.progress))
+        response, stopped = await until_failure(call.client.contacts.search(items, on_progress=call.progress))
         remember_previews(call.guard.previews, response.results)
         return billed(ContactPreviews(contacts=response.results), response, stopped)
 
@@ -254,7 +254,7 @@ async def _enrich_by_ids(
 
     async def run() -> Billed[RevealedContacts]:
         response, stopped = await until_failure(
-            call.client.enrich_contacts(
+            call.client.contacts.enrich(
                 missing,
                 reveal=fields,  # pyright: ignore[reportArgumentType]
                 on_progress=call.progress,
@@ -310,7 +310,7 @@ async def _enrich_by_identifiers(
 
     async def run() -> Billed[RevealedContacts]:
         response, stopped = await until_failure(
-            call.client.search_and_enrich_contacts(
+            call.client.contacts.search_and_enrich(
                 remaining,
                 reveal=fields,  # pyright: ignore[reportArgumentType]
                 on_progress=call.progress,
@@ -410,7 +410,7 @@ async def prospect_contacts(
     quote = Quote.of([_search_item(book, size)])
 
     async def run() -> Billed[ContactPreviews]:
-        response = await call.client.prospect_contacts(request)
+        response = await call.client.prospecting.contacts(request)
         remember_previews(call.guard.previews, response.results)
         return billed(ContactPreviews(contacts=response.results, pagination=response.pagination), response)
 

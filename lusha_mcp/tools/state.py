@@ -56,7 +56,7 @@ class AccountUsageSnapshot:
                 if self._failure is not None and time.monotonic() - self._failed_at < self._min_interval:
                     raise self._failure.with_traceback(None)
                 try:
-                    self._usage = await self._client.account_usage()
+                    self._usage = await self._client.account.usage()
                 except _STICKY_FAILURES as exc:
                     self._failure, self._failed_at = exc, time.monotonic()
                     raise

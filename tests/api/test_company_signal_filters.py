@@ -49,7 +49,7 @@ async def test_news_hiring_department_and_location_filters_are_sent_and_honoured
         )
     ]
     async with LushaClient.from_settings(settings, transport=sandbox_transport(settings)) as client:
-        everything = await client.get_company_signals(CompanySignalsRequest(ids=ids, signal_types=TYPES))
+        everything = await client.signals.companies(CompanySignalsRequest(ids=ids, signal_types=TYPES))
         unfiltered = signals_by_type([result.by_type() for result in everything.results])
         department = a_common_value([item["department"] for item in unfiltered["surgeInHiringByDepartment"]])
         country = a_common_value(
@@ -57,7 +57,7 @@ async def test_news_hiring_department_and_location_filters_are_sent_and_honoured
         )
         event = a_common_value([item["eventType"] for item in unfiltered["peopleNews"]])
 
-        narrowed = await client.get_company_signals(
+        narrowed = await client.signals.companies(
             CompanySignalsRequest(
                 ids=ids,
                 signal_types=TYPES,

@@ -63,7 +63,7 @@ async def test_a_hung_free_get_times_out_and_is_retried(sandbox_settings: Settin
     transport = HangFirstRequests(sandbox_transport(sandbox_settings), hangs=1)
     async with short_deadline_client(transport, max_retries=2) as client:
         with anyio.fail_after(GIVE_UP):
-            types = await client.get_contact_filter_types()
+            types = await client.prospecting.contact_filter_types()
 
     assert types.request_id
     assert transport.sent == ["GET /v3/contacts/prospecting/filters"] * 2
@@ -73,7 +73,7 @@ async def test_a_free_get_that_keeps_hanging_fails_as_a_timeout(sandbox_settings
     transport = HangFirstRequests(sandbox_transport(sandbox_settings), hangs=2)
     async with short_deadline_client(transport, max_retries=1) as client:
         with pytest.raises(APITimeoutError) as caught, anyio.fail_after(GIVE_UP):
-            await client.get_contact_filter_types()
+            await client.prospecting.contact_filter_types()
 
     assert "did not answer" in caught.value.message
     assert len(transport.sent) == 2
@@ -86,7 +86,7 @@ async def test_a_hung_metered_post_is_reported_lost_and_not_resent(
     transport = HangFirstRequests(sandbox_transport(sandbox_settings), hangs=1)
     async with short_deadline_client(transport, max_retries=3) as client:
         with pytest.raises(ResponseLostError) as caught, anyio.fail_after(GIVE_UP):
-            await client.enrich_contacts(ids, reveal=["emails"])
+            await client.contacts.enrich(ids, reveal=["emails"])
 
     assert "may have been charged" in caught.value.message
     assert transport.sent == ["POST /v3/contacts/enrich"]

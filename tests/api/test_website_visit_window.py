@@ -56,7 +56,7 @@ async def test_client_and_sandbox_both_accept_exactly_three_calendar_months(
     async with LushaClient.from_settings(
         sandbox_settings, transport=sandbox_transport(sandbox_settings)
     ) as client:
-        answer = await client.website_visits(request)
+        answer = await client.companies.website_visits(request)
     assert answer.request_id
 
     accepted = await sandbox_http.post("/v3/companies/website-visits", json=visits_body(start, last_end))
