@@ -32,6 +32,7 @@ from lusha_mcp.api.errors import (
 from lusha_mcp.api.models import LushaRequest, LushaResponse, MeteredResponse
 from lusha_mcp.api.ratelimit import Pacer, RateLimitState, bucket_of
 from lusha_mcp.api.retries import RetryPolicy, Verdict
+from lusha_mcp.api.spend import require_authorized_spend
 
 __all__ = ["Method", "Operation", "Transport"]
 
@@ -107,6 +108,8 @@ class Transport:
         path_id: str | None = None,
     ) -> ResponseT:
         """Send one request of `operation` and parse its answer (metered: only under the guard)."""
+        if operation.metered:
+            require_authorized_spend(operation.name)
         method = operation.method
         path = operation.path.format(id=path_id) if path_id is not None else operation.path
         wire = body.to_wire() if isinstance(body, LushaRequest) else body

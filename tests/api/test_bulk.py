@@ -16,7 +16,7 @@ from lusha_mcp.api.models import (
     ContactsEnrichResponse,
     CreateSubscriptionsRequest,
 )
-from tests.api.conftest import SpecTransport, make_client
+from tests.api.conftest import SpecTransport, make_client, spend_authorised
 
 pytestmark = pytest.mark.anyio
 
@@ -56,7 +56,7 @@ async def test_250_ids_become_3_requests_whose_results_come_back_in_order(lusha:
     lusha.fallback = _echo_enrich(lusha, slow_first=True)
     ids = [str(n) for n in range(250)]
     progress: list[tuple[int, int]] = []
-    async with make_client(lusha) as client:
+    async with make_client(lusha) as client, spend_authorised():
         result = await client.contacts.enrich(
             ids, reveal=["emails"], on_progress=lambda d, t: progress.append((d, t))
         )
@@ -80,7 +80,7 @@ async def test_progress_callback_may_be_async(lusha: SpecTransport) -> None:
         await anyio.lowlevel.checkpoint()
         reported.append(done * 1000 // total)
 
-    async with make_client(lusha) as client:
+    async with make_client(lusha) as client, spend_authorised():
         await client.contacts.enrich([str(n) for n in range(120)], reveal=["phones"], on_progress=on_progress)
 
     assert sorted(reported)[-1] == 1000
@@ -89,7 +89,7 @@ async def test_progress_callback_may_be_async(lusha: SpecTransport) -> None:
 
 async def test_a_failed_batch_keeps_what_the_other_batches_returned_and_cost(lusha: SpecTransport) -> None:
     lusha.fallback = _echo_enrich(lusha, fail_batch=1)
-    async with make_client(lusha, max_concurrency=1) as client:
+    async with make_client(lusha, max_concurrency=1) as client, spend_authorised():
         with pytest.raises(InsufficientCreditsError) as caught:
             await client.contacts.enrich([str(n) for n in range(300)], reveal=["emails"])
 
@@ -120,7 +120,7 @@ async def test_buying_group_batches_25_companies_per_request(lusha: SpecTranspor
 
     lusha.fallback = handler
     companies = [{"domain": f"c{n}.com", "clientReferenceId": str(n)} for n in range(30)]
-    async with make_client(lusha) as client:
+    async with make_client(lusha) as client, spend_authorised():
         result = await client.contacts.buying_group(
             BuyingGroupRequest.model_validate({"companies": companies})
         )

@@ -60,7 +60,7 @@ from lusha_mcp.api.models import (
     WebsiteVisitsRequest,
     WebsiteVisitsResponse,
 )
-from tests.api.conftest import API_KEY, SpecTransport
+from tests.api.conftest import API_KEY, SpecTransport, spend_authorised
 
 pytestmark = pytest.mark.anyio
 
@@ -431,7 +431,8 @@ async def test_operation_sends_a_spec_valid_request_and_parses_the_spec_example(
     call: Call,
     model: type[LushaResponse],
 ) -> None:
-    result = await call(client)
+    async with spend_authorised():
+        result = await call(client)
 
     assert lusha.invalid == []
     assert [(s.method, s.path) for s in lusha.seen] == [(method, path)]
@@ -480,7 +481,8 @@ async def test_enrich_results_keep_per_item_errors_and_billing(
         )
 
     lusha.script.append(answer)
-    result = await client.contacts.enrich(["1", "2"], reveal=["emails"])
+    async with spend_authorised():
+        result = await client.contacts.enrich(["1", "2"], reveal=["emails"])
 
     assert [r.id for r in result.results] == ["1", "2"]
     assert result.results[0].emails[0].email == "dana@acme.com"
@@ -507,9 +509,10 @@ async def test_signal_results_expose_every_signal_type_present(
             },
         )
     )
-    result = await client.signals.companies(
-        CompanySignalsRequest(ids=["c1"], signal_types=["riskNews", "headcountIncrease3m"])
-    )
+    async with spend_authorised():
+        result = await client.signals.companies(
+            CompanySignalsRequest(ids=["c1"], signal_types=["riskNews", "headcountIncrease3m"])
+        )
 
     assert result.results[0].by_type() == {
         "riskNews": [{"title": "x"}],

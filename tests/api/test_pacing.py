@@ -8,7 +8,7 @@ import anyio
 import httpx
 import pytest
 
-from tests.api.conftest import SpecTransport, make_client
+from tests.api.conftest import SpecTransport, make_client, spend_authorised
 
 pytestmark = pytest.mark.anyio
 
@@ -28,7 +28,7 @@ async def test_a_10000_id_run_at_25_requests_per_second_gets_no_429(lusha: SpecT
 
     lusha.fallback = handler
     ids = [str(n) for n in range(10_000)]
-    async with make_client(lusha, max_concurrency=50) as client:
+    async with make_client(lusha, max_concurrency=50) as client, spend_authorised():
         result = await client.contacts.enrich(ids, reveal=["emails"])
 
     assert lusha.rejected_for_rate == 0

@@ -13,6 +13,7 @@ from lusha_mcp.api import LushaClient
 from lusha_mcp.api.errors import APITimeoutError, ResponseLostError
 from lusha_mcp.sandbox import SANDBOX_BASE_URL, sandbox_transport
 from lusha_mcp.settings import SANDBOX_API_KEY, Settings
+from tests.api.conftest import spend_authorised
 from tests.sandbox.dataset_picks import rows
 
 pytestmark = pytest.mark.anyio
@@ -84,7 +85,7 @@ async def test_a_hung_metered_post_is_reported_lost_and_not_resent(
 ) -> None:
     ids = [str(row["id"]) for row in rows(sandbox_settings, "SELECT id FROM contacts ORDER BY seq LIMIT 3")]
     transport = HangFirstRequests(sandbox_transport(sandbox_settings), hangs=1)
-    async with short_deadline_client(transport, max_retries=3) as client:
+    async with short_deadline_client(transport, max_retries=3) as client, spend_authorised():
         with pytest.raises(ResponseLostError) as caught, anyio.fail_after(GIVE_UP):
             await client.contacts.enrich(ids, reveal=["emails"])
 

@@ -13,7 +13,7 @@ from lusha_mcp.api.errors import (
     ServerError,
 )
 from lusha_mcp.api.models import ContactSearchItem
-from tests.api.conftest import Responder, SpecTransport, make_client
+from tests.api.conftest import Responder, SpecTransport, make_client, spend_authorised
 
 pytestmark = pytest.mark.anyio
 
@@ -41,7 +41,7 @@ async def test_rate_limited_request_is_retried_and_succeeds(
     lusha: SpecTransport, headers: dict[str, str]
 ) -> None:
     lusha.script.extend([_status(429, headers), _status(429, headers)])
-    async with make_client(lusha) as client:
+    async with make_client(lusha) as client, spend_authorised():
         result = await client.contacts.enrich(["1"], reveal=["emails"])
 
     assert len(lusha.seen) == 3
@@ -53,7 +53,7 @@ async def test_gateway_and_unavailable_errors_are_retried_and_succeed(
     lusha: SpecTransport, status: int
 ) -> None:
     lusha.script.append(_status(status))
-    async with make_client(lusha) as client:
+    async with make_client(lusha) as client, spend_authorised():
         result = await client.contacts.search([ContactSearchItem(email="dana@acme.com")])
 
     assert len(lusha.seen) == 2
@@ -65,7 +65,7 @@ async def test_failures_before_sending_are_retried_even_for_metered_calls(
     lusha: SpecTransport, failure: type[httpx.TransportError]
 ) -> None:
     lusha.script.append(_raise(failure))
-    async with make_client(lusha) as client:
+    async with make_client(lusha) as client, spend_authorised():
         result = await client.contacts.enrich(["1"], reveal=["phones"])
 
     assert len(lusha.seen) == 2
@@ -77,7 +77,7 @@ async def test_a_metered_post_whose_response_was_lost_is_not_retried(
     lusha: SpecTransport, failure: type[httpx.TransportError]
 ) -> None:
     lusha.script.append(_raise(failure))
-    async with make_client(lusha) as client:
+    async with make_client(lusha) as client, spend_authorised():
         with pytest.raises(ResponseLostError) as caught:
             await client.contacts.enrich(["1"], reveal=["emails"])
 
@@ -91,7 +91,7 @@ async def test_an_unreadable_success_body_of_a_metered_post_is_reported_as_possi
     lusha: SpecTransport,
 ) -> None:
     lusha.script.append(lambda _r: httpx.Response(200, text="{not json"))
-    async with make_client(lusha) as client:
+    async with make_client(lusha) as client, spend_authorised():
         with pytest.raises(ResponseLostError) as caught:
             await client.contacts.search([ContactSearchItem(id="1")])
 
@@ -151,7 +151,7 @@ async def test_a_retry_after_longer_than_the_cap_is_raised_not_slept(lusha: Spec
 
 async def test_client_errors_are_not_retried(lusha: SpecTransport) -> None:
     lusha.fallback = _status(401)
-    async with make_client(lusha) as client:
+    async with make_client(lusha) as client, spend_authorised():
         with pytest.raises(AuthenticationError):
             await client.contacts.search([ContactSearchItem(id="1")])
 

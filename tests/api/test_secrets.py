@@ -11,7 +11,7 @@ import pytest
 from lusha_mcp.api import LushaClient
 from lusha_mcp.api.errors import APIStatusError, InvalidRequestError, LushaError
 from lusha_mcp.api.models import ContactSearchItem
-from tests.api.conftest import API_KEY, BASE_URL, SpecTransport, make_client
+from tests.api.conftest import API_KEY, BASE_URL, SpecTransport, make_client, spend_authorised
 
 pytestmark = pytest.mark.anyio
 
@@ -35,7 +35,7 @@ async def test_an_error_body_echoing_the_key_is_scrubbed(lusha: SpecTransport, s
             "errors": [f"api_key={API_KEY}"],
         },
     )
-    async with make_client(lusha, max_retries=0) as client:
+    async with make_client(lusha, max_retries=0) as client, spend_authorised():
         with pytest.raises(APIStatusError) as caught:
             await client.contacts.search([ContactSearchItem(id="1")])
 
@@ -53,7 +53,7 @@ async def test_transport_failures_never_chain_the_httpx_error_and_its_headers(
         raise failure(f"failed with headers {dict(request.headers)}", request=request)
 
     lusha.fallback = handler
-    async with make_client(lusha, max_retries=1) as client:
+    async with make_client(lusha, max_retries=1) as client, spend_authorised():
         with pytest.raises(LushaError) as caught:
             await client.contacts.enrich(["1"], reveal=["emails"])
 

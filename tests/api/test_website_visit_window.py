@@ -13,6 +13,7 @@ from lusha_mcp.api.errors import InvalidRequestError
 from lusha_mcp.api.models import WebsiteVisitsRequest
 from lusha_mcp.sandbox import SANDBOX_BASE_URL, sandbox_transport
 from lusha_mcp.settings import SANDBOX_API_KEY, Settings
+from tests.api.conftest import spend_authorised
 
 pytestmark = pytest.mark.anyio
 
@@ -53,9 +54,10 @@ async def test_client_and_sandbox_both_accept_exactly_three_calendar_months(
     sandbox_settings: Settings, sandbox_http: httpx.AsyncClient, start: dt.date, last_end: dt.date
 ) -> None:
     request = WebsiteVisitsRequest(domains=[TRACKED], start_date=start, end_date=last_end)
-    async with LushaClient.from_settings(
-        sandbox_settings, transport=sandbox_transport(sandbox_settings)
-    ) as client:
+    async with (
+        LushaClient.from_settings(sandbox_settings, transport=sandbox_transport(sandbox_settings)) as client,
+        spend_authorised(),
+    ):
         answer = await client.companies.website_visits(request)
     assert answer.request_id
 

@@ -9,6 +9,7 @@ from urllib.parse import quote
 from lusha_mcp.api.bulk import BATCH_LIMIT, BatchCallback, Merge, ProgressCallback, in_batches, merge_results
 from lusha_mcp.api.errors import InvalidRequestError
 from lusha_mcp.api.models import LushaRequest, LushaResponse
+from lusha_mcp.api.spend import require_authorized_spend
 from lusha_mcp.api.transport import Operation, Transport
 
 __all__ = ["Resource", "check_choice", "check_query", "check_range", "path_id"]
@@ -49,6 +50,8 @@ class Resource:
     ) -> ResponseT:
         """Send `request` with its list field `items` split in batches of `limit`, merged in order
         (by default: results concatenated, billing summed)."""
+        if operation.metered:
+            require_authorized_spend(operation.name)
 
         async def send(chunk: list[Any]) -> ResponseT:
             return await self._send(operation, body=request.model_copy(update={items: chunk}))
