@@ -1,6 +1,13 @@
 """Typed request and response models of the Lusha V3 API, one module per domain."""
 
-from lusha_mcp.api.models.account import AccountRateLimits, AccountUsage, Credits, Plan, Price, QuotaWindow
+from lusha_mcp.api.models.account import (
+    AccountPlan,
+    AccountRateLimits,
+    AccountUsage,
+    ActionPrice,
+    Credits,
+    QuotaWindow,
+)
 from lusha_mcp.api.models.base import (
     Billing,
     CanReveal,
@@ -127,9 +134,11 @@ from lusha_mcp.api.models.website_visits import (
 )
 
 __all__ = [
+    "AccountPlan",
     "AccountRateLimits",
     "AccountSecret",
     "AccountUsage",
+    "ActionPrice",
     "AuditLogEntry",
     "AuditLogStats",
     "AuditLogs",
@@ -212,8 +221,6 @@ __all__ = [
     "Pagination",
     "Persona",
     "PhoneNumber",
-    "Plan",
-    "Price",
     "ProspectingCompaniesRequest",
     "ProspectingCompaniesResponse",
     "ProspectingCompanyFilters",

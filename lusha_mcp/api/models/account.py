@@ -26,15 +26,18 @@ class AccountRateLimits(LushaModel):
     minute: QuotaWindow | None = None
 
 
-class Plan(LushaModel):
+class AccountPlan(LushaModel):
+    """The account's Lusha plan (not a tool's priced call, which is tools.catalog.Plan)."""
+
     category: str | None = None
     renewal_type: str | None = None
     start_date: str | None = None
     end_date: str | None = None
 
 
-class Price(LushaModel):
-    """`credits` are charged per `per_quantity` units of the action."""
+class ActionPrice(LushaModel):
+    """Lusha's price of one action as account usage reports it: `credits` per `per_quantity` units
+    (the guard's own price list is guard.pricing.Price)."""
 
     credits: float = 0
     per_quantity: float = 1
@@ -43,5 +46,5 @@ class Price(LushaModel):
 class AccountUsage(LushaResponse):
     credits: Credits = Field(default_factory=Credits)
     rate_limits: AccountRateLimits | None = None
-    plan: Plan | None = None
-    pricing: dict[str, Price] = Field(default_factory=dict[str, Price])
+    plan: AccountPlan | None = None
+    pricing: dict[str, ActionPrice] = Field(default_factory=dict[str, ActionPrice])
