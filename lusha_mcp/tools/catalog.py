@@ -31,7 +31,7 @@ from lusha_mcp.api.client import LushaClient
 from lusha_mcp.api.errors import APIStatusError, InvalidRequestError, LushaError, ResponseLostError
 from lusha_mcp.api.models import MeteredResponse
 from lusha_mcp.api.spend import authorized_spend
-from lusha_mcp.clients import CLIENT_SESSION, client_session_of
+from lusha_mcp.client_sessions import CLIENT_SESSION, client_session_of
 from lusha_mcp.guard import BudgetLeft, ConfirmationRequest, CreditGuard, Quote
 from lusha_mcp.settings import Settings, Toolset
 from lusha_mcp.tools.errors import tool_error

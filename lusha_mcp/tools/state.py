@@ -12,7 +12,7 @@ from mcp.server.mcpserver import Context
 from lusha_mcp.api.client import LushaClient
 from lusha_mcp.api.errors import APIConnectionError, AuthenticationError, LushaError, PermissionDeniedError
 from lusha_mcp.api.models import AccountUsage
-from lusha_mcp.clients import CLIENT_SESSION
+from lusha_mcp.client_sessions import CLIENT_SESSION
 from lusha_mcp.guard import CreditGuard
 from lusha_mcp.settings import Settings
 
