@@ -222,7 +222,7 @@ async def enrich_contacts(
     prospecting result (priced exactly; identifiers add a search). Cost: revealEmail/revealPhone
     per field found; data revealed before is free from the cache. Ask only for needed fields.
     """
-    fields: list[str] = list(dict.fromkeys(reveal))
+    fields: list[RevealField] = list(dict.fromkeys(reveal))
     call.guard.policy.check_reveals(fields)
     if bool(ids) == bool(contacts):
         raise ArgumentError(
@@ -235,7 +235,7 @@ async def enrich_contacts(
 
 
 async def _enrich_by_ids(
-    call: ToolCall, ids: list[str], fields: list[str]
+    call: ToolCall, ids: list[str], fields: list[RevealField]
 ) -> Plan[RevealedContacts] | RevealedContacts:
     if len(ids) > 500:
         raise ArgumentError("ids", f"{len(ids)} ids", "at most 500 ids per call")
@@ -256,7 +256,7 @@ async def _enrich_by_ids(
         response, stopped = await until_failure(
             call.client.contacts.enrich(
                 missing,
-                reveal=fields,  # pyright: ignore[reportArgumentType]
+                reveal=fields,
                 on_progress=call.progress,
                 on_batch=lambda batch: _store(call, batch.results, fields),
             )
@@ -275,7 +275,7 @@ async def _enrich_by_ids(
 
 
 async def _enrich_by_identifiers(
-    call: ToolCall, contacts: list[ContactLookup], fields: list[str]
+    call: ToolCall, contacts: list[ContactLookup], fields: list[RevealField]
 ) -> Plan[RevealedContacts] | RevealedContacts:
     items = _lookups(contacts, "contacts")
     cache = call.guard.cache
@@ -312,7 +312,7 @@ async def _enrich_by_identifiers(
         response, stopped = await until_failure(
             call.client.contacts.search_and_enrich(
                 remaining,
-                reveal=fields,  # pyright: ignore[reportArgumentType]
+                reveal=fields,
                 on_progress=call.progress,
                 on_batch=lambda batch: _store(call, batch.results, fields),
             )
