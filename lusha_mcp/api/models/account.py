@@ -26,18 +26,18 @@ class AccountRateLimits(LushaModel):
     minute: QuotaWindow | None = None
 
 
+# The account's Lusha plan (a tool's priced call is tools.catalog.Plan). No docstring: it would
+# become the description in get_account_usage's output schema.
 class AccountPlan(LushaModel):
-    """The account's Lusha plan (not a tool's priced call, which is tools.catalog.Plan)."""
-
     category: str | None = None
     renewal_type: str | None = None
     start_date: str | None = None
     end_date: str | None = None
 
 
+# Lusha's price of one action as account usage reports it (the guard's is guard.pricing.Price).
 class ActionPrice(LushaModel):
-    """Lusha's price of one action as account usage reports it: `credits` per `per_quantity` units
-    (the guard's own price list is guard.pricing.Price)."""
+    """`credits` are charged per `per_quantity` units of the action."""
 
     credits: float = 0
     per_quantity: float = 1
