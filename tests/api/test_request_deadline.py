@@ -3,8 +3,6 @@ network read timeout would: free GETs are retried, metered POSTs are reported lo
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
 import anyio
 import httpx
 import pytest
@@ -35,16 +33,6 @@ class HangFirstRequests(httpx.AsyncBaseTransport):
         if len(self.sent) <= self.hangs:
             request.headers["x-sandbox-fault"] = "timeout"
         return await self.inner.handle_async_request(request)
-
-
-@pytest.fixture
-async def charges_http(sandbox_settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient(
-        transport=sandbox_transport(sandbox_settings),
-        base_url=SANDBOX_BASE_URL,
-        headers={"api_key": SANDBOX_API_KEY},
-    ) as http:
-        yield http
 
 
 def short_deadline_client(transport: httpx.AsyncBaseTransport, *, max_retries: int) -> LushaClient:
@@ -81,7 +69,7 @@ async def test_a_free_get_that_keeps_hanging_fails_as_a_timeout(sandbox_settings
 
 
 async def test_a_hung_metered_post_is_reported_lost_and_not_resent(
-    sandbox_settings: Settings, charges_http: httpx.AsyncClient
+    sandbox_settings: Settings, sandbox_http: httpx.AsyncClient
 ) -> None:
     ids = [str(row["id"]) for row in rows(sandbox_settings, "SELECT id FROM contacts ORDER BY seq LIMIT 3")]
     transport = HangFirstRequests(sandbox_transport(sandbox_settings), hangs=1)
@@ -91,5 +79,5 @@ async def test_a_hung_metered_post_is_reported_lost_and_not_resent(
 
     assert "may have been charged" in caught.value.message
     assert transport.sent == ["POST /v3/contacts/enrich"]
-    charges = await charges_http.get("/_sandbox/charges")
+    charges = await sandbox_http.get("/_sandbox/charges")
     assert charges.json()["totalCreditsCharged"] == 0

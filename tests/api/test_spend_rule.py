@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import inspect
 import re
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any, cast
 
@@ -17,8 +16,7 @@ from lusha_mcp.api import resources as resources_package
 from lusha_mcp.api.models import MeteredResponse
 from lusha_mcp.api.resources import Resource
 from lusha_mcp.api.transport import Operation
-from lusha_mcp.sandbox import SANDBOX_BASE_URL, sandbox_transport
-from lusha_mcp.settings import SANDBOX_API_KEY, Settings
+from lusha_mcp.settings import Settings
 from tests.api.conftest import SpecTransport, make_client
 from tests.api.test_operations import CASES, Call
 from tests.sandbox.dataset_picks import rows
@@ -60,30 +58,20 @@ async def test_a_metered_operation_outside_a_plan_sends_nothing(
             assert [s.method for s in lusha.seen] == [method], "a free operation is sent as before"
 
 
-@pytest.fixture
-async def control(sandbox_settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient(
-        transport=sandbox_transport(sandbox_settings),
-        base_url=SANDBOX_BASE_URL,
-        headers={"api_key": SANDBOX_API_KEY},
-    ) as http:
-        yield http
-
-
 async def test_the_sandbox_sees_no_charge_until_the_spend_is_authorised(
-    sandbox_settings: Settings, control: httpx.AsyncClient
+    sandbox_settings: Settings, sandbox_http: httpx.AsyncClient
 ) -> None:
     ids = [str(row["id"]) for row in rows(sandbox_settings, "SELECT id FROM contacts ORDER BY seq LIMIT 3")]
     async with LushaClient.from_settings(sandbox_settings) as client:
         with pytest.raises(UnauthorizedSpendError):
             await client.contacts.enrich(ids, reveal=["emails"])
-        refused = (await control.get("/_sandbox/charges")).json()
+        refused = (await sandbox_http.get("/_sandbox/charges")).json()
         assert refused["totalCreditsCharged"] == 0
         assert refused["calls"] == []
 
         with authorized_spend("test: the guard authorised this plan"):
             revealed = await client.contacts.enrich(ids, reveal=["emails"])
-        charged = (await control.get("/_sandbox/charges")).json()
+        charged = (await sandbox_http.get("/_sandbox/charges")).json()
 
     assert revealed.billing is not None
     assert revealed.billing.credits_charged > 0

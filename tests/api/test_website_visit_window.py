@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import AsyncIterator
 
 import httpx
 import pytest
@@ -11,8 +10,8 @@ import pytest
 from lusha_mcp.api import LushaClient
 from lusha_mcp.api.errors import InvalidRequestError
 from lusha_mcp.api.models import WebsiteVisitsRequest
-from lusha_mcp.sandbox import SANDBOX_BASE_URL, sandbox_transport
-from lusha_mcp.settings import SANDBOX_API_KEY, Settings
+from lusha_mcp.sandbox import sandbox_transport
+from lusha_mcp.settings import Settings
 from tests.api.conftest import spend_authorised
 
 pytestmark = pytest.mark.anyio
@@ -37,16 +36,6 @@ def visits_body(start: dt.date, end: dt.date) -> dict[str, object]:
         "endDate": end.isoformat(),
         "pagination": {"page": 0, "size": 10},
     }
-
-
-@pytest.fixture
-async def sandbox_http(sandbox_settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient(
-        transport=sandbox_transport(sandbox_settings),
-        base_url=SANDBOX_BASE_URL,
-        headers={"api_key": SANDBOX_API_KEY},
-    ) as http:
-        yield http
 
 
 @pytest.mark.parametrize(("start", "last_end"), WINDOWS)
