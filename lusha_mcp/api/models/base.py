@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from contextvars import ContextVar
-from typing import Annotated, Any, ClassVar, Self
+from typing import Annotated, Any, ClassVar, Generic, Self, TypeVar
 from urllib.parse import urlsplit
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, model_validator
@@ -166,11 +166,32 @@ class ItemIdentifiers(LushaRequest):
         return self
 
 
+SignalTypeT = TypeVar("SignalTypeT", bound=str)
+
+
 class SignalWindow(LushaRequest):
     """Which signals to return: since when (default: Lusha's window), and how many per type."""
 
     start_date: dt.date | None = None
     max_results_per_signal: int | None = Field(default=None, ge=1, le=100)
+
+
+class SignalsOptions(SignalWindow, Generic[SignalTypeT]):
+    """Signals to attach to each search result (contact or company signal types)."""
+
+    types: list[SignalTypeT] = Field(min_length=1)
+
+
+class IdsRequest(LushaRequest):
+    """Lusha ids of contacts or companies; more than 100 are split into batches by the client."""
+
+    ids: list[LushaId] = Field(min_length=1)
+
+
+class SignalsRequest(IdsRequest, SignalWindow, Generic[SignalTypeT]):
+    """Signals of contacts or companies by Lusha id; more than 100 ids are split into batches."""
+
+    signal_types: list[SignalTypeT] = Field(min_length=1)
 
 
 class Billing(LushaModel):

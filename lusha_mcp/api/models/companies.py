@@ -9,14 +9,14 @@ from pydantic import Field
 from lusha_mcp.api.models.base import (
     CanReveal,
     EmployeeCount,
+    IdsRequest,
     ItemError,
     ItemIdentifiers,
-    LushaId,
     LushaModel,
     LushaRequest,
     MeteredResponse,
     PlaceSummary,
-    SignalWindow,
+    SignalsOptions,
     SocialLinks,
 )
 from lusha_mcp.api.models.contacts import SearchOptions
@@ -70,10 +70,8 @@ class CompanySearchItem(ItemIdentifiers):
         return bool(self.id or self.name or self.domain)
 
 
-class CompanySignalsOptions(SignalWindow):
+class CompanySignalsOptions(SignalsOptions[CompanySignalType]):
     """Signals to attach to each search result."""
-
-    types: list[CompanySignalType] = Field(min_length=1)
 
 
 class CompaniesSearchRequest(LushaRequest):
@@ -84,10 +82,9 @@ class CompaniesSearchRequest(LushaRequest):
     signals: CompanySignalsOptions | None = None
 
 
-class CompaniesEnrichRequest(LushaRequest):
+class CompaniesEnrichRequest(IdsRequest):
     """Company ids to enrich (plus optional extras); more than 100 are split into batches."""
 
-    ids: list[LushaId] = Field(min_length=1)
     reveal: list[CompanyReveal] | None = None
 
 

@@ -10,15 +10,15 @@ from lusha_mcp.api.models.base import (
     CanReveal,
     CompanyRef,
     Email,
+    IdsRequest,
     ItemError,
     ItemIdentifiers,
     JobTitle,
-    LushaId,
     LushaModel,
     LushaRequest,
     MeteredResponse,
     PlaceSummary,
-    SignalWindow,
+    SignalsOptions,
     SocialLinks,
 )
 
@@ -50,10 +50,8 @@ class SearchOptions(LushaRequest):
     include_partial_profiles: bool | None = None
 
 
-class ContactSignalsOptions(SignalWindow):
+class ContactSignalsOptions(SignalsOptions[ContactSignalType]):
     """Signals to attach to each search result."""
-
-    types: list[ContactSignalType] = Field(min_length=1)
 
 
 class ContactsSearchRequest(LushaRequest):
@@ -64,10 +62,9 @@ class ContactsSearchRequest(LushaRequest):
     signals: ContactSignalsOptions | None = None
 
 
-class ContactsEnrichRequest(LushaRequest):
+class ContactsEnrichRequest(IdsRequest):
     """Contact ids to reveal; more than 100 are split into batches by the client."""
 
-    ids: list[LushaId] = Field(min_length=1)
     reveal: list[ContactReveal] = Field(min_length=1)
     waterfall_enabled: bool | None = None
 

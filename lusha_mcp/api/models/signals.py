@@ -10,12 +10,11 @@ from lusha_mcp.api.models.base import (
     CompanyRef,
     Email,
     ItemError,
-    LushaId,
     LushaModel,
     LushaRequest,
     LushaResponse,
     MeteredResponse,
-    SignalWindow,
+    SignalsRequest,
 )
 from lusha_mcp.api.models.companies import CompanySearchItem, CompanySignalType
 from lusha_mcp.api.models.contacts import ContactSearchItem, ContactSignalType
@@ -25,11 +24,8 @@ CompanySignalFilterType = Literal[
 ]
 
 
-class ContactSignalsRequest(SignalWindow):
+class ContactSignalsRequest(SignalsRequest[ContactSignalType]):
     """Signals of contacts by Lusha id; more than 100 ids are split into batches."""
-
-    ids: list[LushaId] = Field(min_length=1)
-    signal_types: list[ContactSignalType] = Field(min_length=1)
 
 
 class IntentCategoryFilter(LushaRequest):
@@ -45,11 +41,9 @@ class CompanySignalsFilters(LushaRequest):
     include: IntentCategoryFilter | None = None
 
 
-class CompanySignalsRequest(SignalWindow):
+class CompanySignalsRequest(SignalsRequest[CompanySignalType]):
     """Signals of companies by Lusha id; more than 100 ids are split into batches."""
 
-    ids: list[LushaId] = Field(min_length=1)
-    signal_types: list[CompanySignalType] = Field(min_length=1)
     filters: CompanySignalsFilters | None = None
 
 
