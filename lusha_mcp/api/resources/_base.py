@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import Any, TypeVar, cast
 from urllib.parse import quote
 
 from lusha_mcp.api.bulk import BATCH_LIMIT, BatchCallback, Merge, ProgressCallback, in_batches, merge_results
 from lusha_mcp.api.errors import InvalidRequestError
-from lusha_mcp.api.models import LushaRequest, LushaResponse
+from lusha_mcp.api.models import FilterValues, LushaRequest, LushaResponse
 from lusha_mcp.api.spend import require_authorized_spend
 from lusha_mcp.api.transport import Operation, Transport
 
@@ -26,16 +26,19 @@ class Resource:
 
     def __init__(self, transport: Transport) -> None:
         self._transport = transport
+        self._send = transport.send
+        """One request of an operation: `await self._send(OPERATION, body=..., params=..., path_id=...)`."""
 
-    async def _send(
+    async def _filter_values(
         self,
-        operation: Operation[ResponseT],
-        *,
-        body: LushaRequest | Mapping[str, Any] | None = None,
-        params: Mapping[str, str | int | None] | None = None,
-        path_id: str | None = None,
-    ) -> ResponseT:
-        return await self._transport.send(operation, body=body, params=params, path_id=path_id)
+        operation: Operation[FilterValues],
+        filter_type: str,
+        choices: tuple[str, ...],
+        query: str | None,
+    ) -> FilterValues:
+        """Values of one filter type (checked against `choices`), narrowed by an optional `query`."""
+        kind = check_choice(filter_type, choices, "filter_type")
+        return await self._send(operation, path_id=kind, params={"query": check_query(query)})
 
     async def _bulk(
         self,

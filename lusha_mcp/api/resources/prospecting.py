@@ -14,7 +14,7 @@ from lusha_mcp.api.models import (
     ProspectingContactsRequest,
     ProspectingContactsResponse,
 )
-from lusha_mcp.api.resources._base import Resource, check_choice, check_query
+from lusha_mcp.api.resources._base import Resource
 from lusha_mcp.api.transport import Operation
 
 __all__ = ["Prospecting"]
@@ -57,9 +57,8 @@ class Prospecting(Resource):
 
     async def contact_filter_values(self, filter_type: str, *, query: str | None = None) -> FilterValues:
         """Valid values of a contact prospecting filter (some types need a `query`)."""
-        kind = check_choice(filter_type, get_args(ContactFilterType), "filter_type")
-        return await self._send(
-            self.CONTACT_FILTER_VALUES, path_id=kind, params={"query": check_query(query)}
+        return await self._filter_values(
+            self.CONTACT_FILTER_VALUES, filter_type, get_args(ContactFilterType), query
         )
 
     async def company_filter_types(self) -> FilterTypes:
@@ -67,7 +66,6 @@ class Prospecting(Resource):
 
     async def company_filter_values(self, filter_type: str, *, query: str | None = None) -> FilterValues:
         """Valid values of a company prospecting filter (some types need a `query`)."""
-        kind = check_choice(filter_type, get_args(CompanyFilterType), "filter_type")
-        return await self._send(
-            self.COMPANY_FILTER_VALUES, path_id=kind, params={"query": check_query(query)}
+        return await self._filter_values(
+            self.COMPANY_FILTER_VALUES, filter_type, get_args(CompanyFilterType), query
         )

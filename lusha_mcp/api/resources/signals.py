@@ -20,7 +20,7 @@ from lusha_mcp.api.models import (
     FilterTypes,
     FilterValues,
 )
-from lusha_mcp.api.resources._base import Resource, check_choice, check_query
+from lusha_mcp.api.resources._base import Resource
 from lusha_mcp.api.transport import Operation
 
 __all__ = ["Signals"]
@@ -95,7 +95,6 @@ class Signals(Resource):
 
     async def company_filter_values(self, filter_type: str, *, query: str | None = None) -> FilterValues:
         """Valid values of a company signal sub-filter (newsEventTypes, hiringByDepartments...)."""
-        kind = check_choice(filter_type, get_args(CompanySignalFilterType), "filter_type")
-        return await self._send(
-            self.COMPANY_FILTER_VALUES, path_id=kind, params={"query": check_query(query)}
+        return await self._filter_values(
+            self.COMPANY_FILTER_VALUES, filter_type, get_args(CompanySignalFilterType), query
         )
