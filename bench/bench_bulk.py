@@ -67,6 +67,7 @@ def busiest_second(sent_at: list[float]) -> int:
 
 
 async def measure(section: Section, workspace: Workspace) -> None:
+    from lusha_mcp.api import authorized_spend
     from lusha_mcp.api.client import LushaClient
     from lusha_mcp.sandbox import sandbox_transport
 
@@ -78,9 +79,11 @@ async def measure(section: Section, workspace: Workspace) -> None:
     )
     ids = contact_ids(settings, CONTACTS)
     transport = CountingTransport(sandbox_transport(settings))
+    # This measures the client alone, so it authorises the spend itself (the guard does in the product).
     async with LushaClient.from_settings(settings, transport=transport) as client:
         started = time.perf_counter()
-        response = await client.enrich_contacts(ids, reveal=["emails"])
+        with authorized_spend("bench: the client alone"):
+            response = await client.contacts.enrich(ids, reveal=["emails"])
         elapsed = time.perf_counter() - started
     returned = len(response.results)
     rate = returned / elapsed

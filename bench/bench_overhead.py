@@ -61,6 +61,7 @@ def sample_contact_ids(settings: Any, count: int) -> list[str]:
 
 
 def cases(ids: list[str]) -> list[Case]:
+    from lusha_mcp.api import authorized_spend
     from lusha_mcp.api.models import ContactSearchItem
     from lusha_mcp.api.models.prospecting import ProspectingContactsRequest
 
@@ -69,14 +70,17 @@ def cases(ids: list[str]) -> list[Case]:
     )
     items = [ContactSearchItem(client_reference_id=str(index), id=value) for index, value in enumerate(ids)]
 
+    # The direct baseline authorises its metered calls itself (through the MCP server the guard does).
     async def search(client: Any) -> Any:
-        return await client.search_contacts(items)
+        with authorized_spend("bench: direct baseline"):
+            return await client.contacts.search(items)
 
     async def prospect(client: Any) -> Any:
-        return await client.prospect_contacts(request)
+        with authorized_spend("bench: direct baseline"):
+            return await client.prospecting.contacts(request)
 
     async def filter_values(client: Any) -> Any:
-        return await client.get_contact_filter_values("departments")
+        return await client.prospecting.contact_filter_values("departments")
 
     return [
         Case(

@@ -107,7 +107,7 @@ async def _check_account(report: DoctorReport, settings: Settings) -> None:
     where = "the sandbox" if settings.sandbox else settings.base_url
     try:
         async with LushaClient.from_settings(settings.model_copy(update={"max_retries": 0})) as client:
-            usage = await client.account_usage()
+            usage = await client.account.usage()
             limits = client.rate_limits
     except AuthenticationError:
         report.key_problem = True

@@ -16,7 +16,7 @@ from mcp.server.transport_security import TransportSecuritySettings
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from lusha_mcp.clients import PRINCIPAL_SCOPE_KEY, principal_of
+from lusha_mcp.client_sessions import PRINCIPAL_SCOPE_KEY, principal_of
 from lusha_mcp.settings import Settings
 
 logger = logging.getLogger(__name__)

@@ -90,11 +90,11 @@ async def filter_types(live: LiveState, entity: str) -> list[dict[str, Any]]:
 
     async def fetch() -> list[dict[str, Any]]:
         if entity == "contacts":
-            listed = await client.get_contact_filter_types()
+            listed = await client.prospecting.contact_filter_types()
         elif entity == "companies":
-            listed = await client.get_company_filter_types()
+            listed = await client.prospecting.company_filter_types()
         else:
-            listed = await client.get_company_signal_filter_types()
+            listed = await client.signals.company_filter_types()
         return [entry.model_dump(mode="json", by_alias=True) for entry in listed.available_filters]
 
     return cast(list[dict[str, Any]], await live.cached(("types", entity), fetch))
@@ -107,11 +107,11 @@ async def filter_values(
 
     async def fetch() -> list[Any]:
         if entity == "contacts":
-            found = await client.get_contact_filter_values(filter_type, query=query)
+            found = await client.prospecting.contact_filter_values(filter_type, query=query)
         elif entity == "companies":
-            found = await client.get_company_filter_values(filter_type, query=query)
+            found = await client.prospecting.company_filter_values(filter_type, query=query)
         else:
-            found = await client.get_company_signal_filter_values(filter_type, query=query)
+            found = await client.signals.company_filter_values(filter_type, query=query)
         values = found.values
         if isinstance(values, list):
             return cast(list[Any], values)
@@ -205,9 +205,7 @@ def register_resources(server: MCPServer[Any], live: LiveState) -> None:
 
         async def fetch() -> list[str]:
             listed = await (
-                client.get_contact_signal_types()
-                if entity == "contacts"
-                else client.get_company_signal_types()
+                client.signals.contact_types() if entity == "contacts" else client.signals.company_types()
             )
             return list(listed.signal_types)
 

@@ -10,9 +10,12 @@ import json
 import math
 import time
 from collections.abc import Mapping, Sequence
-from typing import ClassVar, cast
+from typing import TYPE_CHECKING, ClassVar, cast
 
 import httpx
+
+if TYPE_CHECKING:
+    from lusha_mcp.api.models.base import LushaResponse
 
 __all__ = [
     "APIConnectionError",
@@ -52,7 +55,7 @@ class LushaError(Exception):
     def __init__(self, message: str) -> None:
         super().__init__(message)
         self.message = message
-        self.partial: object | None = None
+        self.partial: LushaResponse | None = None
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.message!r})"

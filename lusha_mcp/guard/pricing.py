@@ -11,9 +11,12 @@ import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass
+from typing import cast
 
 import anyio
 from pydantic import BaseModel, ConfigDict, Field
+
+from lusha_mcp.api.models import ActionPrice
 
 SEARCH_ACTION = "api_search"
 REVEAL_ACTIONS: Mapping[str, str] = {"emails": "revealEmail", "phones": "revealPhone"}
@@ -53,14 +56,14 @@ class PriceBook:
 
     @classmethod
     def from_pricing(cls, pricing: Mapping[str, object]) -> PriceBook:
-        """Build from the `pricing` object of account usage (dicts or objects with credits/perQuantity)."""
+        """Build from the `pricing` of account usage: ActionPrice entries, or their JSON objects
+        ({"credits": 1, "perQuantity": 25}); an entry without a numeric price is left out."""
         prices: dict[str, Price] = {}
         for action, entry in pricing.items():
-            credits = _number(entry, "credits")
+            credits, per = _price_of(entry)
             if credits is None:
                 continue
-            per = _number(entry, "per_quantity") or _number(entry, "perQuantity") or 1.0
-            prices[action] = Price(credits=credits, per_quantity=per)
+            prices[action] = Price(credits=credits, per_quantity=per or 1.0)
         return cls(prices)
 
     def __contains__(self, action: str) -> bool:
@@ -97,8 +100,18 @@ class PriceBook:
         raise UnknownPriceError(candidates[0])
 
 
-def _number(entry: object, name: str) -> float | None:
-    value = entry.get(name) if isinstance(entry, Mapping) else getattr(entry, name, None)  # pyright: ignore[reportUnknownMemberType, reportUnknownVariableType]
+def _price_of(entry: object) -> tuple[float | None, float | None]:
+    """(credits, per quantity) of one pricing entry; None where absent or not a number."""
+    if isinstance(entry, ActionPrice):
+        return _number(entry.credits), _number(entry.per_quantity)
+    if isinstance(entry, Mapping):
+        fields = cast("Mapping[str, object]", entry)
+        per = _number(fields.get("per_quantity")) or _number(fields.get("perQuantity"))
+        return _number(fields.get("credits")), per
+    return None, None
+
+
+def _number(value: object) -> float | None:
     if isinstance(value, bool) or not isinstance(value, int | float):
         return None
     return float(value)

@@ -2,9 +2,9 @@
 
 How to plug an endpoint module in
 ---------------------------------
-* Write `lusha_mcp/sandbox/endpoints/<name>.py` exposing `ROUTES: list[starlette.routing.Route]`.
-  Optional modules (`signals`, `lookalikes`, `buying_group`, `website_visits`, `webhooks`) are
-  mounted when they import; until they exist the app runs without them.
+* Write `lusha_mcp/sandbox/endpoints/<name>.py` exposing `ROUTES: list[starlette.routing.Route]`
+  and add the module to `ENDPOINT_MODULES` below. Test and benchmark controls (`/_sandbox/...`)
+  go in `endpoints/control.py`, the one table of the control surface.
 * A handler is a plain Starlette handler. Reach the sandbox with
   `from lusha_mcp.sandbox.state import sandbox_state, request_id, billing_json, lusha_json`:
     - `state = sandbox_state(request)`: `state.dataset` (sqlite3, read-only dataset), `state.account`
@@ -35,7 +35,6 @@ How to plug an endpoint module in
 
 from __future__ import annotations
 
-import importlib
 import json
 import logging
 import uuid
@@ -52,6 +51,19 @@ from starlette.routing import BaseRoute, Match, Route
 from lusha_mcp.sandbox.account import AccountState
 from lusha_mcp.sandbox.config import SandboxConfig
 from lusha_mcp.sandbox.dataset import open_dataset
+from lusha_mcp.sandbox.endpoints import (
+    account_usage,
+    buying_group,
+    companies,
+    contacts,
+    control,
+    filters,
+    lookalikes,
+    prospecting,
+    signals,
+    webhooks,
+    website_visits,
+)
 from lusha_mcp.sandbox.errors import LushaHTTPError
 from lusha_mcp.sandbox.faults import FAULT_HEADER, ConnectionResetFault, FaultControl, FaultPlan
 from lusha_mcp.sandbox.ratelimit import ACCOUNT_USAGE_BUCKET, WEBHOOKS_BUCKET, RateLimiter
@@ -59,8 +71,20 @@ from lusha_mcp.sandbox.state import SandboxState
 
 logger = logging.getLogger(__name__)
 
-CORE_ENDPOINT_MODULES = ("contacts", "companies", "prospecting", "filters", "account_usage", "control")
-OPTIONAL_ENDPOINT_MODULES = ("signals", "lookalikes", "buying_group", "website_visits", "webhooks")
+ENDPOINT_MODULES = (
+    contacts,
+    companies,
+    prospecting,
+    filters,
+    account_usage,
+    control,
+    signals,
+    lookalikes,
+    buying_group,
+    website_visits,
+    webhooks,
+)
+"""Every endpoint module, in route-matching order; each exposes ROUTES."""
 CONTROL_PREFIX = "/_sandbox"
 
 Scope = MutableMapping[str, Any]
@@ -71,20 +95,7 @@ ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 
 def _load_routes() -> list[BaseRoute]:
-    routes: list[BaseRoute] = []
-    for name in CORE_ENDPOINT_MODULES:
-        module = importlib.import_module(f"lusha_mcp.sandbox.endpoints.{name}")
-        routes.extend(module.ROUTES)
-    for name in OPTIONAL_ENDPOINT_MODULES:
-        full_name = f"lusha_mcp.sandbox.endpoints.{name}"
-        try:
-            module = importlib.import_module(full_name)
-        except ModuleNotFoundError as exc:
-            if exc.name != full_name:
-                raise
-            continue
-        routes.extend(module.ROUTES)
-    return routes
+    return [route for module in ENDPOINT_MODULES for route in module.ROUTES]
 
 
 class SandboxGate:

@@ -17,8 +17,8 @@ from typing import Any
 from lusha_mcp.sandbox import catalog
 from lusha_mcp.sandbox.lookup import bare_domain, linkedin_url
 from lusha_mcp.sandbox.signal_filters import (
-    COMPANY_SIGNAL_TYPES,
-    CONTACT_SIGNAL_TYPES,
+    COMPANY_SIGNAL_CHOICES,
+    CONTACT_SIGNAL_CHOICES,
     SignalRequest,
     check_signal_request,
     signal_subquery,
@@ -327,7 +327,7 @@ def contact_conditions(
         out.add(f"{alias}.id IN ({_marks(contact_ids)})", contact_ids)
     signals = None
     if "signals" in allowed:
-        signals = check_signal_request(fields, criteria, "signals", CONTACT_SIGNAL_TYPES, at=at)
+        signals = check_signal_request(fields, criteria, "signals", CONTACT_SIGNAL_CHOICES, at=at)
         if signals is not None:
             sql, params = signal_subquery(conn, "contact", signals)
             out.add(f"{alias}.id IN ({sql})", params)
@@ -434,7 +434,7 @@ def company_conditions(
     if keywords:
         lowered = [keyword.strip().lower() for keyword in keywords]
         out.add(_company_json_any(alias, "keywords", lowered), lowered)
-    signals = check_signal_request(fields, criteria, "signals", COMPANY_SIGNAL_TYPES, at=at)
+    signals = check_signal_request(fields, criteria, "signals", COMPANY_SIGNAL_CHOICES, at=at)
     if signals is not None:
         sql, params = signal_subquery(conn, "company", signals)
         out.add(f"{alias}.id IN ({sql})", params)

@@ -15,37 +15,14 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Literal
 
-from lusha_mcp.sandbox.activity import days_before
+from lusha_mcp.sandbox.activity import COMPANY_SIGNAL_TYPES, CONTACT_SIGNAL_TYPES, days_before
 from lusha_mcp.sandbox.validation import FieldCheck, JsonObject
 
 ALL_SIGNALS = "allSignals"
-CONTACT_SIGNAL_TYPES: tuple[str, ...] = (ALL_SIGNALS, "promotion", "companyChange")
-COMPANY_SIGNAL_TYPES: tuple[str, ...] = (
-    ALL_SIGNALS,
-    "linkedinActivityIntent",
-    "websiteTrafficDecrease",
-    "websiteTrafficIncrease",
-    "itSpendIncrease",
-    "itSpendDecrease",
-    "surgeInHiring",
-    "headcountIncrease1m",
-    "headcountIncrease3m",
-    "headcountIncrease6m",
-    "headcountIncrease12m",
-    "headcountDecrease1m",
-    "headcountDecrease3m",
-    "headcountDecrease6m",
-    "headcountDecrease12m",
-    "surgeInHiringByDepartment",
-    "surgeInHiringByLocation",
-    "riskNews",
-    "commercialActivityNews",
-    "corporateStrategyNews",
-    "financialEventsNews",
-    "peopleNews",
-    "marketIntelligenceNews",
-    "productActivityNews",
-)
+CONTACT_SIGNAL_CHOICES: tuple[str, ...] = (ALL_SIGNALS, *CONTACT_SIGNAL_TYPES)
+"""Contact signal types a request may name: every type the dataset has, and allSignals."""
+COMPANY_SIGNAL_CHOICES: tuple[str, ...] = (ALL_SIGNALS, *COMPANY_SIGNAL_TYPES)
+"""Company signal types a request may name: every type the dataset has, and allSignals."""
 
 Entity = Literal["contact", "company"]
 

@@ -25,7 +25,7 @@ Adding a tool (one file + one line)
            book = await call.guard.pricing.book()
            quote = Quote.of([book.item("visits", "websiteVisits", 100)])
            async def run() -> Billed[Visits]:
-               response = await call.client.website_visits(...)
+               response = await call.client.companies.website_visits(...)
                return billed(Visits(...), response)   # credits charged + requestId
            return Plan(quote=quote, run=run)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, Field
 
-from lusha_mcp.api.models import AccountRateLimits, Credits, Plan, Price
+from lusha_mcp.api.models import AccountPlan, AccountRateLimits, ActionPrice, Credits
 from lusha_mcp.guard import BudgetLeft
 from lusha_mcp.settings import Toolset
 from lusha_mcp.tools.catalog import FREE_READ, ToolCall, ToolGroup
@@ -23,9 +23,11 @@ class AccountUsageReport(ToolResult):
     """The account's credits, quotas, plan and prices, and this server's spending and budgets."""
 
     credits: Credits = Field(description="Lusha's figures for the billing cycle.")
-    plan: Plan | None = None
+    plan: AccountPlan | None = None
     rate_limits: AccountRateLimits | None = None
-    pricing: dict[str, Price] = Field(default_factory=dict[str, Price], description="Credits per action.")
+    pricing: dict[str, ActionPrice] = Field(
+        default_factory=dict[str, ActionPrice], description="Credits per action."
+    )
     server: BudgetLeft = Field(description="What this server spent (session, today) and may still spend.")
     snapshot_age_seconds: int = Field(
         description="Age of Lusha's figures (the endpoint allows 5 calls a minute)."

@@ -38,7 +38,8 @@ from pydantic_core import to_jsonable_python
 from lusha_mcp.api.client import LushaClient
 from lusha_mcp.api.errors import APIStatusError, InvalidRequestError, LushaError, ResponseLostError
 from lusha_mcp.api.models import MeteredResponse
-from lusha_mcp.clients import CLIENT_SESSION, client_session_of
+from lusha_mcp.api.spend import authorized_spend
+from lusha_mcp.client_sessions import CLIENT_SESSION, client_session_of
 from lusha_mcp.guard import BudgetLeft, ConfirmationRequest, CreditGuard, GuardRefusal, OverBudget, Quote
 from lusha_mcp.settings import Settings, Toolset
 from lusha_mcp.tools.errors import ArgumentError, tool_error
@@ -855,7 +856,8 @@ async def _run_metered(
         )
         return _render(pending, _confirmation_text(spec, authorized))
     try:
-        billed = await plan.run()
+        with authorized_spend(f"ledger call {authorized.reservation.call_id}"):
+            billed = await plan.run()
     except BaseException as exc:
         charged, request_id = _partial_billing(exc)
         call.state.usage.note_charge(charged)

@@ -240,7 +240,7 @@ async def search_companies(
 
     async def run() -> Billed[CompanyPreviews]:
         response, stopped = await until_failure(
-            call.client.search_companies(items, on_progress=call.progress)
+            call.client.companies.search(items, on_progress=call.progress)
         )
         return billed(CompanyPreviews(companies=response.results), response, stopped)
 
@@ -325,7 +325,7 @@ async def enrich_companies(
         ordered: list[EnrichedCompany | None]
         if ids:
             response, stopped = await until_failure(
-                call.client.enrich_companies(
+                call.client.companies.enrich(
                     [keys[index] for index in missing],
                     reveal=wanted,
                     on_progress=call.progress,
@@ -337,7 +337,7 @@ async def enrich_companies(
             metered: MeteredResponse = response
         else:
             found, stopped = await until_failure(
-                call.client.search_and_enrich_companies(
+                call.client.companies.search_and_enrich(
                     [items[index] for index in missing],
                     on_progress=call.progress,
                     on_batch=lambda batch: _store(call, batch.results, wanted),
@@ -420,7 +420,7 @@ async def prospect_companies(
     quote = Quote.of([_search_item(book, size)])
 
     async def run() -> Billed[CompanyPreviews]:
-        response = await call.client.prospect_companies(request)
+        response = await call.client.prospecting.companies(request)
         return billed(CompanyPreviews(companies=response.results, pagination=response.pagination), response)
 
     return Plan(quote=quote, run=run)

@@ -319,7 +319,7 @@ async def search_contacts(
     quote = Quote.of([_search_item(book, len(items))])
 
     async def run() -> Billed[ContactPreviews]:
-        response, stopped = await until_failure(call.client.search_contacts(items, on_progress=call.progress))
+        response, stopped = await until_failure(call.client.contacts.search(items, on_progress=call.progress))
         remember_previews(call.guard.previews, response.results)
         return billed(
             ContactPreviews(contacts=[ContactRow.of(r) for r in response.results]), response, stopped
@@ -364,7 +364,7 @@ async def enrich_contacts(
     prospecting result (priced exactly; identifiers add a search). Cost: revealEmail/revealPhone
     per field found; data revealed before is free from the cache. Ask only for needed fields.
     """
-    fields: list[str] = list(dict.fromkeys(reveal))
+    fields: list[RevealField] = list(dict.fromkeys(reveal))
     call.guard.policy.check_reveals(fields)
     if bool(ids) == bool(contacts):
         raise ArgumentError(
@@ -377,7 +377,7 @@ async def enrich_contacts(
 
 
 async def _enrich_by_ids(
-    call: ToolCall, ids: list[str], fields: list[str]
+    call: ToolCall, ids: list[str], fields: list[RevealField]
 ) -> Plan[RevealedContacts] | RevealedContacts:
     if len(ids) > 500:
         raise ArgumentError("ids", f"{len(ids)} ids", "at most 500 ids per call")
@@ -396,9 +396,9 @@ async def _enrich_by_ids(
 
     async def run() -> Billed[RevealedContacts]:
         response, stopped = await until_failure(
-            call.client.enrich_contacts(
+            call.client.contacts.enrich(
                 missing,
-                reveal=fields,  # pyright: ignore[reportArgumentType]
+                reveal=fields,
                 on_progress=call.progress,
                 on_batch=lambda batch: _store(call, batch.results, fields),
             )
@@ -418,7 +418,7 @@ async def _enrich_by_ids(
 
 
 async def _enrich_by_identifiers(
-    call: ToolCall, contacts: list[ContactLookup], fields: list[str]
+    call: ToolCall, contacts: list[ContactLookup], fields: list[RevealField]
 ) -> Plan[RevealedContacts] | RevealedContacts:
     items = _lookups(contacts, "contacts")
     cache = call.guard.cache
@@ -453,9 +453,9 @@ async def _enrich_by_identifiers(
 
     async def run() -> Billed[RevealedContacts]:
         response, stopped = await until_failure(
-            call.client.search_and_enrich_contacts(
+            call.client.contacts.search_and_enrich(
                 remaining,
-                reveal=fields,  # pyright: ignore[reportArgumentType]
+                reveal=fields,
                 on_progress=call.progress,
                 on_batch=lambda batch: _store(call, batch.results, fields),
             )
@@ -553,7 +553,7 @@ async def prospect_contacts(
     quote = Quote.of([_search_item(book, size)])
 
     async def run() -> Billed[ContactPreviews]:
-        response = await call.client.prospect_contacts(request)
+        response = await call.client.prospecting.contacts(request)
         remember_previews(call.guard.previews, response.results)
         return billed(
             ContactPreviews(

@@ -166,7 +166,9 @@ async def find_decision_makers(
     quote = Quote.of([book.item("buying group contacts", ACTION, ceiling)])
 
     async def run() -> Billed[DecisionMakers]:
-        response, stopped = await until_failure(call.client.buying_group(request, on_progress=call.progress))
+        response, stopped = await until_failure(
+            call.client.contacts.buying_group(request, on_progress=call.progress)
+        )
         previews = [
             ContactPreview.model_validate(contact.model_dump())
             for result in response.results

@@ -120,26 +120,26 @@ async def list_filter_values(
                 "filter_type", f"{scope} has no filter types", "no filter_type for this scope"
             )
         response = await (
-            client.get_contact_signal_types()
+            client.signals.contact_types()
             if scope == "contact_signal_types"
-            else client.get_company_signal_types()
+            else client.signals.company_types()
         )
         return FilterCatalog(scope=scope, values=list(response.signal_types))
     if filter_type is None:
         if scope == "contacts":
-            listed = await client.get_contact_filter_types()
+            listed = await client.prospecting.contact_filter_types()
         elif scope == "companies":
-            listed = await client.get_company_filter_types()
+            listed = await client.prospecting.company_filter_types()
         else:
-            listed = await client.get_company_signal_filter_types()
+            listed = await client.signals.company_filter_types()
         return FilterCatalog(
             scope=scope,
             types=[entry.model_dump(mode="json", by_alias=True) for entry in listed.available_filters],
         )
     if scope == "contacts":
-        found = await client.get_contact_filter_values(filter_type, query=query)
+        found = await client.prospecting.contact_filter_values(filter_type, query=query)
     elif scope == "companies":
-        found = await client.get_company_filter_values(filter_type, query=query)
+        found = await client.prospecting.company_filter_values(filter_type, query=query)
     else:
-        found = await client.get_company_signal_filter_values(filter_type, query=query)
+        found = await client.signals.company_filter_values(filter_type, query=query)
     return FilterCatalog(scope=scope, filter_type=filter_type, values=_as_list(found.values))

@@ -192,8 +192,8 @@ async def find_lookalikes(
         session_uuid = UUID(dedupe_session_id) if dedupe_session_id else None
         body = request.model_copy(update={"dedupe_session_id": session_uuid})
         if isinstance(body, ContactLookalikesRequest):
-            return await call.client.contact_lookalikes(body)
-        return await call.client.company_lookalikes(body)
+            return await call.client.lookalikes.contacts(body)
+        return await call.client.lookalikes.companies(body)
 
     async def run() -> Billed[Lookalikes]:
         try:

@@ -160,9 +160,9 @@ class FilterVocabulary:
         key = f"{scope}.{filter_type}"
         if key not in self._values:
             if scope == "contacts":
-                found = await self._client.get_contact_filter_values(filter_type)
+                found = await self._client.prospecting.contact_filter_values(filter_type)
             else:
-                found = await self._client.get_company_filter_values(filter_type)
+                found = await self._client.prospecting.company_filter_values(filter_type)
             values = found.values
             self._values[key] = cast(list[Any], values) if isinstance(values, list) else []
         return self._values[key]

@@ -305,7 +305,7 @@ async def get_signals(
                 }
             )
             response, stopped = await until_failure(
-                call.client.get_contact_signals(request, on_progress=call.progress)
+                call.client.signals.contacts(request, on_progress=call.progress)
             )
             found = [
                 EntitySignals(
@@ -324,7 +324,7 @@ async def get_signals(
                 }
             )
             response, stopped = await until_failure(
-                call.client.get_company_signals(company_request, on_progress=call.progress)
+                call.client.signals.companies(company_request, on_progress=call.progress)
             )
             found = [
                 EntitySignals(
@@ -361,7 +361,7 @@ async def _scores(call: ToolCall, entity: Entity, ids: list[str]) -> Billed[Sign
     items = [{"client_reference_id": str(index), "id": entity_id} for index, entity_id in enumerate(ids)]
     if entity == "contacts":
         response, stopped = await until_failure(
-            call.client.contact_signal_scores(
+            call.client.signals.contact_scores(
                 ContactSignalScoresRequest.model_validate({"contacts": items}), on_progress=call.progress
             )
         )
@@ -380,7 +380,7 @@ async def _scores(call: ToolCall, entity: Entity, ids: list[str]) -> Billed[Sign
         metered: MeteredResponse = response
     else:
         company_response, stopped = await until_failure(
-            call.client.company_signal_scores(
+            call.client.signals.company_scores(
                 CompanySignalScoresRequest.model_validate({"companies": items}), on_progress=call.progress
             )
         )

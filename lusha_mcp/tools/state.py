@@ -12,7 +12,7 @@ from mcp.server.mcpserver import Context
 from lusha_mcp.api.client import LushaClient
 from lusha_mcp.api.errors import APIConnectionError, AuthenticationError, LushaError, PermissionDeniedError
 from lusha_mcp.api.models import AccountUsage
-from lusha_mcp.clients import CLIENT_SESSION
+from lusha_mcp.client_sessions import CLIENT_SESSION
 from lusha_mcp.guard import CreditGuard
 from lusha_mcp.settings import Settings
 
@@ -56,7 +56,7 @@ class AccountUsageSnapshot:
                 if self._failure is not None and time.monotonic() - self._failed_at < self._min_interval:
                     raise self._failure.with_traceback(None)
                 try:
-                    self._usage = await self._client.account_usage()
+                    self._usage = await self._client.account.usage()
                 except _STICKY_FAILURES as exc:
                     self._failure, self._failed_at = exc, time.monotonic()
                     raise

@@ -110,13 +110,13 @@ async def list_webhook_subscriptions(
     note: str | None = None
     if include_secret:
         try:
-            secret = (await call.client.get_account_secret()).secret
+            secret = (await call.client.webhooks.get_secret()).secret
         except NotFoundError:
             note = "The account has no signing secret yet; regenerate_webhook_secret creates one."
     if subscription_id:
-        found = await call.client.get_subscription(subscription_id)
+        found = await call.client.webhooks.get(subscription_id)
         return Subscriptions(subscriptions=[_public(found)], account_secret=secret, secret_note=note)
-    listed = await call.client.list_subscriptions(limit=limit, offset=offset)
+    listed = await call.client.webhooks.list(limit=limit, offset=offset)
     page = listed.pagination
     more = page is not None and page.has_more
     return Subscriptions(
@@ -182,7 +182,7 @@ async def create_webhook_subscriptions(
                 raise ArgumentError(
                     "entity_ids", "opt-out covers every contact", "no entity_ids with opt_out"
                 )
-            created = await call.client.create_opt_out_subscription(
+            created = await call.client.webhooks.create_opt_out(
                 OptOutSubscriptionRequest.model_validate({"url": url, "name": name})
             )
             return SubscriptionChanges(succeeded=1, subscriptions=[_public(created)])
@@ -206,7 +206,7 @@ async def create_webhook_subscriptions(
         raise ArgumentError(
             "url", problems or exc.message, "an absolute https URL and valid fields"
         ) from None
-    result = await call.client.create_subscriptions(request, on_progress=call.progress)
+    result = await call.client.webhooks.create(request, on_progress=call.progress)
     return SubscriptionChanges.of(result.results)
 
 
@@ -233,7 +233,7 @@ async def update_webhook_subscription(
         raise ArgumentError(
             "active", problems or exc.message, "at least one of active, url, signal_types, name"
         ) from None
-    updated = await call.client.update_subscription(subscription_id, update)
+    updated = await call.client.webhooks.update(subscription_id, update)
     return Subscriptions(subscriptions=[_public(updated)])
 
 
@@ -248,7 +248,7 @@ async def delete_webhook_subscriptions(
 
     Use this only when the user wants them gone (update active=false just pauses). Free.
     """
-    result = await call.client.delete_subscriptions(list(dict.fromkeys(ids)), on_progress=call.progress)
+    result = await call.client.webhooks.delete(list(dict.fromkeys(ids)), on_progress=call.progress)
     return SubscriptionChanges.of(result.results)
 
 
@@ -276,7 +276,7 @@ async def test_webhook_subscription(
 
     Use this to check a receiver after creating or changing a subscription. Free.
     """
-    outcome = await call.client.test_subscription(subscription_id, mode=mode)
+    outcome = await call.client.webhooks.test(subscription_id, mode=mode)
     check = outcome.flow_check
     return TestDelivery(
         subscription_id=outcome.subscription_id or subscription_id,
@@ -318,10 +318,10 @@ async def get_webhook_deliveries(
 
     Use this when deliveries seem missing or a subscription got blocked. Free.
     """
-    logs = await call.client.get_audit_logs(
+    logs = await call.client.webhooks.audit_logs(
         subscription_id=subscription_id, status=status, limit=limit, offset=offset
     )
-    stats = await call.client.get_audit_log_stats(subscription_id=subscription_id)
+    stats = await call.client.webhooks.audit_log_stats(subscription_id=subscription_id)
     more = logs.pagination is not None and logs.pagination.has_more
     return Deliveries(
         stats=stats, deliveries=logs.data, next_offset=offset + len(logs.data) if more else None
@@ -352,4 +352,4 @@ async def regenerate_webhook_secret(
     Use this only when the user asks: receivers verifying the old secret reject deliveries. Free.
     """
     del confirm
-    return Secret(secret=(await call.client.regenerate_account_secret()).secret)
+    return Secret(secret=(await call.client.webhooks.regenerate_secret()).secret)

@@ -166,7 +166,7 @@ async def get_website_visits(
     quote = Quote.of([book.item("visiting companies", ACTION, size)]) if ACTION in book else Quote.free()
 
     async def run() -> Billed[VisitingCompanies]:
-        response = await call.client.website_visits(request)
+        response = await call.client.companies.website_visits(request)
         pagination = response.pagination
         total = pagination.total if pagination else None
         shown = page * size + len(response.results)

@@ -13,7 +13,8 @@ import json
 import re
 import time
 from collections import deque
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any, cast
 
@@ -24,7 +25,9 @@ import yaml
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT7
 
-from lusha_mcp.api import LushaClient
+from lusha_mcp.api import LushaClient, authorized_spend
+from lusha_mcp.sandbox import SANDBOX_BASE_URL, sandbox_transport
+from lusha_mcp.settings import SANDBOX_API_KEY, Settings
 from tests.conftest import SPEC_V3
 
 API_KEY = "lk_live_9f3c2e7a1b5d4c8e"
@@ -247,6 +250,25 @@ def make_client(server: SpecTransport, **options: Any) -> LushaClient:
     options.setdefault("retry_base_delay", 0.001)
     options.setdefault("retry_max_delay", 0.01)
     return LushaClient(API_KEY, base_url=BASE_URL, transport=server.transport(), **options)
+
+
+@pytest.fixture
+async def sandbox_http(sandbox_settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
+    """Plain HTTP to the in-process sandbox of the test (its Lusha routes and /_sandbox controls)."""
+    async with httpx.AsyncClient(
+        transport=sandbox_transport(sandbox_settings),
+        base_url=SANDBOX_BASE_URL,
+        headers={"api_key": SANDBOX_API_KEY},
+    ) as http:
+        yield http
+
+
+@asynccontextmanager
+async def spend_authorised() -> AsyncGenerator[None]:
+    """These tests drive the client itself, not the guard: they authorise its metered calls
+    the way the guard does (a metered call outside an authorised plan is refused)."""
+    with authorized_spend("tests/api: the client under test"):
+        yield
 
 
 @pytest.fixture

@@ -16,7 +16,7 @@ from lusha_mcp.api.models import (
     ContactsEnrichResponse,
     CreateSubscriptionsRequest,
 )
-from tests.api.conftest import SpecTransport, make_client
+from tests.api.conftest import SpecTransport, make_client, spend_authorised
 
 pytestmark = pytest.mark.anyio
 
@@ -56,8 +56,8 @@ async def test_250_ids_become_3_requests_whose_results_come_back_in_order(lusha:
     lusha.fallback = _echo_enrich(lusha, slow_first=True)
     ids = [str(n) for n in range(250)]
     progress: list[tuple[int, int]] = []
-    async with make_client(lusha) as client:
-        result = await client.enrich_contacts(
+    async with make_client(lusha) as client, spend_authorised():
+        result = await client.contacts.enrich(
             ids, reveal=["emails"], on_progress=lambda d, t: progress.append((d, t))
         )
 
@@ -80,8 +80,8 @@ async def test_progress_callback_may_be_async(lusha: SpecTransport) -> None:
         await anyio.lowlevel.checkpoint()
         reported.append(done * 1000 // total)
 
-    async with make_client(lusha) as client:
-        await client.enrich_contacts([str(n) for n in range(120)], reveal=["phones"], on_progress=on_progress)
+    async with make_client(lusha) as client, spend_authorised():
+        await client.contacts.enrich([str(n) for n in range(120)], reveal=["phones"], on_progress=on_progress)
 
     assert sorted(reported)[-1] == 1000
     assert len(reported) == 2
@@ -89,9 +89,9 @@ async def test_progress_callback_may_be_async(lusha: SpecTransport) -> None:
 
 async def test_a_failed_batch_keeps_what_the_other_batches_returned_and_cost(lusha: SpecTransport) -> None:
     lusha.fallback = _echo_enrich(lusha, fail_batch=1)
-    async with make_client(lusha, max_concurrency=1) as client:
+    async with make_client(lusha, max_concurrency=1) as client, spend_authorised():
         with pytest.raises(InsufficientCreditsError) as caught:
-            await client.enrich_contacts([str(n) for n in range(300)], reveal=["emails"])
+            await client.contacts.enrich([str(n) for n in range(300)], reveal=["emails"])
 
     partial = caught.value.partial
     assert isinstance(partial, ContactsEnrichResponse)
@@ -120,8 +120,10 @@ async def test_buying_group_batches_25_companies_per_request(lusha: SpecTranspor
 
     lusha.fallback = handler
     companies = [{"domain": f"c{n}.com", "clientReferenceId": str(n)} for n in range(30)]
-    async with make_client(lusha) as client:
-        result = await client.buying_group(BuyingGroupRequest.model_validate({"companies": companies}))
+    async with make_client(lusha) as client, spend_authorised():
+        result = await client.contacts.buying_group(
+            BuyingGroupRequest.model_validate({"companies": companies})
+        )
 
     assert lusha.invalid == []
     assert [len(s.body["companies"]) for s in lusha.seen] == [25, 5]
@@ -181,7 +183,7 @@ async def test_subscriptions_are_created_25_per_request_with_indexes_of_the_whol
         }
     )
     async with make_client(lusha) as client:
-        result = await client.create_subscriptions(request)
+        result = await client.webhooks.create(request)
 
     assert lusha.invalid == []
     assert [len(s.body["subscriptions"]) for s in lusha.seen] == [25, 5]
@@ -197,7 +199,7 @@ async def test_subscriptions_are_created_25_per_request_with_indexes_of_the_whol
 
 async def test_deleting_26_subscriptions_takes_2_requests(lusha: SpecTransport) -> None:
     async with make_client(lusha) as client:
-        await client.delete_subscriptions([f"sub-{n}" for n in range(26)])
+        await client.webhooks.delete([f"sub-{n}" for n in range(26)])
 
     assert lusha.invalid == []
     assert [len(s.body["ids"]) for s in lusha.seen] == [25, 1]

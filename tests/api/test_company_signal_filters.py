@@ -13,6 +13,7 @@ from lusha_mcp.api.models.companies import CompanySignalType
 from lusha_mcp.api.models.signals import CompanySignalsFilters, IntentCategoryFilter
 from lusha_mcp.sandbox import sandbox_app, sandbox_transport
 from lusha_mcp.settings import Settings
+from tests.api.conftest import spend_authorised
 from tests.sandbox.dataset_picks import rows
 
 pytestmark = pytest.mark.anyio
@@ -48,8 +49,11 @@ async def test_news_hiring_department_and_location_filters_are_sent_and_honoured
             tuple(TYPES),
         )
     ]
-    async with LushaClient.from_settings(settings, transport=sandbox_transport(settings)) as client:
-        everything = await client.get_company_signals(CompanySignalsRequest(ids=ids, signal_types=TYPES))
+    async with (
+        LushaClient.from_settings(settings, transport=sandbox_transport(settings)) as client,
+        spend_authorised(),
+    ):
+        everything = await client.signals.companies(CompanySignalsRequest(ids=ids, signal_types=TYPES))
         unfiltered = signals_by_type([result.by_type() for result in everything.results])
         department = a_common_value([item["department"] for item in unfiltered["surgeInHiringByDepartment"]])
         country = a_common_value(
@@ -57,7 +61,7 @@ async def test_news_hiring_department_and_location_filters_are_sent_and_honoured
         )
         event = a_common_value([item["eventType"] for item in unfiltered["peopleNews"]])
 
-        narrowed = await client.get_company_signals(
+        narrowed = await client.signals.companies(
             CompanySignalsRequest(
                 ids=ids,
                 signal_types=TYPES,

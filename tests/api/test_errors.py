@@ -52,7 +52,7 @@ def _answer(status: int, body: Any, headers: dict[str, str] | None = None) -> Re
 
 async def _failure(client: LushaClient) -> LushaError:
     with pytest.raises(LushaError) as caught:
-        await client.get_contact_filter_types()
+        await client.prospecting.contact_filter_types()
     return caught.value
 
 

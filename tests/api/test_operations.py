@@ -60,7 +60,7 @@ from lusha_mcp.api.models import (
     WebsiteVisitsRequest,
     WebsiteVisitsResponse,
 )
-from tests.api.conftest import API_KEY, SpecTransport
+from tests.api.conftest import API_KEY, SpecTransport, spend_authorised
 
 pytestmark = pytest.mark.anyio
 
@@ -71,7 +71,7 @@ CASES: list[tuple[str, str, str, Call, type[LushaResponse]]] = [
         "search_contacts",
         "POST",
         "/v3/contacts/search",
-        lambda c: c.search_contacts(
+        lambda c: c.contacts.search(
             [
                 ContactSearchItem(
                     client_reference_id="a", linkedin_url="https://www.linkedin.com/in/someone"
@@ -88,21 +88,21 @@ CASES: list[tuple[str, str, str, Call, type[LushaResponse]]] = [
         "enrich_contacts",
         "POST",
         "/v3/contacts/enrich",
-        lambda c: c.enrich_contacts(["4415824633", "4415824634"], reveal=["emails", "phones"]),
+        lambda c: c.contacts.enrich(["4415824633", "4415824634"], reveal=["emails", "phones"]),
         ContactsEnrichResponse,
     ),
     (
         "search_and_enrich_contacts",
         "POST",
         "/v3/contacts/search-and-enrich",
-        lambda c: c.search_and_enrich_contacts([ContactSearchItem(email="dana@acme.com")], reveal=["emails"]),
+        lambda c: c.contacts.search_and_enrich([ContactSearchItem(email="dana@acme.com")], reveal=["emails"]),
         ContactsSearchAndEnrichResponse,
     ),
     (
         "search_companies",
         "POST",
         "/v3/companies/search",
-        lambda c: c.search_companies(
+        lambda c: c.companies.search(
             [CompanySearchItem(domain="lusha.com"), CompanySearchItem(name="Salesforce")],
             signals=CompanySignalsOptions(types=["surgeInHiring", "riskNews"], max_results_per_signal=5),
         ),
@@ -112,21 +112,21 @@ CASES: list[tuple[str, str, str, Call, type[LushaResponse]]] = [
         "enrich_companies",
         "POST",
         "/v3/companies/enrich",
-        lambda c: c.enrich_companies(["310112"], reveal=["competitors", "intent"]),
+        lambda c: c.companies.enrich(["310112"], reveal=["competitors", "intent"]),
         CompaniesEnrichResponse,
     ),
     (
         "search_and_enrich_companies",
         "POST",
         "/v3/companies/search-and-enrich",
-        lambda c: c.search_and_enrich_companies([CompanySearchItem(domain="lusha.com")]),
+        lambda c: c.companies.search_and_enrich([CompanySearchItem(domain="lusha.com")]),
         CompaniesSearchAndEnrichResponse,
     ),
     (
         "prospect_contacts",
         "POST",
         "/v3/contacts/prospecting",
-        lambda c: c.prospect_contacts(
+        lambda c: c.prospecting.contacts(
             ProspectingContactsRequest.model_validate(
                 {
                     "pagination": {"page": 0, "size": 25},
@@ -151,7 +151,7 @@ CASES: list[tuple[str, str, str, Call, type[LushaResponse]]] = [
         "prospect_companies",
         "POST",
         "/v3/companies/prospecting",
-        lambda c: c.prospect_companies(
+        lambda c: c.prospecting.companies(
             ProspectingCompaniesRequest.model_validate(
                 {
                     "pagination": {"page": 1, "size": 50},
@@ -176,35 +176,35 @@ CASES: list[tuple[str, str, str, Call, type[LushaResponse]]] = [
         "get_contact_filter_types",
         "GET",
         "/v3/contacts/prospecting/filters",
-        lambda c: c.get_contact_filter_types(),
+        lambda c: c.prospecting.contact_filter_types(),
         FilterTypes,
     ),
     (
         "get_contact_filter_values",
         "GET",
         "/v3/contacts/prospecting/filters/locations",
-        lambda c: c.get_contact_filter_values("locations", query="new y"),
+        lambda c: c.prospecting.contact_filter_values("locations", query="new y"),
         FilterValues,
     ),
     (
         "get_company_filter_types",
         "GET",
         "/v3/companies/prospecting/filters",
-        lambda c: c.get_company_filter_types(),
+        lambda c: c.prospecting.company_filter_types(),
         FilterTypes,
     ),
     (
         "get_company_filter_values",
         "GET",
         "/v3/companies/prospecting/filters/sizes",
-        lambda c: c.get_company_filter_values("sizes"),
+        lambda c: c.prospecting.company_filter_values("sizes"),
         FilterValues,
     ),
     (
         "get_contact_signals",
         "POST",
         "/v3/contacts/signals",
-        lambda c: c.get_contact_signals(
+        lambda c: c.signals.contacts(
             ContactSignalsRequest(ids=["1", "2"], signal_types=["allSignals"], start_date=dt.date(2025, 3, 1))
         ),
         ContactSignalsResponse,
@@ -213,7 +213,7 @@ CASES: list[tuple[str, str, str, Call, type[LushaResponse]]] = [
         "get_company_signals",
         "POST",
         "/v3/companies/signals",
-        lambda c: c.get_company_signals(
+        lambda c: c.signals.companies(
             CompanySignalsRequest.model_validate(
                 {
                     "ids": ["310112"],
@@ -229,35 +229,35 @@ CASES: list[tuple[str, str, str, Call, type[LushaResponse]]] = [
         "get_contact_signal_types",
         "GET",
         "/v3/contacts/signals/types",
-        lambda c: c.get_contact_signal_types(),
+        lambda c: c.signals.contact_types(),
         ContactSignalTypes,
     ),
     (
         "get_company_signal_types",
         "GET",
         "/v3/companies/signals/types",
-        lambda c: c.get_company_signal_types(),
+        lambda c: c.signals.company_types(),
         CompanySignalTypes,
     ),
     (
         "get_company_signal_filter_types",
         "GET",
         "/v3/companies/signals/filters",
-        lambda c: c.get_company_signal_filter_types(),
+        lambda c: c.signals.company_filter_types(),
         FilterTypes,
     ),
     (
         "get_company_signal_filter_values",
         "GET",
         "/v3/companies/signals/filters/hiringByDepartments",
-        lambda c: c.get_company_signal_filter_values("hiringByDepartments", query="eng"),
+        lambda c: c.signals.company_filter_values("hiringByDepartments", query="eng"),
         FilterValues,
     ),
     (
         "contact_signal_scores",
         "POST",
         "/v3/contacts/signal-score",
-        lambda c: c.contact_signal_scores(
+        lambda c: c.signals.contact_scores(
             ContactSignalScoresRequest.model_validate(
                 {"contacts": [{"clientReferenceId": "r1", "email": "dana@acme.com"}, {"id": "4415824633"}]}
             )
@@ -268,7 +268,7 @@ CASES: list[tuple[str, str, str, Call, type[LushaResponse]]] = [
         "company_signal_scores",
         "POST",
         "/v3/companies/signal-score",
-        lambda c: c.company_signal_scores(
+        lambda c: c.signals.company_scores(
             CompanySignalScoresRequest.model_validate(
                 {"companies": [{"domain": "lusha.com"}, {"name": "Acme"}]}
             )
@@ -279,7 +279,7 @@ CASES: list[tuple[str, str, str, Call, type[LushaResponse]]] = [
         "contact_lookalikes",
         "POST",
         "/v3/contacts/lookalike",
-        lambda c: c.contact_lookalikes(
+        lambda c: c.lookalikes.contacts(
             ContactLookalikesRequest.model_validate(
                 {
                     "seeds": {
@@ -298,7 +298,7 @@ CASES: list[tuple[str, str, str, Call, type[LushaResponse]]] = [
         "company_lookalikes",
         "POST",
         "/v3/companies/lookalike",
-        lambda c: c.company_lookalikes(
+        lambda c: c.lookalikes.companies(
             CompanyLookalikesRequest.model_validate({"seeds": {"domains": ["lusha.com", "zoominfo.com"]}})
         ),
         CompanyLookalikesResponse,
@@ -307,7 +307,7 @@ CASES: list[tuple[str, str, str, Call, type[LushaResponse]]] = [
         "buying_group",
         "POST",
         "/v3/contacts/buying-group",
-        lambda c: c.buying_group(
+        lambda c: c.contacts.buying_group(
             BuyingGroupRequest.model_validate(
                 {
                     "companies": [{"domain": "lusha.com", "clientReferenceId": "x"}, {"id": "310112"}],
@@ -322,7 +322,7 @@ CASES: list[tuple[str, str, str, Call, type[LushaResponse]]] = [
         "website_visits",
         "POST",
         "/v3/companies/website-visits",
-        lambda c: c.website_visits(
+        lambda c: c.companies.website_visits(
             WebsiteVisitsRequest.model_validate(
                 {
                     "domains": ["acme.com"],
@@ -336,12 +336,12 @@ CASES: list[tuple[str, str, str, Call, type[LushaResponse]]] = [
         ),
         WebsiteVisitsResponse,
     ),
-    ("account_usage", "GET", "/v3/account/usage", lambda c: c.account_usage(), AccountUsage),
+    ("account_usage", "GET", "/v3/account/usage", lambda c: c.account.usage(), AccountUsage),
     (
         "create_subscriptions",
         "POST",
         "/api/subscriptions",
-        lambda c: c.create_subscriptions(
+        lambda c: c.webhooks.create(
             CreateSubscriptionsRequest.model_validate(
                 {
                     "defaults": {"url": "https://hooks.acme.com/lusha", "entityType": "contact"},
@@ -358,60 +358,64 @@ CASES: list[tuple[str, str, str, Call, type[LushaResponse]]] = [
         "list_subscriptions",
         "GET",
         "/api/subscriptions",
-        lambda c: c.list_subscriptions(limit=20, offset=20),
+        lambda c: c.webhooks.list(limit=20, offset=20),
         SubscriptionList,
     ),
     (
         "get_subscription",
         "GET",
         "/api/subscriptions/507f1f77bcf86cd799439011",
-        lambda c: c.get_subscription("507f1f77bcf86cd799439011"),
+        lambda c: c.webhooks.get("507f1f77bcf86cd799439011"),
         Subscription,
     ),
     (
         "update_subscription",
         "PATCH",
         "/api/subscriptions/507f1f77bcf86cd799439011",
-        lambda c: c.update_subscription("507f1f77bcf86cd799439011", SubscriptionUpdate(is_active=False)),
+        lambda c: c.webhooks.update("507f1f77bcf86cd799439011", SubscriptionUpdate(is_active=False)),
         Subscription,
     ),
     (
         "delete_subscriptions",
         "POST",
         "/api/subscriptions/delete",
-        lambda c: c.delete_subscriptions(["sub-123", "sub-456"]),
+        lambda c: c.webhooks.delete(["sub-123", "sub-456"]),
         SubscriptionBatchResult,
     ),
     (
         "test_subscription",
         "POST",
         "/api/subscriptions/sub-123/test",
-        lambda c: c.test_subscription("sub-123", mode="direct"),
+        lambda c: c.webhooks.test("sub-123", mode="direct"),
         SubscriptionTestResult,
     ),
     (
         "create_opt_out_subscription",
         "POST",
         "/api/subscriptions/opt-out",
-        lambda c: c.create_opt_out_subscription(
-            OptOutSubscriptionRequest(url="https://hooks.acme.com/optout")
-        ),
+        lambda c: c.webhooks.create_opt_out(OptOutSubscriptionRequest(url="https://hooks.acme.com/optout")),
         Subscription,
     ),
     (
         "get_audit_logs",
         "GET",
         "/api/audit-logs",
-        lambda c: c.get_audit_logs(subscription_id="sub-123", status="failed", limit=10),
+        lambda c: c.webhooks.audit_logs(subscription_id="sub-123", status="failed", limit=10),
         AuditLogs,
     ),
-    ("get_audit_log_stats", "GET", "/api/audit-logs/stats", lambda c: c.get_audit_log_stats(), AuditLogStats),
-    ("get_account_secret", "GET", "/api/account/secret", lambda c: c.get_account_secret(), AccountSecret),
+    (
+        "get_audit_log_stats",
+        "GET",
+        "/api/audit-logs/stats",
+        lambda c: c.webhooks.audit_log_stats(),
+        AuditLogStats,
+    ),
+    ("get_account_secret", "GET", "/api/account/secret", lambda c: c.webhooks.get_secret(), AccountSecret),
     (
         "regenerate_account_secret",
         "POST",
         "/api/account/secret/regenerate",
-        lambda c: c.regenerate_account_secret(),
+        lambda c: c.webhooks.regenerate_secret(),
         AccountSecret,
     ),
 ]
@@ -427,7 +431,8 @@ async def test_operation_sends_a_spec_valid_request_and_parses_the_spec_example(
     call: Call,
     model: type[LushaResponse],
 ) -> None:
-    result = await call(client)
+    async with spend_authorised():
+        result = await call(client)
 
     assert lusha.invalid == []
     assert [(s.method, s.path) for s in lusha.seen] == [(method, path)]
@@ -449,7 +454,7 @@ async def test_operation_sends_a_spec_valid_request_and_parses_the_spec_example(
 async def test_every_request_carries_the_key_header_and_a_versioned_user_agent(
     client: LushaClient, lusha: SpecTransport
 ) -> None:
-    await client.account_usage()
+    await client.account.usage()
 
     headers = lusha.seen[0].headers
     assert headers["api_key"] == API_KEY
@@ -476,7 +481,8 @@ async def test_enrich_results_keep_per_item_errors_and_billing(
         )
 
     lusha.script.append(answer)
-    result = await client.enrich_contacts(["1", "2"], reveal=["emails"])
+    async with spend_authorised():
+        result = await client.contacts.enrich(["1", "2"], reveal=["emails"])
 
     assert [r.id for r in result.results] == ["1", "2"]
     assert result.results[0].emails[0].email == "dana@acme.com"
@@ -503,9 +509,10 @@ async def test_signal_results_expose_every_signal_type_present(
             },
         )
     )
-    result = await client.get_company_signals(
-        CompanySignalsRequest(ids=["c1"], signal_types=["riskNews", "headcountIncrease3m"])
-    )
+    async with spend_authorised():
+        result = await client.signals.companies(
+            CompanySignalsRequest(ids=["c1"], signal_types=["riskNews", "headcountIncrease3m"])
+        )
 
     assert result.results[0].by_type() == {
         "riskNews": [{"title": "x"}],

@@ -8,7 +8,7 @@ import anyio
 import httpx
 import pytest
 
-from tests.api.conftest import SpecTransport, make_client
+from tests.api.conftest import SpecTransport, make_client, spend_authorised
 
 pytestmark = pytest.mark.anyio
 
@@ -28,8 +28,8 @@ async def test_a_10000_id_run_at_25_requests_per_second_gets_no_429(lusha: SpecT
 
     lusha.fallback = handler
     ids = [str(n) for n in range(10_000)]
-    async with make_client(lusha, max_concurrency=50) as client:
-        result = await client.enrich_contacts(ids, reveal=["emails"])
+    async with make_client(lusha, max_concurrency=50) as client, spend_authorised():
+        result = await client.contacts.enrich(ids, reveal=["emails"])
 
     assert lusha.rejected_for_rate == 0
     assert len(lusha.seen) == 100
@@ -41,9 +41,9 @@ async def test_a_10000_id_run_at_25_requests_per_second_gets_no_429(lusha: SpecT
 async def test_a_sixth_account_usage_call_within_a_minute_is_held_back(lusha: SpecTransport) -> None:
     async with make_client(lusha) as client:
         for _ in range(5):
-            await client.account_usage()
+            await client.account.usage()
         with anyio.move_on_after(0.3) as scope:
-            await client.account_usage()
+            await client.account.usage()
 
     assert scope.cancelled_caught
     assert len(lusha.seen) == 5
@@ -53,11 +53,11 @@ async def test_webhook_calls_share_one_100_per_minute_budget(lusha: SpecTranspor
     async with make_client(lusha) as client:
         for n in range(100):
             if n % 2:
-                await client.get_audit_log_stats()
+                await client.webhooks.audit_log_stats()
             else:
-                await client.list_subscriptions()
+                await client.webhooks.list()
         with anyio.move_on_after(0.3) as scope:
-            await client.get_account_secret()
+            await client.webhooks.get_secret()
 
     assert scope.cancelled_caught
     assert len(lusha.seen) == 100

@@ -3,8 +3,6 @@ network read timeout would: free GETs are retried, metered POSTs are reported lo
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
 import anyio
 import httpx
 import pytest
@@ -13,6 +11,7 @@ from lusha_mcp.api import LushaClient
 from lusha_mcp.api.errors import APITimeoutError, ResponseLostError
 from lusha_mcp.sandbox import SANDBOX_BASE_URL, sandbox_transport
 from lusha_mcp.settings import SANDBOX_API_KEY, Settings
+from tests.api.conftest import spend_authorised
 from tests.sandbox.dataset_picks import rows
 
 pytestmark = pytest.mark.anyio
@@ -36,16 +35,6 @@ class HangFirstRequests(httpx.AsyncBaseTransport):
         return await self.inner.handle_async_request(request)
 
 
-@pytest.fixture
-async def charges_http(sandbox_settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient(
-        transport=sandbox_transport(sandbox_settings),
-        base_url=SANDBOX_BASE_URL,
-        headers={"api_key": SANDBOX_API_KEY},
-    ) as http:
-        yield http
-
-
 def short_deadline_client(transport: httpx.AsyncBaseTransport, *, max_retries: int) -> LushaClient:
     return LushaClient(
         SANDBOX_API_KEY,
@@ -63,7 +52,7 @@ async def test_a_hung_free_get_times_out_and_is_retried(sandbox_settings: Settin
     transport = HangFirstRequests(sandbox_transport(sandbox_settings), hangs=1)
     async with short_deadline_client(transport, max_retries=2) as client:
         with anyio.fail_after(GIVE_UP):
-            types = await client.get_contact_filter_types()
+            types = await client.prospecting.contact_filter_types()
 
     assert types.request_id
     assert transport.sent == ["GET /v3/contacts/prospecting/filters"] * 2
@@ -73,22 +62,22 @@ async def test_a_free_get_that_keeps_hanging_fails_as_a_timeout(sandbox_settings
     transport = HangFirstRequests(sandbox_transport(sandbox_settings), hangs=2)
     async with short_deadline_client(transport, max_retries=1) as client:
         with pytest.raises(APITimeoutError) as caught, anyio.fail_after(GIVE_UP):
-            await client.get_contact_filter_types()
+            await client.prospecting.contact_filter_types()
 
     assert "did not answer" in caught.value.message
     assert len(transport.sent) == 2
 
 
 async def test_a_hung_metered_post_is_reported_lost_and_not_resent(
-    sandbox_settings: Settings, charges_http: httpx.AsyncClient
+    sandbox_settings: Settings, sandbox_http: httpx.AsyncClient
 ) -> None:
     ids = [str(row["id"]) for row in rows(sandbox_settings, "SELECT id FROM contacts ORDER BY seq LIMIT 3")]
     transport = HangFirstRequests(sandbox_transport(sandbox_settings), hangs=1)
-    async with short_deadline_client(transport, max_retries=3) as client:
+    async with short_deadline_client(transport, max_retries=3) as client, spend_authorised():
         with pytest.raises(ResponseLostError) as caught, anyio.fail_after(GIVE_UP):
-            await client.enrich_contacts(ids, reveal=["emails"])
+            await client.contacts.enrich(ids, reveal=["emails"])
 
     assert "may have been charged" in caught.value.message
     assert transport.sent == ["POST /v3/contacts/enrich"]
-    charges = await charges_http.get("/_sandbox/charges")
+    charges = await sandbox_http.get("/_sandbox/charges")
     assert charges.json()["totalCreditsCharged"] == 0

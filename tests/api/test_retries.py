@@ -13,7 +13,7 @@ from lusha_mcp.api.errors import (
     ServerError,
 )
 from lusha_mcp.api.models import ContactSearchItem
-from tests.api.conftest import Responder, SpecTransport, make_client
+from tests.api.conftest import Responder, SpecTransport, make_client, spend_authorised
 
 pytestmark = pytest.mark.anyio
 
@@ -41,8 +41,8 @@ async def test_rate_limited_request_is_retried_and_succeeds(
     lusha: SpecTransport, headers: dict[str, str]
 ) -> None:
     lusha.script.extend([_status(429, headers), _status(429, headers)])
-    async with make_client(lusha) as client:
-        result = await client.enrich_contacts(["1"], reveal=["emails"])
+    async with make_client(lusha) as client, spend_authorised():
+        result = await client.contacts.enrich(["1"], reveal=["emails"])
 
     assert len(lusha.seen) == 3
     assert result.results
@@ -53,8 +53,8 @@ async def test_gateway_and_unavailable_errors_are_retried_and_succeed(
     lusha: SpecTransport, status: int
 ) -> None:
     lusha.script.append(_status(status))
-    async with make_client(lusha) as client:
-        result = await client.search_contacts([ContactSearchItem(email="dana@acme.com")])
+    async with make_client(lusha) as client, spend_authorised():
+        result = await client.contacts.search([ContactSearchItem(email="dana@acme.com")])
 
     assert len(lusha.seen) == 2
     assert result.results
@@ -65,8 +65,8 @@ async def test_failures_before_sending_are_retried_even_for_metered_calls(
     lusha: SpecTransport, failure: type[httpx.TransportError]
 ) -> None:
     lusha.script.append(_raise(failure))
-    async with make_client(lusha) as client:
-        result = await client.enrich_contacts(["1"], reveal=["phones"])
+    async with make_client(lusha) as client, spend_authorised():
+        result = await client.contacts.enrich(["1"], reveal=["phones"])
 
     assert len(lusha.seen) == 2
     assert result.results
@@ -77,9 +77,9 @@ async def test_a_metered_post_whose_response_was_lost_is_not_retried(
     lusha: SpecTransport, failure: type[httpx.TransportError]
 ) -> None:
     lusha.script.append(_raise(failure))
-    async with make_client(lusha) as client:
+    async with make_client(lusha) as client, spend_authorised():
         with pytest.raises(ResponseLostError) as caught:
-            await client.enrich_contacts(["1"], reveal=["emails"])
+            await client.contacts.enrich(["1"], reveal=["emails"])
 
     assert len(lusha.seen) == 1
     assert "may have been charged" in caught.value.message
@@ -91,9 +91,9 @@ async def test_an_unreadable_success_body_of_a_metered_post_is_reported_as_possi
     lusha: SpecTransport,
 ) -> None:
     lusha.script.append(lambda _r: httpx.Response(200, text="{not json"))
-    async with make_client(lusha) as client:
+    async with make_client(lusha) as client, spend_authorised():
         with pytest.raises(ResponseLostError) as caught:
-            await client.search_contacts([ContactSearchItem(id="1")])
+            await client.contacts.search([ContactSearchItem(id="1")])
 
     assert len(lusha.seen) == 1
     assert "may have been charged" in caught.value.message
@@ -102,7 +102,7 @@ async def test_an_unreadable_success_body_of_a_metered_post_is_reported_as_possi
 async def test_a_free_get_is_retried_after_a_read_timeout(lusha: SpecTransport) -> None:
     lusha.script.append(_raise(httpx.ReadTimeout))
     async with make_client(lusha) as client:
-        result = await client.get_contact_signal_types()
+        result = await client.signals.contact_types()
 
     assert len(lusha.seen) == 2
     assert result.signal_types
@@ -112,7 +112,7 @@ async def test_retries_stop_after_max_retries_with_the_last_error(lusha: SpecTra
     lusha.fallback = _status(503)
     async with make_client(lusha, max_retries=2) as client:
         with pytest.raises(ServerError):
-            await client.get_contact_filter_types()
+            await client.prospecting.contact_filter_types()
 
     assert len(lusha.seen) == 3
 
@@ -121,7 +121,7 @@ async def test_connection_failures_give_up_with_a_connection_error(lusha: SpecTr
     lusha.fallback = _raise(httpx.ConnectError)
     async with make_client(lusha, max_retries=1) as client:
         with pytest.raises(APIConnectionError) as caught:
-            await client.account_usage()
+            await client.account.usage()
 
     assert len(lusha.seen) == 2
     assert "nothing was sent or charged" in caught.value.message
@@ -131,7 +131,7 @@ async def test_an_exhausted_daily_quota_is_not_retried(lusha: SpecTransport) -> 
     lusha.fallback = _status(429, {"x-rate-limit-daily": "1000", "x-daily-requests-left": "0"})
     async with make_client(lusha) as client:
         with pytest.raises(RateLimitError) as caught:
-            await client.get_company_filter_types()
+            await client.prospecting.company_filter_types()
         assert client.rate_limits.daily is not None
         assert client.rate_limits.daily.remaining == 0
 
@@ -143,7 +143,7 @@ async def test_a_retry_after_longer_than_the_cap_is_raised_not_slept(lusha: Spec
     lusha.fallback = _status(429, {"retry-after": "3600"})
     async with make_client(lusha) as client:
         with pytest.raises(RateLimitError) as caught:
-            await client.get_company_filter_types()
+            await client.prospecting.company_filter_types()
 
     assert caught.value.retry_after == 3600
     assert len(lusha.seen) == 1
@@ -151,9 +151,9 @@ async def test_a_retry_after_longer_than_the_cap_is_raised_not_slept(lusha: Spec
 
 async def test_client_errors_are_not_retried(lusha: SpecTransport) -> None:
     lusha.fallback = _status(401)
-    async with make_client(lusha) as client:
+    async with make_client(lusha) as client, spend_authorised():
         with pytest.raises(AuthenticationError):
-            await client.search_contacts([ContactSearchItem(id="1")])
+            await client.contacts.search([ContactSearchItem(id="1")])
 
     assert len(lusha.seen) == 1
 
@@ -175,7 +175,7 @@ async def test_rate_limit_headers_are_exposed_to_callers(lusha: SpecTransport) -
         },
     )
     async with make_client(lusha) as client:
-        await client.get_contact_signal_types()
+        await client.signals.contact_types()
         limits = client.rate_limits
 
     assert limits.daily is not None

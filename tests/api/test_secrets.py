@@ -11,7 +11,7 @@ import pytest
 from lusha_mcp.api import LushaClient
 from lusha_mcp.api.errors import APIStatusError, InvalidRequestError, LushaError
 from lusha_mcp.api.models import ContactSearchItem
-from tests.api.conftest import API_KEY, BASE_URL, SpecTransport, make_client
+from tests.api.conftest import API_KEY, BASE_URL, SpecTransport, make_client, spend_authorised
 
 pytestmark = pytest.mark.anyio
 
@@ -35,9 +35,9 @@ async def test_an_error_body_echoing_the_key_is_scrubbed(lusha: SpecTransport, s
             "errors": [f"api_key={API_KEY}"],
         },
     )
-    async with make_client(lusha, max_retries=0) as client:
+    async with make_client(lusha, max_retries=0) as client, spend_authorised():
         with pytest.raises(APIStatusError) as caught:
-            await client.search_contacts([ContactSearchItem(id="1")])
+            await client.contacts.search([ContactSearchItem(id="1")])
 
     assert _leaks(caught.value) == []
     assert "***" in caught.value.message
@@ -53,9 +53,9 @@ async def test_transport_failures_never_chain_the_httpx_error_and_its_headers(
         raise failure(f"failed with headers {dict(request.headers)}", request=request)
 
     lusha.fallback = handler
-    async with make_client(lusha, max_retries=1) as client:
+    async with make_client(lusha, max_retries=1) as client, spend_authorised():
         with pytest.raises(LushaError) as caught:
-            await client.enrich_contacts(["1"], reveal=["emails"])
+            await client.contacts.enrich(["1"], reveal=["emails"])
 
     assert caught.value.__cause__ is None
     assert caught.value.__context__ is None
@@ -67,7 +67,7 @@ async def test_the_client_repr_and_logs_hide_the_key(
 ) -> None:
     caplog.set_level(logging.DEBUG)
     async with make_client(lusha) as client:
-        await client.get_contact_signal_types()
+        await client.signals.contact_types()
         assert API_KEY not in repr(client)
         assert API_KEY not in repr(vars(client))
 

@@ -16,7 +16,7 @@ pytestmark = pytest.mark.anyio
 async def test_from_settings_uses_the_configured_key_and_base_url(lusha: SpecTransport) -> None:
     settings = Settings(api_key=SecretStr(API_KEY), base_url="https://eu.lusha.test/", max_retries=1)
     async with LushaClient.from_settings(settings, transport=lusha.transport()) as client:
-        await client.get_contact_signal_types()
+        await client.signals.contact_types()
 
     assert client.base_url == "https://eu.lusha.test"
     assert client.max_retries == 1
@@ -34,11 +34,11 @@ async def test_sandbox_mode_talks_to_the_sandbox_and_it_refuses_other_keys(
     sandbox_settings: Settings,
 ) -> None:
     async with LushaClient.from_settings(sandbox_settings) as client:
-        usage = await client.account_usage()
+        usage = await client.account.usage()
     assert usage.pricing
     assert usage.credits.remaining is not None
 
     wrong = sandbox_settings.model_copy(update={"api_key": SecretStr("not-the-sandbox-key")})
     async with LushaClient.from_settings(wrong) as client:
         with pytest.raises(AuthenticationError):
-            await client.get_contact_signal_types()
+            await client.signals.contact_types()

@@ -26,17 +26,25 @@ from tests.api.conftest import SpecTransport
 pytestmark = pytest.mark.anyio
 
 CLIENT_CALLS: list[tuple[str, Callable[[LushaClient], Awaitable[Any]], str]] = [
-    ("empty id list", lambda c: c.enrich_contacts([], reveal=["emails"]), "at least 1 item"),
-    ("blank id", lambda c: c.enrich_companies(["1", " "]), "must not be blank"),
-    ("no reveal field", lambda c: c.enrich_contacts(["1"], reveal=[]), "reveal"),
-    ("unknown reveal field", lambda c: c.enrich_contacts(["1"], reveal=["fax"]), "'emails' or 'phones'"),  # type: ignore[list-item]
-    ("empty search", lambda c: c.search_companies([]), "companies"),
-    ("unknown filter type", lambda c: c.get_contact_filter_values("colours"), "departments, seniority"),
-    ("one-letter query", lambda c: c.get_company_filter_values("technologies", query="a"), "2 to 256"),
-    ("page too large", lambda c: c.list_subscriptions(limit=500), "1 to 100"),
-    ("no subscription id", lambda c: c.get_subscription("  "), "subscription_id"),
-    ("no ids to delete", lambda c: c.delete_subscriptions([]), "at least one subscription id"),
-    ("unknown test mode", lambda c: c.test_subscription("s1", mode="loud"), "direct, kafka, full"),  # type: ignore[arg-type]
+    ("empty id list", lambda c: c.contacts.enrich([], reveal=["emails"]), "at least 1 item"),
+    ("blank id", lambda c: c.companies.enrich(["1", " "]), "must not be blank"),
+    ("no reveal field", lambda c: c.contacts.enrich(["1"], reveal=[]), "reveal"),
+    ("unknown reveal field", lambda c: c.contacts.enrich(["1"], reveal=["fax"]), "'emails' or 'phones'"),  # type: ignore[list-item]
+    ("empty search", lambda c: c.companies.search([]), "companies"),
+    (
+        "unknown filter type",
+        lambda c: c.prospecting.contact_filter_values("colours"),
+        "departments, seniority",
+    ),
+    (
+        "one-letter query",
+        lambda c: c.prospecting.company_filter_values("technologies", query="a"),
+        "2 to 256",
+    ),
+    ("page too large", lambda c: c.webhooks.list(limit=500), "1 to 100"),
+    ("no subscription id", lambda c: c.webhooks.get("  "), "subscription_id"),
+    ("no ids to delete", lambda c: c.webhooks.delete([]), "at least one subscription id"),
+    ("unknown test mode", lambda c: c.webhooks.test("s1", mode="loud"), "direct, kafka, full"),  # type: ignore[arg-type]
 ]
 
 

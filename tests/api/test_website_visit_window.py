@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import AsyncIterator
 
 import httpx
 import pytest
@@ -11,8 +10,9 @@ import pytest
 from lusha_mcp.api import LushaClient
 from lusha_mcp.api.errors import InvalidRequestError
 from lusha_mcp.api.models import WebsiteVisitsRequest
-from lusha_mcp.sandbox import SANDBOX_BASE_URL, sandbox_transport
-from lusha_mcp.settings import SANDBOX_API_KEY, Settings
+from lusha_mcp.sandbox import sandbox_transport
+from lusha_mcp.settings import Settings
+from tests.api.conftest import spend_authorised
 
 pytestmark = pytest.mark.anyio
 
@@ -38,25 +38,16 @@ def visits_body(start: dt.date, end: dt.date) -> dict[str, object]:
     }
 
 
-@pytest.fixture
-async def sandbox_http(sandbox_settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient(
-        transport=sandbox_transport(sandbox_settings),
-        base_url=SANDBOX_BASE_URL,
-        headers={"api_key": SANDBOX_API_KEY},
-    ) as http:
-        yield http
-
-
 @pytest.mark.parametrize(("start", "last_end"), WINDOWS)
 async def test_client_and_sandbox_both_accept_exactly_three_calendar_months(
     sandbox_settings: Settings, sandbox_http: httpx.AsyncClient, start: dt.date, last_end: dt.date
 ) -> None:
     request = WebsiteVisitsRequest(domains=[TRACKED], start_date=start, end_date=last_end)
-    async with LushaClient.from_settings(
-        sandbox_settings, transport=sandbox_transport(sandbox_settings)
-    ) as client:
-        answer = await client.website_visits(request)
+    async with (
+        LushaClient.from_settings(sandbox_settings, transport=sandbox_transport(sandbox_settings)) as client,
+        spend_authorised(),
+    ):
+        answer = await client.companies.website_visits(request)
     assert answer.request_id
 
     accepted = await sandbox_http.post("/v3/companies/website-visits", json=visits_body(start, last_end))

@@ -1,6 +1,13 @@
 """Typed request and response models of the Lusha V3 API, one module per domain."""
 
-from lusha_mcp.api.models.account import AccountRateLimits, AccountUsage, Credits, Plan, Price, QuotaWindow
+from lusha_mcp.api.models.account import (
+    AccountPlan,
+    AccountRateLimits,
+    AccountUsage,
+    ActionPrice,
+    Credits,
+    QuotaWindow,
+)
 from lusha_mcp.api.models.base import (
     Billing,
     CanReveal,
@@ -107,6 +114,7 @@ from lusha_mcp.api.models.webhooks import (
     AuditLogs,
     AuditLogStats,
     CreateSubscriptionsRequest,
+    DeleteSubscriptionsRequest,
     OptOutSubscriptionRequest,
     Subscription,
     SubscriptionBatchResult,
@@ -126,9 +134,11 @@ from lusha_mcp.api.models.website_visits import (
 )
 
 __all__ = [
+    "AccountPlan",
     "AccountRateLimits",
     "AccountSecret",
     "AccountUsage",
+    "ActionPrice",
     "AuditLogEntry",
     "AuditLogStats",
     "AuditLogs",
@@ -191,6 +201,7 @@ __all__ = [
     "ContactsSearchResponse",
     "CreateSubscriptionsRequest",
     "Credits",
+    "DeleteSubscriptionsRequest",
     "EmailAddress",
     "EnrichedCompany",
     "EnrichedContact",
@@ -210,8 +221,6 @@ __all__ = [
     "Pagination",
     "Persona",
     "PhoneNumber",
-    "Plan",
-    "Price",
     "ProspectingCompaniesRequest",
     "ProspectingCompaniesResponse",
     "ProspectingCompanyFilters",

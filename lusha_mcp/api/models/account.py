@@ -26,14 +26,17 @@ class AccountRateLimits(LushaModel):
     minute: QuotaWindow | None = None
 
 
-class Plan(LushaModel):
+# The account's Lusha plan (a tool's priced call is tools.catalog.Plan). No docstring: it would
+# become the description in get_account_usage's output schema.
+class AccountPlan(LushaModel):
     category: str | None = None
     renewal_type: str | None = None
     start_date: str | None = None
     end_date: str | None = None
 
 
-class Price(LushaModel):
+# Lusha's price of one action as account usage reports it (the guard's is guard.pricing.Price).
+class ActionPrice(LushaModel):
     """`credits` are charged per `per_quantity` units of the action."""
 
     credits: float = 0
@@ -43,5 +46,5 @@ class Price(LushaModel):
 class AccountUsage(LushaResponse):
     credits: Credits = Field(default_factory=Credits)
     rate_limits: AccountRateLimits | None = None
-    plan: Plan | None = None
-    pricing: dict[str, Price] = Field(default_factory=dict[str, Price])
+    plan: AccountPlan | None = None
+    pricing: dict[str, ActionPrice] = Field(default_factory=dict[str, ActionPrice])

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from contextvars import ContextVar
-from typing import Annotated, Any, Self
+from typing import Annotated, Any, ClassVar, Generic, Self, TypeVar
 from urllib.parse import urlsplit
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, model_validator
 from pydantic.alias_generators import to_camel
 
 from lusha_mcp.api.errors import InvalidRequestError
@@ -141,6 +142,56 @@ class LushaRequest(BaseModel):
     def to_wire(self) -> dict[str, Any]:
         """The JSON body Lusha expects (camelCase, unset fields left out)."""
         return self.model_dump(mode="json", by_alias=True, exclude_none=True)
+
+
+class ItemIdentifiers(LushaRequest):
+    """One contact or company of a bulk lookup: your own reference id (echoed in the result), the
+    Lusha id, and the other identifiers a subclass adds; at least one identifier is required.
+
+    A subclass names what identifies it in `identified()` and what to send in `missing`.
+    """
+
+    missing: ClassVar[str] = "an item needs one identifier: id"
+
+    client_reference_id: str | None = Field(default=None, description="Your own id, echoed in the result.")
+    id: str | None = None
+
+    def identified(self) -> bool:
+        return bool(self.id)
+
+    @model_validator(mode="after")
+    def _identified(self) -> Self:
+        if not self.identified():
+            raise ValueError(self.missing)
+        return self
+
+
+SignalTypeT = TypeVar("SignalTypeT", bound=str)
+
+
+class SignalWindow(LushaRequest):
+    """Which signals to return: since when (default: Lusha's window), and how many per type."""
+
+    start_date: dt.date | None = None
+    max_results_per_signal: int | None = Field(default=None, ge=1, le=100)
+
+
+class SignalsOptions(SignalWindow, Generic[SignalTypeT]):
+    """Signals to attach to each search result (contact or company signal types)."""
+
+    types: list[SignalTypeT] = Field(min_length=1)
+
+
+class IdsRequest(LushaRequest):
+    """Lusha ids of contacts or companies; more than 100 are split into batches by the client."""
+
+    ids: list[LushaId] = Field(min_length=1)
+
+
+class SignalsRequest(IdsRequest, SignalWindow, Generic[SignalTypeT]):
+    """Signals of contacts or companies by Lusha id; more than 100 ids are split into batches."""
+
+    signal_types: list[SignalTypeT] = Field(min_length=1)
 
 
 class Billing(LushaModel):

@@ -2,20 +2,21 @@
 
 from __future__ import annotations
 
-import datetime as dt
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field
 
 from lusha_mcp.api.models.base import (
     CanReveal,
     EmployeeCount,
+    IdsRequest,
     ItemError,
-    LushaId,
+    ItemIdentifiers,
     LushaModel,
     LushaRequest,
     MeteredResponse,
     PlaceSummary,
+    SignalsOptions,
     SocialLinks,
 )
 from lusha_mcp.api.models.contacts import SearchOptions
@@ -57,27 +58,20 @@ CompanySignalType = Literal[
 ]
 
 
-class CompanySearchItem(LushaRequest):
+class CompanySearchItem(ItemIdentifiers):
     """One company to look up by Lusha id, name or domain."""
 
-    client_reference_id: str | None = Field(default=None, description="Your own id, echoed in the result.")
-    id: str | None = None
+    missing: ClassVar[str] = "a company needs one identifier: id, name or domain"
+
     name: str | None = None
     domain: str | None = None
 
-    @model_validator(mode="after")
-    def _identified(self) -> CompanySearchItem:
-        if not (self.id or self.name or self.domain):
-            raise ValueError("a company needs one identifier: id, name or domain")
-        return self
+    def identified(self) -> bool:
+        return bool(self.id or self.name or self.domain)
 
 
-class CompanySignalsOptions(LushaRequest):
+class CompanySignalsOptions(SignalsOptions[CompanySignalType]):
     """Signals to attach to each search result."""
-
-    types: list[CompanySignalType] = Field(min_length=1)
-    start_date: dt.date | None = None
-    max_results_per_signal: int | None = Field(default=None, ge=1, le=100)
 
 
 class CompaniesSearchRequest(LushaRequest):
@@ -88,10 +82,9 @@ class CompaniesSearchRequest(LushaRequest):
     signals: CompanySignalsOptions | None = None
 
 
-class CompaniesEnrichRequest(LushaRequest):
+class CompaniesEnrichRequest(IdsRequest):
     """Company ids to enrich (plus optional extras); more than 100 are split into batches."""
 
-    ids: list[LushaId] = Field(min_length=1)
     reveal: list[CompanyReveal] | None = None
 
 

@@ -2,22 +2,23 @@
 
 from __future__ import annotations
 
-import datetime as dt
-from typing import Literal
+from typing import ClassVar, Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field
 
 from lusha_mcp.api.models.base import (
     CanReveal,
     CompanyRef,
     Email,
+    IdsRequest,
     ItemError,
+    ItemIdentifiers,
     JobTitle,
-    LushaId,
     LushaModel,
     LushaRequest,
     MeteredResponse,
     PlaceSummary,
+    SignalsOptions,
     SocialLinks,
 )
 
@@ -25,11 +26,14 @@ ContactReveal = Literal["emails", "phones"]
 ContactSignalType = Literal["allSignals", "promotion", "companyChange"]
 
 
-class ContactSearchItem(LushaRequest):
+class ContactSearchItem(ItemIdentifiers):
     """One contact to look up: a Lusha id, a LinkedIn URL, an email, or first + last name with company name or domain."""
 
-    client_reference_id: str | None = Field(default=None, description="Your own id, echoed in the result.")
-    id: str | None = None
+    missing: ClassVar[str] = (
+        "a contact needs one identifier: id, linkedinUrl, email, or firstName + lastName "
+        "with companyName or companyDomain"
+    )
+
     linkedin_url: str | None = None
     email: Email | None = None
     first_name: str | None = None
@@ -37,27 +41,17 @@ class ContactSearchItem(LushaRequest):
     company_name: str | None = None
     company_domain: str | None = None
 
-    @model_validator(mode="after")
-    def _identified(self) -> ContactSearchItem:
+    def identified(self) -> bool:
         by_name = bool(self.first_name and self.last_name and (self.company_name or self.company_domain))
-        if not (self.id or self.linkedin_url or self.email or by_name):
-            raise ValueError(
-                "a contact needs one identifier: id, linkedinUrl, email, or firstName + lastName "
-                "with companyName or companyDomain"
-            )
-        return self
+        return bool(self.id or self.linkedin_url or self.email or by_name)
 
 
 class SearchOptions(LushaRequest):
     include_partial_profiles: bool | None = None
 
 
-class ContactSignalsOptions(LushaRequest):
+class ContactSignalsOptions(SignalsOptions[ContactSignalType]):
     """Signals to attach to each search result."""
-
-    types: list[ContactSignalType] = Field(min_length=1)
-    start_date: dt.date | None = None
-    max_results_per_signal: int | None = Field(default=None, ge=1, le=100)
 
 
 class ContactsSearchRequest(LushaRequest):
@@ -68,10 +62,9 @@ class ContactsSearchRequest(LushaRequest):
     signals: ContactSignalsOptions | None = None
 
 
-class ContactsEnrichRequest(LushaRequest):
+class ContactsEnrichRequest(IdsRequest):
     """Contact ids to reveal; more than 100 are split into batches by the client."""
 
-    ids: list[LushaId] = Field(min_length=1)
     reveal: list[ContactReveal] = Field(min_length=1)
     waterfall_enabled: bool | None = None
 

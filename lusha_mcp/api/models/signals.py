@@ -2,36 +2,30 @@
 
 from __future__ import annotations
 
-import datetime as dt
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field
 
 from lusha_mcp.api.models.base import (
     CompanyRef,
     Email,
     ItemError,
-    LushaId,
     LushaModel,
     LushaRequest,
     LushaResponse,
     MeteredResponse,
+    SignalsRequest,
 )
-from lusha_mcp.api.models.companies import CompanySignalType
-from lusha_mcp.api.models.contacts import ContactSignalType
+from lusha_mcp.api.models.companies import CompanySearchItem, CompanySignalType
+from lusha_mcp.api.models.contacts import ContactSearchItem, ContactSignalType
 
 CompanySignalFilterType = Literal[
     "newsEventTypes", "hiringByDepartments", "hiringByLocations", "intentCategories"
 ]
 
 
-class ContactSignalsRequest(LushaRequest):
+class ContactSignalsRequest(SignalsRequest[ContactSignalType]):
     """Signals of contacts by Lusha id; more than 100 ids are split into batches."""
-
-    ids: list[LushaId] = Field(min_length=1)
-    signal_types: list[ContactSignalType] = Field(min_length=1)
-    start_date: dt.date | None = None
-    max_results_per_signal: int | None = Field(default=None, ge=1, le=100)
 
 
 class IntentCategoryFilter(LushaRequest):
@@ -47,13 +41,9 @@ class CompanySignalsFilters(LushaRequest):
     include: IntentCategoryFilter | None = None
 
 
-class CompanySignalsRequest(LushaRequest):
+class CompanySignalsRequest(SignalsRequest[CompanySignalType]):
     """Signals of companies by Lusha id; more than 100 ids are split into batches."""
 
-    ids: list[LushaId] = Field(min_length=1)
-    signal_types: list[CompanySignalType] = Field(min_length=1)
-    start_date: dt.date | None = None
-    max_results_per_signal: int | None = Field(default=None, ge=1, le=100)
     filters: CompanySignalsFilters | None = None
 
 
@@ -114,43 +104,22 @@ class CompanySignalTypes(LushaResponse):
     signal_types: list[str] = Field(default_factory=list[str])
 
 
-class SignalScoreContactItem(LushaRequest):
+class SignalScoreContactItem(ContactSearchItem):
     """A contact to score: id, LinkedIn URL, email, or first + last name with company name or domain."""
 
     client_reference_id: str | None = Field(default=None, max_length=256)
-    id: str | None = None
-    linkedin_url: str | None = None
-    email: Email | None = None
-    first_name: str | None = None
-    last_name: str | None = None
-    company_name: str | None = None
-    company_domain: str | None = None
-
-    @model_validator(mode="after")
-    def _identified(self) -> SignalScoreContactItem:
-        by_name = bool(self.first_name and self.last_name and (self.company_name or self.company_domain))
-        if not (self.id or self.linkedin_url or self.email or by_name):
-            raise ValueError(
-                "a contact needs one identifier: id, linkedinUrl, email, or firstName + lastName "
-                "with companyName or companyDomain"
-            )
-        return self
 
 
-class SignalScoreCompanyItem(LushaRequest):
+class SignalScoreCompanyItem(CompanySearchItem):
     """A company to score: id, domain, name or an email at the company."""
 
+    missing: ClassVar[str] = "a company needs one identifier: id, domain, name or email"
+
     client_reference_id: str | None = Field(default=None, max_length=256)
-    id: str | None = None
-    domain: str | None = None
-    name: str | None = None
     email: Email | None = None
 
-    @model_validator(mode="after")
-    def _identified(self) -> SignalScoreCompanyItem:
-        if not (self.id or self.domain or self.name or self.email):
-            raise ValueError("a company needs one identifier: id, domain, name or email")
-        return self
+    def identified(self) -> bool:
+        return bool(super().identified() or self.email)
 
 
 class ContactSignalScoresRequest(LushaRequest):

@@ -28,6 +28,12 @@ class SubscriptionSpec(LushaRequest):
     name: str | None = Field(default=None, max_length=100)
 
 
+class DeleteSubscriptionsRequest(LushaRequest):
+    """Subscription ids to delete; more than 25 are split into batches."""
+
+    ids: list[str] = Field(min_length=1)
+
+
 class CreateSubscriptionsRequest(LushaRequest):
     """Subscriptions to create; more than 25 are split into batches."""
 

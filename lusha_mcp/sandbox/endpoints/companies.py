@@ -26,7 +26,11 @@ from lusha_mcp.sandbox.records import (
     company_preview,
     rows_by_id,
 )
-from lusha_mcp.sandbox.signal_filters import COMPANY_SIGNAL_TYPES, check_signal_request, matched_signal_types
+from lusha_mcp.sandbox.signal_filters import (
+    COMPANY_SIGNAL_CHOICES,
+    check_signal_request,
+    matched_signal_types,
+)
 from lusha_mcp.sandbox.state import SandboxState, billing_json, lusha_json, request_id, sandbox_state
 from lusha_mcp.sandbox.validation import FieldCheck, JsonObject, read_json_object
 
@@ -86,7 +90,7 @@ async def search_companies(request: Request) -> Response:
     fields.unknown_keys(body, ["companies", "options", "signals"])
     items = _check_items(fields, body)
     _check_options(fields, body)
-    signals = check_signal_request(fields, body, "signals", COMPANY_SIGNAL_TYPES)
+    signals = check_signal_request(fields, body, "signals", COMPANY_SIGNAL_CHOICES)
     fields.raise_if_any()
     state = sandbox_state(request)
     rows = _resolve(state, items)

@@ -27,7 +27,7 @@ from lusha_mcp.sandbox.records import (
     rows_by_id,
 )
 from lusha_mcp.sandbox.signal_filters import (
-    CONTACT_SIGNAL_TYPES,
+    CONTACT_SIGNAL_CHOICES,
     SignalRequest,
     check_signal_request,
     matched_signal_types,
@@ -114,7 +114,7 @@ async def search_contacts(request: Request) -> Response:
     fields.unknown_keys(body, ["contacts", "options", "signals"])
     items = _check_items(fields, body)
     _check_options(fields, body)
-    signals = check_signal_request(fields, body, "signals", CONTACT_SIGNAL_TYPES)
+    signals = check_signal_request(fields, body, "signals", CONTACT_SIGNAL_CHOICES)
     fields.raise_if_any()
     state = sandbox_state(request)
     rows, companies = _resolve(state, items)

@@ -1,4 +1,17 @@
-"""Test and benchmark controls under /_sandbox (not part of Lusha's API; same api_key)."""
+"""The sandbox's control surface: every test and benchmark route under /_sandbox, in one table.
+
+Not part of Lusha's API; the same api_key; not rate limited (the gate in app.py exempts the prefix).
+
+    GET  /_sandbox/charges            the charge log: total, credits remaining, each call's items
+    POST /_sandbox/credits            {"remaining": n}: set the account's remaining credits
+    GET  /_sandbox/faults             the process-wide faults now in force
+    POST /_sandbox/faults             set them (latencyMs, errorRate, errorStatus, next, ...)
+    POST /_sandbox/lookalikes/age     {"dedupeSessionId", "days"}: age a lookalike session
+    POST /_sandbox/webhooks/deliver   {"subscriptionId", "signalType"?}: fire a signal delivery (charged)
+    POST /_sandbox/webhooks/opt-out   {"contactId", "partnerClientId"?}: fire an opt-out notice (free)
+
+The handlers of a domain's controls live beside its state (endpoints/lookalikes.py, webhooks.py).
+"""
 
 from __future__ import annotations
 
@@ -6,6 +19,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from lusha_mcp.sandbox.endpoints.lookalikes import age_session
+from lusha_mcp.sandbox.endpoints.webhooks import fire_opt_out, fire_signal
 from lusha_mcp.sandbox.state import lusha_json, sandbox_state
 from lusha_mcp.sandbox.validation import FieldCheck, read_json_object
 
@@ -40,4 +55,7 @@ ROUTES = [
     Route("/_sandbox/charges", charges, methods=["GET"]),
     Route("/_sandbox/credits", set_credits, methods=["POST"]),
     Route("/_sandbox/faults", faults, methods=["GET", "POST"]),
+    Route("/_sandbox/lookalikes/age", age_session, methods=["POST"]),
+    Route("/_sandbox/webhooks/deliver", fire_signal, methods=["POST"]),
+    Route("/_sandbox/webhooks/opt-out", fire_opt_out, methods=["POST"]),
 ]

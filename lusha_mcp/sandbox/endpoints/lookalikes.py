@@ -472,5 +472,4 @@ async def age_session(request: Request) -> JSONResponse:
 ROUTES: list[Route] = [
     Route("/v3/contacts/lookalike", contact_lookalikes, methods=["POST"]),
     Route("/v3/companies/lookalike", company_lookalikes, methods=["POST"]),
-    Route("/_sandbox/lookalikes/age", age_session, methods=["POST"]),
 ]

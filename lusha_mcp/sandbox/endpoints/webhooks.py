@@ -1076,6 +1076,4 @@ ROUTES: list[Route] = [
     Route("/api/audit-logs/stats", audit_log_stats, methods=["GET"]),
     Route("/api/account/secret", get_account_secret, methods=["GET"]),
     Route("/api/account/secret/regenerate", regenerate_account_secret, methods=["POST"]),
-    Route("/_sandbox/webhooks/deliver", fire_signal, methods=["POST"]),
-    Route("/_sandbox/webhooks/opt-out", fire_opt_out, methods=["POST"]),
 ]
