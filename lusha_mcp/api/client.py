@@ -99,11 +99,14 @@ from lusha_mcp.api.models import (
 )
 from lusha_mcp.api.models.webhooks import DeliveryStatus, TestMode
 from lusha_mcp.api.ratelimit import Pacer, RateLimitState, bucket_of
+from lusha_mcp.api.tables import TablesResource
 
 if TYPE_CHECKING:
     from lusha_mcp.settings import Settings
 
-__all__ = ["BATCH_LIMIT", "SMALL_BATCH_LIMIT", "LushaClient", "ProgressCallback"]
+__all__ = ["BATCH_LIMIT", "SMALL_BATCH_LIMIT", "HttpMethod", "LushaClient", "ProgressCallback"]
+
+HttpMethod = Literal["GET", "POST", "PATCH", "DELETE"]
 
 ProgressCallback = Callable[[int, int], Awaitable[None] | None]
 """Called as on_progress(items_done, items_total) after each batch of a bulk call."""
@@ -275,6 +278,8 @@ class LushaClient:
             limits=httpx.Limits(max_connections=max(self.max_concurrency, 10)),
             follow_redirects=False,
         )
+        self.tables = TablesResource(self)
+        """The 22 Tables operations (saved contact and company lists)."""
 
     @classmethod
     def from_settings(
@@ -354,7 +359,7 @@ class LushaClient:
 
     async def _call(
         self,
-        method: Literal["GET", "POST", "PATCH"],
+        method: HttpMethod,
         path: str,
         *,
         body: Mapping[str, Any] | None = None,
@@ -454,7 +459,7 @@ class LushaClient:
     async def _send(
         self,
         model: type[ResponseT],
-        method: Literal["GET", "POST", "PATCH"],
+        method: HttpMethod,
         path: str,
         *,
         body: LushaRequest | Mapping[str, Any] | None = None,

@@ -84,6 +84,7 @@ def _load_routes() -> list[BaseRoute]:
                 raise
             continue
         routes.extend(module.ROUTES)
+    routes.extend(importlib.import_module("lusha_mcp.sandbox.tables.routes").ROUTES)
     return routes
 
 

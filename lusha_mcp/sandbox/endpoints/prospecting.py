@@ -4,7 +4,8 @@ Pagination: `page` 0-1000 and `size` 10-100 (V3PaginationRequest), and at most 5
 per query, so the last reachable page is 50,000 / size - 1. Billing: `api_search` per result
 returned (1 credit per 25, rounded up per call); when a signals filter is sent, plus
 `showSignalsContact` / `showSignalsCompany` per matched signal type per result.
-GDPR-blocked contacts never appear in prospecting results.
+GDPR-blocked contacts never appear in prospecting results. With `tableId` the page is also saved
+into that table (`tableWrite`; companies tables charge reveal_company per newly added company).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from lusha_mcp.sandbox.prospecting_query import compile_company_prospecting, com
 from lusha_mcp.sandbox.records import Row, company_preview, contact_preview, rows_by_id
 from lusha_mcp.sandbox.signal_filters import matched_signal_types
 from lusha_mcp.sandbox.state import billing_json, lusha_json, request_id, sandbox_state
+from lusha_mcp.sandbox.tables.backend import tables_backend
 from lusha_mcp.sandbox.validation import FieldCheck, JsonObject, read_json_object
 
 MAX_PAGE = 1000
@@ -67,8 +69,6 @@ async def prospect_contacts(request: Request) -> Response:
         fields.unknown_keys(options, ["includePartialProfiles", "excludeDnc"], at="options")
         fields.boolean(options, "includePartialProfiles", at="options")
         exclude_dnc = bool(fields.boolean(options, "excludeDnc", at="options"))
-    if body.get("tableId") is not None:
-        fields.fail("tableId", "tables are not available in the sandbox; send the request without tableId")
     state = sandbox_state(request)
     query = compile_contact_prospecting(fields, state.dataset, filters) if filters is not None else None
     fields.raise_if_any()
@@ -101,12 +101,16 @@ async def prospect_contacts(request: Request) -> Response:
     charges = [ChargeItem(API_SEARCH, len(rows))]
     if signal_units:
         charges.append(ChargeItem("showSignalsContact", signal_units))
-    credits = state.charge_all(request, charges)
+    write = tables_backend(request).prepare_write(
+        "contacts", body.get("tableId"), [r["id"] for r in rows], [r["company_id"] for r in rows]
+    )
+    credits = state.charge_all(request, [*charges, *(write.charges if write else [])])
     return lusha_json(
         {
             "requestId": request_id(request),
             "results": results,
             "pagination": {"page": page, "size": size, "total": total},
+            **({"tableWrite": write.apply()} if write else {}),
             "billing": billing_json(credits, len(rows)),
         }
     )
@@ -122,8 +126,6 @@ async def prospect_companies(request: Request) -> Response:
     if options is not None:
         fields.unknown_keys(options, ["includePartialProfiles"], at="options")
         fields.boolean(options, "includePartialProfiles", at="options")
-    if body.get("tableId") is not None:
-        fields.fail("tableId", "tables are not available in the sandbox; send the request without tableId")
     state = sandbox_state(request)
     query = compile_company_prospecting(fields, state.dataset, filters) if filters is not None else None
     fields.raise_if_any()
@@ -154,12 +156,14 @@ async def prospect_companies(request: Request) -> Response:
     charges = [ChargeItem(API_SEARCH, len(rows))]
     if signal_units:
         charges.append(ChargeItem("showSignalsCompany", signal_units))
-    credits = state.charge_all(request, charges)
+    write = tables_backend(request).prepare_write("companies", body.get("tableId"), [r["id"] for r in rows])
+    credits = state.charge_all(request, [*charges, *(write.charges if write else [])])
     return lusha_json(
         {
             "requestId": request_id(request),
             "results": results,
             "pagination": {"page": page, "size": size, "total": total},
+            **({"tableWrite": write.apply()} if write else {}),
             "billing": billing_json(credits, len(rows)),
         }
     )
