@@ -23,6 +23,7 @@ from lusha_mcp.tools import (
     filters,
     lookalikes,
     signals,
+    tables,
     webhooks,
     website_visits,
 )
@@ -46,6 +47,7 @@ TOOL_MODULES: tuple[ToolModule, ...] = (
     decision_makers,
     website_visits,
     webhooks,
+    tables,
 )
 """Every capability module; adding a capability is one module and one entry here."""
 
