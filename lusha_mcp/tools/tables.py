@@ -76,6 +76,11 @@ _TIERS: dict[tuple[str, str], str] = {
 }
 """(entity, column key or type) -> the billing action a run of that column charges per row."""
 _REVEALS = {"email": "emails", "phone": "phones"}
+_SCOPES = {
+    "missing": "rows never run",
+    "all": "every row, charged again also where it already has data",
+    "specific": "the ids given",
+}
 
 
 def column_action(entity: str, column: ColumnSummary) -> str | None:
@@ -436,6 +441,7 @@ async def edit_table_rows(
 
     async def run() -> Billed[RowsEdit]:
         result, response = await add()
+        result.quote = quote
         return billed(result, response)
 
     return Plan(quote=quote, run=run)
@@ -478,9 +484,8 @@ async def read_table(
             for row in response.data
         ]
         total = response.pagination.total if response.pagination else status.entity_count
-        return billed(
-            TableRows(entity=entity, table_id=table_id, page=page, total=total, rows=rows), response
-        )
+        result = TableRows(entity=entity, table_id=table_id, page=page, total=total, rows=rows, quote=quote)
+        return billed(result, response)
 
     return Plan(quote=quote, run=run)
 
@@ -576,7 +581,7 @@ async def run_table_column(
     book = await call.guard.pricing.book()
     reveal = _REVEALS.get(column.key or "")
     quote = Quote.of(
-        [book.item(f"{column.name or column_id} column, {rows} rows ({scope})", action, rows)],
+        [book.item(f"{column.name or column_id} column, {rows} rows ({_SCOPES[scope]})", action, rows)],
         reveals=(reveal,) if reveal else (),
     )
     notes = (
@@ -614,6 +619,6 @@ async def run_table_column(
                 path=f"/v3/{entity}/tables/{table_id}/columns/{column_id}/run",
             ) from None
         data, summary = await _follow(call, entity, table_id, column_id, rows, wait)
-        return billed(outcome(data, summary, rows), response, stopped)
+        return billed(outcome(data, summary, rows, quote=quote), response, stopped)
 
     return Plan(quote=quote, run=run, notes=notes)
