@@ -9,6 +9,7 @@ import pytest
 from mcp import Client
 
 from lusha_mcp.guard import Ledger
+from lusha_mcp.sandbox import sandbox_transport
 from lusha_mcp.server import build_server
 from lusha_mcp.settings import Settings, Toolset
 from tests.server.harness import (
@@ -20,6 +21,7 @@ from tests.server.harness import (
     structured,
     text_of,
 )
+from tests.reliability.faults import FaultInjector, ledger_totals
 
 pytestmark = pytest.mark.anyio
 
@@ -282,3 +284,29 @@ async def test_companies_saved_from_prospecting_are_quoted_for_the_table_write(
         )
         assert (again["added"], again["already_present"], again["credits_charged"]) == (0, 3, 0)
     assert ledger_charged(settings) == await charged_total(settings)
+
+
+async def test_a_run_whose_answer_is_lost_is_not_resent_and_is_held_at_its_quote(
+    sandbox_settings: Settings,
+) -> None:
+    settings = tables_settings(sandbox_settings, timeout=0.5, max_retries=2)
+    ids = contact_ids_with_emails(settings, 6)
+    injector = FaultInjector(sandbox_transport(settings))
+    async with Client(build_server(settings, transport=injector)) as client:
+        table_id = await create_table(client, "lost answer")
+        await call(client, "edit_table_rows", entity="contacts", table_id=table_id, action="add", ids=ids)
+        injector.queue(["lost"])
+        lost = await call(
+            client, "run_table_column", entity="contacts", table_id=table_id, column_id="col_signals"
+        )
+        assert lost.is_error and "may have been charged" in text_of(lost)
+        after = structured(
+            await call(
+                client, "run_table_column", entity="contacts", table_id=table_id, column_id="col_signals"
+            )
+        )
+        assert after["state"] in ("done", "nothing_to_run") and after["credits_charged"] == 0
+    run_calls = [c for c in await charged_calls(settings) if c["operation"].endswith("/run")]
+    assert [c["creditsCharged"] for c in run_calls] == [6]
+    totals = ledger_totals(settings)
+    assert totals.unknown == 1 and totals.held >= 6
