@@ -404,8 +404,8 @@ async def edit_table_rows(
 ) -> Plan[RowsEdit] | RowsEdit:
     """Add contacts or companies to a table by Lusha id, or remove them (with their cell data).
 
-    Cost: adding contacts and removing are free; adding companies charges reveal_company per
-    newly added company (already-present ones are free). Ids already there or unknown are reported.
+    Cost: free, except adding companies: reveal_company per newly added company (ones already
+    there are free). Ids already there or unknown are reported.
     """
     email = owner_email(call)
     tables = call.client.tables
