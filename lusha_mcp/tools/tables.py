@@ -401,7 +401,7 @@ async def edit_table_rows(
     company_ids: Annotated[
         list[str] | None, Field(description="Contacts add: each contact's company id, same order.")
     ] = None,
-) -> Plan[RowsEdit] | RowsEdit:
+) -> Plan[RowsEdit]:
     """Add contacts or companies to a table by Lusha id, or remove them (with their cell data).
 
     Cost: free, except adding companies: reveal_company per newly added company (ones already
@@ -416,12 +416,19 @@ async def edit_table_rows(
             "only for adding contacts, one per id in the same order",
             f"{len(ids)} company ids or none",
         )
+    # Free changes are still Plans (quoted 0): the framework may build a plan to decide whether to
+    # ask the user, so nothing may change the table before run() is called.
     if action == "remove":
-        removed = await tables.remove_entities(entity, table_id, unique, owner_email=email)
-        return RowsEdit(
-            entity=entity, table_id=table_id, action=action, removed=removed.data.removed,
-            invalid_ids=removed.data.invalid_ids,
-        )  # fmt: skip
+
+        async def remove() -> Billed[RowsEdit]:
+            removed = await tables.remove_entities(entity, table_id, unique, owner_email=email)
+            result = RowsEdit(
+                entity=entity, table_id=table_id, action=action, removed=removed.data.removed,
+                invalid_ids=removed.data.invalid_ids,
+            )  # fmt: skip
+            return Billed(result, 0, removed.request_id)
+
+        return Plan(quote=Quote.free(), run=remove)
 
     async def add() -> tuple[RowsEdit, Any]:
         response = await tables.add_entities(
@@ -435,9 +442,10 @@ async def edit_table_rows(
         return result, response
 
     if entity == "contacts":
-        return (await add())[0]
-    book = await call.guard.pricing.book()
-    quote = Quote.of([book.item("companies added to the table", "reveal_company", len(unique))])
+        quote = Quote.free()
+    else:
+        book = await call.guard.pricing.book()
+        quote = Quote.of([book.item("companies added to the table", "reveal_company", len(unique))])
 
     async def run() -> Billed[RowsEdit]:
         result, response = await add()
@@ -566,13 +574,16 @@ async def run_table_column(
 
     if column.rows_processing:
         total = column.rows_processing + column.rows_success + column.rows_no_data + column.rows_failed
-        data, summary = await _follow(call, entity, table_id, column_id, total, wait)
-        return outcome(
-            data,
-            summary,
-            total,
-            notes=["Followed the run already in progress; nothing new was started or charged."],
-        )
+
+        async def follow() -> Billed[ColumnRun]:
+            data, summary = await _follow(call, entity, table_id, column_id, total, wait)
+            note = (
+                "Followed the run already in progress; nothing new was started or charged. "
+                "Once it is done, call again to start another run."
+            )
+            return Billed(outcome(data, summary, total, notes=[note]), 0)
+
+        return Plan(quote=Quote.free(), run=follow)
     unique = list(dict.fromkeys(i.strip() for i in ids or ()))
     rows = {"missing": column.rows_not_run, "all": status.entity_count, "specific": len(unique)}[scope]
     if rows == 0:

@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 from mcp import Client
+from mcp_types import ElicitResult
 
 from lusha_mcp.guard import Ledger
 from lusha_mcp.sandbox import sandbox_transport
@@ -313,3 +314,32 @@ async def test_a_run_whose_answer_is_lost_is_not_resent_and_is_held_at_its_quote
     totals = ledger_totals(settings)
     assert totals.unknown == 1
     assert totals.held >= 6
+
+
+async def test_with_elicitation_rows_are_added_once_and_the_run_is_approved_by_the_user(
+    sandbox_settings: Settings,
+) -> None:
+    settings = tables_settings(sandbox_settings, auto_approve=False)
+    ids = contact_ids_with_emails(settings, 3)
+    asked: list[str] = []
+
+    async def approve(context: Any, params: Any) -> ElicitResult:
+        asked.append(params.message)
+        return ElicitResult(action="accept", content={"approve": True})
+
+    async with Client(build_server(settings), elicitation_callback=approve) as client:
+        table_id = await create_table(client, "elicited")
+        added = structured(
+            await call(client, "edit_table_rows", entity="contacts", table_id=table_id, action="add", ids=ids)
+        )
+        assert added["added"] == 3
+        assert asked == []
+        run = structured(
+            await call(
+                client, "run_table_column", entity="contacts", table_id=table_id, column_id="col_email"
+            )
+        )
+    assert len(asked) == 1
+    assert "3 Lusha credits" in asked[0]
+    assert run["state"] == "done"
+    assert run["credits_charged"] == column(run)["success"] == await charged_total(settings)
