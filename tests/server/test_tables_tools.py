@@ -9,7 +9,6 @@ import pytest
 from mcp import Client
 from mcp_types import ElicitResult
 
-from lusha_mcp.guard import Ledger
 from lusha_mcp.sandbox import sandbox_transport
 from lusha_mcp.server import build_server
 from lusha_mcp.settings import Settings, Toolset
@@ -36,13 +35,10 @@ def tables_settings(settings: Settings, **changes: Any) -> Settings:
 
 
 def ledger_charged(settings: Settings) -> int:
-    ledger = Ledger(settings.data_dir)
-    try:
-        entries = ledger.entries()
-    finally:
-        ledger.close()
-    assert all(entry.outcome not in ("pending", "unknown") for entry in entries)
-    return sum(entry.charged or 0 for entry in entries)
+    """What the ledger recorded as charged, every call settled (none pending or unknown)."""
+    totals = ledger_totals(settings)
+    assert totals.unknown == 0
+    return totals.charged
 
 
 async def create_table(client: Client, name: str, entity: str = "contacts") -> str:
