@@ -18,6 +18,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from lusha_mcp.sandbox.account import ChargeItem
+from lusha_mcp.sandbox.errors import bad_request
 from lusha_mcp.sandbox.pricing import API_SEARCH
 from lusha_mcp.sandbox.prospecting_query import compile_company_prospecting, compile_contact_prospecting
 from lusha_mcp.sandbox.records import Row, company_preview, contact_preview, rows_by_id
@@ -57,6 +58,24 @@ def _rows(conn: sqlite3.Connection, sql: str, params: list[Any]) -> list[Row]:
     return list(cursor.execute(sql, params))
 
 
+def _page(
+    conn: sqlite3.Connection, source: str, order: str, where: str, params: list[Any], page: int, size: int
+) -> tuple[int, list[Row]]:
+    """(total matches, the rows of one page); filters too large to combine are a 400."""
+    try:
+        total = int(conn.execute(f"SELECT COUNT(*) FROM {source} WHERE {where}", params).fetchone()[0])
+        rows = _rows(
+            conn,
+            f"SELECT * FROM {source} WHERE {where} ORDER BY {order} LIMIT ? OFFSET ?",
+            [*params, size, page * size],
+        )
+    except sqlite3.OperationalError as exc:
+        if "too large" not in str(exc) and "too many" not in str(exc):
+            raise
+        bad_request(["filters: too many values to combine in one query; send fewer values per filter"])
+    return total, rows
+
+
 async def prospect_contacts(request: Request) -> Response:
     body = await read_json_object(request)
     fields = FieldCheck()
@@ -77,12 +96,7 @@ async def prospect_contacts(request: Request) -> Response:
     if exclude_dnc:
         query.conditions.add("c.do_not_call = 0")
     where, params = query.conditions.where(), query.conditions.params
-    total = int(state.dataset.execute(f"SELECT COUNT(*) FROM contacts c WHERE {where}", params).fetchone()[0])
-    rows = _rows(
-        state.dataset,
-        f"SELECT c.* FROM contacts c WHERE {where} ORDER BY c.seq LIMIT ? OFFSET ?",
-        [*params, size, page * size],
-    )
+    total, rows = _page(state.dataset, "contacts c", "c.seq", where, params, page, size)
     companies = rows_by_id(state.dataset, "companies", [row["company_id"] for row in rows])
     revealed = state.account.revealed_fields("contact", [row["id"] for row in rows])
     results: list[dict[str, Any]] = []
@@ -131,14 +145,7 @@ async def prospect_companies(request: Request) -> Response:
     fields.raise_if_any()
     assert query is not None
     where, params = query.conditions.where(), query.conditions.params
-    total = int(
-        state.dataset.execute(f"SELECT COUNT(*) FROM companies co WHERE {where}", params).fetchone()[0]
-    )
-    rows = _rows(
-        state.dataset,
-        f"SELECT co.* FROM companies co WHERE {where} ORDER BY co.seq LIMIT ? OFFSET ?",
-        [*params, size, page * size],
-    )
+    total, rows = _page(state.dataset, "companies co", "co.seq", where, params, page, size)
     revealed = state.account.revealed_fields("company", [row["id"] for row in rows])
     matched = (
         matched_signal_types(state.dataset, "company", [row["id"] for row in rows], query.company_signals)
