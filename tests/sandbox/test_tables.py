@@ -177,3 +177,24 @@ async def test_companies_added_are_charged_once_and_firmographics_once_per_table
     rerun = await http.post(run, json={"runScope": "all", "owner": OWNER})
     assert paid.json()["billing"]["creditsCharged"] == 3
     assert rerun.json()["billing"]["creditsCharged"] == 0
+
+
+async def test_lookalikes_with_table_id_save_their_results(
+    unthrottled_http: httpx.AsyncClient, sandbox_settings: Settings
+) -> None:
+    http = unthrottled_http
+    table_id = await create(http, "lookalikes")
+    seeds = ids_of(sandbox_settings, "contacts", 5)
+    found = await http.post(
+        "/v3/contacts/lookalike", json={"seeds": {"ids": seeds}, "limit": 5, "tableId": table_id}
+    )
+    body = found.json()
+    assert found.status_code == 200, found.text
+    assert body["tableWrite"]["added"] == len(body["results"]) > 0
+    status = (await http.get(f"/v3/contacts/tables/{table_id}", params=OWNER)).json()["data"]
+    assert status["entityCount"] == len(body["results"])
+    unknown = await http.post(
+        "/v3/contacts/lookalike", json={"seeds": {"ids": seeds}, "limit": 5, "tableId": "999999999"}
+    )
+    assert unknown.status_code == 404
+    assert not [c for c in await charges(http) if c["requestId"] == unknown.headers["x-request-id"]]
