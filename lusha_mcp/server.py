@@ -24,6 +24,7 @@ from lusha_mcp.tools import (
     lookalikes,
     plan,
     signals,
+    tables,
     webhooks,
     website_visits,
 )
@@ -49,6 +50,7 @@ TOOL_MODULES: tuple[ToolModule, ...] = (
     decision_makers,
     website_visits,
     webhooks,
+    tables,
 )
 """Every capability module; adding a capability is one module and one entry here."""
 

@@ -28,6 +28,7 @@ class Toolset(StrEnum):
     decision_makers = "decision_makers"
     website_visits = "website_visits"
     webhooks = "webhooks"
+    tables = "tables"
 
 
 DEFAULT_TOOLSETS: tuple[Toolset, ...] = (
@@ -87,6 +88,13 @@ class Settings(BaseSettings):
         default=1.0,
         ge=0,
         description="Base of the sandbox's webhook retry backoff (1, 2, 4 x this), seconds.",
+    )
+    sandbox_table_row_seconds: float = Field(
+        default=0.2, ge=0, le=60, description="Seconds a sandbox table column run takes per row."
+    )
+    tables_owner_email: str | None = Field(
+        default=None,
+        description="Lusha user the Tables tools act as (owner.email; the sandbox uses user@example.com).",
     )
     sandbox_dataset_dir: Path | None = Field(
         default=None, description="Where the generated sandbox dataset is kept (default: <data_dir>/sandbox)."

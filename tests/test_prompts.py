@@ -39,8 +39,13 @@ TOOLS = {
     "find_lookalikes",
     "find_decision_makers",
     "get_website_visits",
+    "list_tables",
+    "manage_table",
+    "edit_table_rows",
+    "read_table",
+    "run_table_column",
 }
-TOOL_LIKE = re.compile(r"\b(?:search|enrich|list|prospect|get|find)_[a-z_]+\b")
+TOOL_LIKE = re.compile(r"\b(?:search|enrich|list|prospect|get|find|manage|edit|read|run)_[a-z_]+\b")
 
 WORKFLOWS = {
     "icp_prospecting",
@@ -50,6 +55,7 @@ WORKFLOWS = {
     "lookalike_expansion",
     "website_visitor_followup",
     "enrich_within_budget",
+    "build_and_fill_list",
 }
 
 

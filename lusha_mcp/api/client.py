@@ -24,6 +24,7 @@ from lusha_mcp.api.errors import InvalidRequestError
 from lusha_mcp.api.ratelimit import Pacer, RateLimitState
 from lusha_mcp.api.resources import Account, Companies, Contacts, Lookalikes, Prospecting, Signals, Webhooks
 from lusha_mcp.api.retries import RetryPolicy
+from lusha_mcp.api.tables import TablesResource
 from lusha_mcp.api.transport import Transport
 
 if TYPE_CHECKING:
@@ -99,6 +100,8 @@ class LushaClient:
         self.lookalikes = Lookalikes(self._transport)
         self.webhooks = Webhooks(self._transport)
         self.account = Account(self._transport)
+        self.tables = TablesResource(self._transport)
+        """The 22 Tables operations (saved contact and company lists)."""
 
     @classmethod
     def from_settings(

@@ -10,6 +10,7 @@ when Lusha reports its minute window used up.
 from __future__ import annotations
 
 import math
+import re
 import time
 from collections import deque
 from collections.abc import Callable, Mapping
@@ -99,7 +100,11 @@ def bucket_of(path: str) -> str:
         return WEBHOOKS_BUCKET
     if path == "/v3/account/usage":
         return ACCOUNT_USAGE_BUCKET
-    return path
+    return _TABLE_COLUMN.sub(r"\1{column_id}", _TABLE_ID.sub(r"\1{table_id}", path))
+
+
+_TABLE_ID = re.compile(r"^(/v3/(?:contacts|companies)/tables/)(?!list$)[^/]+")
+_TABLE_COLUMN = re.compile(r"^(/v3/(?:contacts|companies)/tables/\{table_id\}/columns/)[^/]+")
 
 
 class SlidingWindowLimiter:

@@ -38,7 +38,7 @@ __all__ = ["Method", "Operation", "Transport"]
 
 logger = logging.getLogger("lusha_mcp.api.client")
 
-Method = Literal["GET", "POST", "PATCH"]
+Method = Literal["GET", "POST", "PATCH", "DELETE"]
 ResponseT = TypeVar("ResponseT", bound=LushaResponse)
 
 _UNREADABLE = object()

@@ -68,6 +68,7 @@ from lusha_mcp.sandbox.errors import LushaHTTPError
 from lusha_mcp.sandbox.faults import FAULT_HEADER, ConnectionResetFault, FaultControl, FaultPlan
 from lusha_mcp.sandbox.ratelimit import ACCOUNT_USAGE_BUCKET, WEBHOOKS_BUCKET, RateLimiter
 from lusha_mcp.sandbox.state import SandboxState
+from lusha_mcp.sandbox.tables import routes as table_routes
 
 logger = logging.getLogger(__name__)
 
@@ -83,6 +84,7 @@ ENDPOINT_MODULES = (
     buying_group,
     website_visits,
     webhooks,
+    table_routes,
 )
 """Every endpoint module, in route-matching order; each exposes ROUTES."""
 CONTROL_PREFIX = "/_sandbox"

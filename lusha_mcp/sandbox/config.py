@@ -30,6 +30,8 @@ class SandboxConfig:
     fault_rate: float = 0.0
     webhook_backoff_s: float = 1.0
     """Base of the webhook retry backoff: retries wait 1, 2, 4 x this many seconds."""
+    table_row_seconds: float = 0.2
+    """How long a table column run takes per row (rows finish one after another)."""
     hang_seconds: float = 61.0
     """How long a `timeout` fault hangs: longer than the client's read timeout."""
 
@@ -49,5 +51,6 @@ class SandboxConfig:
             latency_ms=settings.sandbox_latency_ms,
             fault_rate=settings.sandbox_fault_rate,
             webhook_backoff_s=settings.sandbox_webhook_backoff_s,
+            table_row_seconds=settings.sandbox_table_row_seconds,
             hang_seconds=settings.timeout * 1.5 + 0.05,
         )

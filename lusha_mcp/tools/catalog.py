@@ -257,7 +257,7 @@ def closest_names(key: str, valid: Iterable[str]) -> list[str]:
         score = difflib.SequenceMatcher(None, low, name.lower()).ratio()
         if head is None:
             return score
-        return max(score, 0.95 * difflib.SequenceMatcher(None, head, name.lower()).ratio())
+        return max(score, 0.9 * difflib.SequenceMatcher(None, head, name.lower()).ratio())
 
     return sorted(valid, key=lambda name: -likeness(name))
 

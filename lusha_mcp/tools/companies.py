@@ -19,6 +19,7 @@ from lusha_mcp.api.models import (
     Pagination,
 )
 from lusha_mcp.api.models.prospecting import ProspectingCompaniesRequest
+from lusha_mcp.api.models.tables import TableWrite
 from lusha_mcp.guard import PriceBook, Quote, QuoteItem
 from lusha_mcp.guard.pricing import COMPANY_REVEAL_ACTION, SEARCH_ACTION
 from lusha_mcp.settings import Toolset
@@ -55,6 +56,7 @@ from lusha_mcp.tools.prospecting_filters import (
     technologies_condition,
 )
 from lusha_mcp.tools.results import MeteredResult, compact, page_heading, table
+from lusha_mcp.tools.tables import SaveToTableArg, table_write_note
 
 group = ToolGroup()
 register = group.register
@@ -112,6 +114,7 @@ class CompanyPreviews(MeteredResult):
 
     companies: list[CompanyPreview] = Field(default_factory=list[CompanyPreview])
     pagination: Pagination | None = Field(default=None, description="Page, size and total of prospecting.")
+    table_write: TableWrite | None = Field(default=None, description="What saving into table_id did.")
 
     def render(self) -> str:
         rows = [
@@ -377,6 +380,7 @@ async def prospect_companies(
     raw_filters: RawFiltersArg = None,
     page: PageArg = 0,
     size: SizeArg = 25,
+    table_id: SaveToTableArg = None,
 ) -> Plan[CompanyPreviews]:
     """Find companies by size, revenue, industry, country, technologies, intent, signals.
 
@@ -414,13 +418,19 @@ async def prospect_companies(
     if not include and not exclude and filters == {"companies": {"include": {}}}:
         raise ArgumentError("industries", "no filter was given", 'at least one filter, e.g. sizes=["51-200"]')
     request = checked_request(
-        ProspectingCompaniesRequest, {"pagination": {"page": page, "size": size}, "filters": filters}
+        ProspectingCompaniesRequest,
+        {"pagination": {"page": page, "size": size}, "filters": filters, "tableId": table_id},
     )
     book = await call.guard.pricing.book()
-    quote = Quote.of([_search_item(book, size)])
+    saving = [book.item("companies saved to the table", "reveal_company", size)] if table_id else []
+    quote = Quote.of([_search_item(book, size), *saving])
 
     async def run() -> Billed[CompanyPreviews]:
         response = await call.client.prospecting.companies(request)
-        return billed(CompanyPreviews(companies=response.results, pagination=response.pagination), response)
+        result = CompanyPreviews(
+            companies=response.results, pagination=response.pagination, table_write=response.table_write
+        )
+        result.notes.extend(note for note in [table_write_note(response.table_write)] if note)
+        return billed(result, response)
 
     return Plan(quote=quote, run=run)

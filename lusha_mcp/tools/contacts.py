@@ -17,6 +17,7 @@ from lusha_mcp.api.models import (
 from lusha_mcp.api.models.base import CompanyRef, ItemError, JobTitle, PlaceSummary, SocialLinks
 from lusha_mcp.api.models.contacts import ContactSignalType
 from lusha_mcp.api.models.prospecting import ProspectingContactsRequest
+from lusha_mcp.api.models.tables import TableWrite
 from lusha_mcp.guard import PreviewCache, PriceBook, Quote, QuoteItem, quote_contact_reveals
 from lusha_mcp.guard.pricing import REVEAL_ACTIONS, SEARCH_ACTION
 from lusha_mcp.settings import Toolset
@@ -55,6 +56,7 @@ from lusha_mcp.tools.prospecting_filters import (
     technologies_condition,
 )
 from lusha_mcp.tools.results import MeteredResult, page_heading, table
+from lusha_mcp.tools.tables import SaveToTableArg, table_write_note
 
 BATCH = 100
 group = ToolGroup()
@@ -241,6 +243,7 @@ class ContactPreviews(MeteredResult):
 
     contacts: list[ContactRow] = Field(default_factory=list[ContactRow])
     pagination: Pagination | None = Field(default=None, description="Page, size and total of prospecting.")
+    table_write: TableWrite | None = Field(default=None, description="What saving into table_id did.")
 
     def render(self) -> str:
         rows = [
@@ -501,6 +504,7 @@ async def prospect_contacts(
     raw_filters: RawFiltersArg = None,
     page: PageArg = 0,
     size: SizeArg = 25,
+    table_id: SaveToTableArg = None,
 ) -> Plan[ContactPreviews]:
     """Find new people by title, seniority, department, country and company firmographics.
 
@@ -547,7 +551,8 @@ async def prospect_contacts(
             "job_titles", "no filter was given", 'at least one filter, e.g. departments=["Sales"]'
         )
     request = checked_request(
-        ProspectingContactsRequest, {"pagination": {"page": page, "size": size}, "filters": filters}
+        ProspectingContactsRequest,
+        {"pagination": {"page": page, "size": size}, "filters": filters, "tableId": table_id},
     )
     book = await call.guard.pricing.book()
     quote = Quote.of([_search_item(book, size)])
@@ -555,11 +560,12 @@ async def prospect_contacts(
     async def run() -> Billed[ContactPreviews]:
         response = await call.client.prospecting.contacts(request)
         remember_previews(call.guard.previews, response.results)
-        return billed(
-            ContactPreviews(
-                contacts=[ContactRow.of(r) for r in response.results], pagination=response.pagination
-            ),
-            response,
+        result = ContactPreviews(
+            contacts=[ContactRow.of(r) for r in response.results],
+            pagination=response.pagination,
+            table_write=response.table_write,
         )
+        result.notes.extend(note for note in [table_write_note(response.table_write)] if note)
+        return billed(result, response)
 
     return Plan(quote=quote, run=run)

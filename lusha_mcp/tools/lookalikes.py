@@ -22,12 +22,14 @@ from lusha_mcp.api.models import (
     ContactLookalikesRequest,
     ContactLookalikesResponse,
 )
+from lusha_mcp.api.models.tables import TableWrite
 from lusha_mcp.guard import Quote
 from lusha_mcp.settings import Toolset
 from lusha_mcp.tools.catalog import METERED_SEARCH, Billed, Plan, ToolCall, ToolGroup
 from lusha_mcp.tools.errors import ArgumentError
 from lusha_mcp.tools.lookalike_sessions import LookalikeEntity, LookalikeSessionStore, account_key
 from lusha_mcp.tools.results import MeteredResult, table
+from lusha_mcp.tools.tables import SaveToTableArg, table_write_note
 
 group = ToolGroup()
 register = group.register
@@ -57,6 +59,7 @@ class Lookalikes(MeteredResult):
     has_more: bool = Field(default=False, description="Lusha has more for this session.")
     session: str | None = Field(default=None, description="Session name to continue with.")
     session_results: int | None = Field(default=None, description="Results returned in this session so far.")
+    table_write: TableWrite | None = Field(default=None, description="What saving into table_id did.")
 
     def render(self) -> str:
         contacts = self.entity == "contacts"
@@ -165,6 +168,7 @@ async def find_lookalikes(
     ] = None,
     limit: Annotated[int, Field(description="Results (1-100).", ge=1, le=100)] = 25,
     exclude: Annotated[list[str] | None, Field(description="Same formats as seeds.")] = None,
+    table_id: SaveToTableArg = None,
 ) -> Plan[Lookalikes]:
     """Find contacts or companies similar to seeds (AI lookalikes).
 
@@ -175,9 +179,12 @@ async def find_lookalikes(
         raise ArgumentError(
             "session", f"'{session}' is not a usable name", "1-64 letters, digits, spaces, _ . : -"
         )
-    request = _request(entity, seeds, exclude, limit)
+    request = _request(entity, seeds, exclude, limit).model_copy(update={"table_id": table_id})
     book = await call.guard.pricing.book()
-    quote = Quote.of([book.item(f"lookalike {entity}", ACTIONS[entity], limit)])
+    saving = [book.item("companies saved to the table", "reveal_company", limit)] if table_id else []
+    quote = Quote.of(
+        [book.item(f"lookalike {entity}", ACTIONS[entity], limit), *(saving if entity == "companies" else [])]
+    )
     settings = call.settings
     api_key = settings.api_key.get_secret_value() if settings.api_key else ""
     store = LookalikeSessionStore(settings.data_dir, account_key(settings.base_url, api_key))
@@ -209,6 +216,8 @@ async def find_lookalikes(
         result = Lookalikes(
             entity=entity, results=_rows(response), has_more=response.meta.has_more, notes=list(notes)
         )
+        result.table_write = response.table_write
+        result.notes.extend(note for note in [table_write_note(response.table_write)] if note)
         if session is not None and response.dedupe_session_id:
             saved = store.save(entity, session, response.dedupe_session_id, len(result.results))
             result.session, result.session_results = session, saved.results

@@ -18,6 +18,7 @@ from lusha_mcp.api.models.base import (
     PlaceSummary,
     SocialLinks,
 )
+from lusha_mcp.api.models.tables import TableWrite
 
 
 class SeedContact(LushaRequest):
@@ -58,6 +59,9 @@ class ContactLookalikesRequest(LushaRequest):
     exclude: ContactIdentifiers | None = None
     dedupe_session_id: UUID | None = None
     limit: int = Field(default=25, ge=1, le=100)
+    table_id: str | None = Field(
+        default=None, min_length=1, description="Also save the results into this table."
+    )
 
     @model_validator(mode="after")
     def _seed_count(self) -> ContactLookalikesRequest:
@@ -74,6 +78,9 @@ class CompanyLookalikesRequest(LushaRequest):
     exclude: CompanyIdentifiers | None = None
     dedupe_session_id: UUID | None = None
     limit: int = Field(default=25, ge=1, le=100)
+    table_id: str | None = Field(
+        default=None, min_length=1, description="Also save the results into this table."
+    )
 
     @model_validator(mode="after")
     def _seed_count(self) -> CompanyLookalikesRequest:
@@ -113,6 +120,7 @@ class ContactLookalikesResponse(MeteredResponse):
     dedupe_session_id: str | None = None
     results: list[LookalikeContact] = Field(default_factory=list[LookalikeContact])
     meta: LookalikeMeta = Field(default_factory=LookalikeMeta)
+    table_write: TableWrite | None = None
 
 
 class CompanyLookalikesResponse(MeteredResponse):
@@ -121,3 +129,4 @@ class CompanyLookalikesResponse(MeteredResponse):
     dedupe_session_id: str | None = None
     results: list[LookalikeCompany] = Field(default_factory=list[LookalikeCompany])
     meta: LookalikeMeta = Field(default_factory=LookalikeMeta)
+    table_write: TableWrite | None = None

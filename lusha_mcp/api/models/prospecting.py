@@ -19,6 +19,7 @@ from lusha_mcp.api.models.base import (
 )
 from lusha_mcp.api.models.companies import CompanyPreview
 from lusha_mcp.api.models.contacts import ContactPreview, ContactSignalType
+from lusha_mcp.api.models.tables import TableWrite
 
 Condition = Literal["or", "and"]
 FundingCoverage = Literal["last_funding", "any_round", "total_funds", "last_round"]
@@ -245,6 +246,9 @@ class ProspectingContactsRequest(LushaRequest):
 
     pagination: PageRequest = Field(default_factory=PageRequest)
     filters: ProspectingContactFilters
+    table_id: str | None = Field(
+        default=None, min_length=1, description="Also save the page into this table."
+    )
     options: ProspectingContactsOptions | None = None
 
 
@@ -272,17 +276,22 @@ class ProspectingCompaniesRequest(LushaRequest):
 
     pagination: PageRequest = Field(default_factory=PageRequest)
     filters: ProspectingCompanyFilters
+    table_id: str | None = Field(
+        default=None, min_length=1, description="Also save the page into this table."
+    )
     options: ProspectingCompaniesOptions | None = None
 
 
 class ProspectingContactsResponse(MeteredResponse):
     results: list[ContactPreview] = Field(default_factory=list[ContactPreview])
     pagination: Pagination | None = None
+    table_write: TableWrite | None = None
 
 
 class ProspectingCompaniesResponse(MeteredResponse):
     results: list[CompanyPreview] = Field(default_factory=list[CompanyPreview])
     pagination: Pagination | None = None
+    table_write: TableWrite | None = None
 
 
 class FilterType(LushaModel):

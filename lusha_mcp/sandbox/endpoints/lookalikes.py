@@ -28,10 +28,11 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from lusha_mcp.sandbox.account import AccountState
+from lusha_mcp.sandbox.account import AccountState, ChargeItem
 from lusha_mcp.sandbox.errors import LushaHTTPError, bad_request, not_found
 from lusha_mcp.sandbox.identity import bare_domain, find_company, find_contact
 from lusha_mcp.sandbox.state import billing_json, lusha_json, request_id, sandbox_state
+from lusha_mcp.sandbox.tables.backend import tables_backend
 from lusha_mcp.sandbox.validation import FieldCheck, JsonObject, read_json_object
 
 SESSION_TTL_S: Final = 30 * 86_400
@@ -268,8 +269,6 @@ async def contact_lookalikes(request: Request) -> JSONResponse:
     body = await read_json_object(request)
     check = FieldCheck()
     check.unknown_keys(body, ("tableId", "dedupeSessionId", "seeds", "exclude", "limit"))
-    if body.get("tableId") is not None:
-        check.fail("tableId", "tables are not available in the sandbox; send the request without tableId")
     session_id = _session(request, check, body, "contact")
     if body.get("seeds") is None:
         check.fail(
@@ -312,7 +311,11 @@ async def contact_lookalikes(request: Request) -> JSONResponse:
             ranked.append((-score, _tiebreak(str(row[0])), row))
     ranked.sort(key=lambda item: (item[0], item[1]))
     page = [_contact_result(row) for _, _, row in ranked[:limit]]
-    credits = state.charge(request, "lookalikeContact", len(page))
+    write = tables_backend(request).prepare_write(
+        "contacts", body.get("tableId"), [item["id"] for item in page]
+    )
+    charges = [ChargeItem("lookalikeContact", len(page)), *(write.charges if write else [])]
+    credits = state.charge_all(request, charges)
     if session_id is None:
         session_id = sessions.open("contact")
     sessions.record(session_id, [item["id"] for item in page])
@@ -321,6 +324,7 @@ async def contact_lookalikes(request: Request) -> JSONResponse:
             "dedupeSessionId": session_id,
             "results": page,
             "meta": {"returned": len(page), "hasMore": len(ranked) > limit},
+            **({"tableWrite": write.apply()} if write else {}),
             "billing": billing_json(credits, len(page)),
         }
     )
@@ -401,8 +405,6 @@ async def company_lookalikes(request: Request) -> JSONResponse:
     body = await read_json_object(request)
     check = FieldCheck()
     check.unknown_keys(body, ("tableId", "dedupeSessionId", "seeds", "exclude", "limit"))
-    if body.get("tableId") is not None:
-        check.fail("tableId", "tables are not available in the sandbox; send the request without tableId")
     session_id = _session(request, check, body, "company")
     if body.get("seeds") is None:
         check.fail("seeds", "is required: send 1-100 companies as domains and/or linkedinUrls")
@@ -441,7 +443,11 @@ async def company_lookalikes(request: Request) -> JSONResponse:
             ranked.append((-score, _tiebreak(str(row[0])), row))
     ranked.sort(key=lambda item: (item[0], item[1]))
     page = [_company_result(row) for _, _, row in ranked[:limit]]
-    credits = state.charge(request, "lookalikeCompany", len(page))
+    write = tables_backend(request).prepare_write(
+        "companies", body.get("tableId"), [item["id"] for item in page]
+    )
+    charges = [ChargeItem("lookalikeCompany", len(page)), *(write.charges if write else [])]
+    credits = state.charge_all(request, charges)
     if session_id is None:
         session_id = sessions.open("company")
     sessions.record(session_id, [item["id"] for item in page])
@@ -450,6 +456,7 @@ async def company_lookalikes(request: Request) -> JSONResponse:
             "dedupeSessionId": session_id,
             "results": page,
             "meta": {"returned": len(page), "hasMore": len(ranked) > limit},
+            **({"tableWrite": write.apply()} if write else {}),
             "billing": billing_json(credits, len(page)),
         }
     )

@@ -1,0 +1,1 @@
+"""Lusha Tables in the sandbox: `routes` (the wire), `backend` (state and behaviour), `records`."""
