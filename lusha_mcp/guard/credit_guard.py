@@ -121,7 +121,7 @@ class CreditGuard:
     def _refuse_over_budget(quote: Quote, left: BudgetLeft) -> None:
         for which, remaining in (("session", left.session), ("daily", left.today)):
             if remaining is not None and quote.total_credits > remaining:
-                raise OverBudget(quote.total_credits, which, remaining)
+                raise OverBudget(quote.total_credits, which, remaining, fits=quote.fitting(remaining))
 
     def needs_confirmation(self, quote: Quote) -> bool:
         return self.policy.needs_confirmation(quote)
@@ -155,15 +155,18 @@ class CreditGuard:
                 confirmation_token=text,
                 expires_in_seconds=self.tokens.ttl_seconds,
             )
-        reservation = await self.ledger.reserve(
-            session=self.session_id,
-            tool=tool,
-            arguments_hash=arguments_hash,
-            quote=quote.total_credits,
-            session_budget=self.policy.session_budget,
-            daily_budget=self.policy.daily_budget,
-            token_id=token_id,
-        )
+        try:
+            reservation = await self.ledger.reserve(
+                session=self.session_id,
+                tool=tool,
+                arguments_hash=arguments_hash,
+                quote=quote.total_credits,
+                session_budget=self.policy.session_budget,
+                daily_budget=self.policy.daily_budget,
+                token_id=token_id,
+            )
+        except OverBudget as refusal:
+            raise refusal.for_quote(quote) from None
         return Authorized(reservation=reservation, quote=quote)
 
     async def settle(

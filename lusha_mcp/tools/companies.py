@@ -53,6 +53,7 @@ from lusha_mcp.tools.prospecting_filters import (
     technologies_condition,
 )
 from lusha_mcp.tools.results import MeteredResult, page_heading, table
+from lusha_mcp.tools.signals import signal_item
 
 group = ToolGroup()
 register = group.register
@@ -326,7 +327,9 @@ async def prospect_companies(
     """Find companies by size, revenue, industry, country, technologies, intent, signals.
 
     Use this to build an account list. Filters AND, list values OR; valid names and signal
-    types: list_filter_values (free). Cost: api_search per result (1 per 25 on standard plans).
+    types: list_filter_values (free). Cost: api_search per result (1 per 25 on standard plans);
+    with signals (typed or in raw_filters) plus showSignalsCompany per matched signal per result,
+    quoted at size x signal types (allSignals = every type, 23): keep size small with signals.
     """
     vocabulary = FilterVocabulary(call.client)
     include = prune(
@@ -362,7 +365,17 @@ async def prospect_companies(
         ProspectingCompaniesRequest, {"pagination": {"page": page, "size": size}, "filters": filters}
     )
     book = await call.guard.pricing.book()
-    quote = Quote.of([_search_item(book, size)])
+    lines = [_search_item(book, size)]
+    company_filters = request.filters.companies
+    signal_filters = [
+        criteria.signals
+        for criteria in (company_filters.include, company_filters.exclude)
+        if criteria is not None and criteria.signals is not None
+    ]
+    if signal_filters:
+        kinds = [kind for found in signal_filters for kind in (found.types or ["allSignals"])]
+        lines.append(signal_item(book, "companies", size, kinds))
+    quote = Quote.of(lines, records=size)
 
     async def run() -> Billed[CompanyPreviews]:
         response = await call.client.prospect_companies(request)

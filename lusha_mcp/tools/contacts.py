@@ -54,6 +54,7 @@ from lusha_mcp.tools.prospecting_filters import (
     technologies_condition,
 )
 from lusha_mcp.tools.results import MeteredResult, page_heading, table
+from lusha_mcp.tools.signals import signal_item
 
 BATCH = 100
 group = ToolGroup()
@@ -362,8 +363,10 @@ async def prospect_contacts(
     """Find new people by title, seniority, department, country and company firmographics.
 
     Use this when the user describes who they want. Filters AND, list values OR; valid names:
-    list_filter_values (free). Cost: api_search per result (1 per 25 on standard plans).
-    Returns previews; reveal with enrich_contacts(ids=...).
+    list_filter_values (free). Cost: api_search per result (1 per 25 on standard plans); with
+    signals (typed or in raw_filters) plus showSignalsContact per matched signal per result,
+    quoted at size x signal types (allSignals = every type). Returns previews; reveal with
+    enrich_contacts(ids=...).
     """
     vocabulary = FilterVocabulary(call.client)
     filters = prune(
@@ -407,7 +410,14 @@ async def prospect_contacts(
         ProspectingContactsRequest, {"pagination": {"page": page, "size": size}, "filters": filters}
     )
     book = await call.guard.pricing.book()
-    quote = Quote.of([_search_item(book, size)])
+    lines = [_search_item(book, size)]
+    contact_filters = request.filters.contacts
+    sides = (contact_filters.include, contact_filters.exclude) if contact_filters is not None else ()
+    signal_filters = [criteria.signals for criteria in sides if criteria is not None and criteria.signals]
+    if signal_filters:
+        kinds = [kind for found in signal_filters for kind in (found.types or ["allSignals"])]
+        lines.append(signal_item(book, "contacts", size, kinds))
+    quote = Quote.of(lines, records=size)
 
     async def run() -> Billed[ContactPreviews]:
         response = await call.client.prospect_contacts(request)

@@ -8,6 +8,7 @@ less in every prompt.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from typing import Annotated, Any, Literal, get_args
 
 from pydantic import BaseModel, Field
@@ -22,7 +23,7 @@ from lusha_mcp.api.models import (
 from lusha_mcp.api.models.companies import CompanySignalType
 from lusha_mcp.api.models.contacts import ContactSignalType
 from lusha_mcp.api.models.signals import CompanySignalsFilters, IntentCategoryFilter
-from lusha_mcp.guard import PriceBook, Quote, UnknownPriceError
+from lusha_mcp.guard import PriceBook, Quote, QuoteItem
 from lusha_mcp.settings import Toolset
 from lusha_mcp.tools.catalog import METERED_SEARCH, Billed, Plan, ToolCall, ToolGroup, billed, until_failure
 from lusha_mcp.tools.errors import ArgumentError
@@ -152,12 +153,30 @@ def _company_filters(entity: Entity, chosen: dict[SubFilter, list[str]]) -> Comp
     return CompanySignalsFilters(include=IntentCategoryFilter.model_validate(kept))
 
 
+def requested_signal_types(entity: Entity, types: Iterable[str] | None) -> list[str]:
+    """The signal types a request can be charged for: every known type for allSignals or a
+    signals filter without types; otherwise each distinct type asked (unknown names included)."""
+    asked = list(dict.fromkeys(types or ()))
+    if not asked or ALL_SIGNALS in asked:
+        known = CONTACT_TYPES if entity == "contacts" else COMPANY_TYPES
+        return list(dict.fromkeys([*known, *(kind for kind in asked if kind != ALL_SIGNALS)]))
+    return asked
+
+
+def signal_item(book: PriceBook, entity: Entity, results: int, types: Iterable[str] | None) -> QuoteItem:
+    """Signals on top of a search: Lusha charges per matched signal type per result, so at most
+    results x the types requested (allSignals counts every type) x the signal price."""
+    kinds = requested_signal_types(entity, types)
+    return book.item(
+        f"signals (up to {len(kinds)} types x {results} results)", SIGNAL_ACTIONS[entity], results * len(kinds)
+    )
+
+
 def _score_quote(book: PriceBook, entity: Entity, count: int) -> Quote:
-    try:
-        action = book.action_for(*SCORE_ACTIONS[entity])
-    except UnknownPriceError:
-        return Quote.free()  # Lusha: free until the action is on the account's pricebook.
-    return Quote.of([book.item("scored ids", action, count)])
+    # Lusha documents 1 credit per scored row, free while the action is not on the account's
+    # pricebook; an unlisted action is still quoted (at the "price unknown" ceiling), never 0.
+    action = book.action_for(*SCORE_ACTIONS[entity])
+    return Quote.of([book.item("scored ids", action, count)], records=count)
 
 
 SubFilter = Literal["newsEventTypes", "hiringByDepartments", "hiringByLocations", "intentCategories"]
@@ -196,7 +215,8 @@ async def get_signals(
                 SIGNAL_ACTIONS[entity],
                 len(unique) * len(types),
             )
-        ]
+        ],
+        records=len(unique),
     )
     wanted = (
         [ALL_SIGNALS]
