@@ -162,7 +162,9 @@ class Quote(BaseModel):
     )
 
     @classmethod
-    def of(cls, items: Iterable[QuoteItem], *, reveals: Iterable[str] = (), records: int | None = None) -> Quote:
+    def of(
+        cls, items: Iterable[QuoteItem], *, reveals: Iterable[str] = (), records: int | None = None
+    ) -> Quote:
         kept = tuple(item for item in items if item.quantity > 0)
         return cls(
             items=kept,

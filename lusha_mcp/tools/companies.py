@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Annotated, Any, Literal, get_args
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from lusha_mcp.api.errors import InvalidRequestError
 from lusha_mcp.api.models import (
@@ -16,6 +16,7 @@ from lusha_mcp.api.models import (
     MeteredResponse,
     Pagination,
 )
+from lusha_mcp.api.models.base import known_fields
 from lusha_mcp.api.models.prospecting import ProspectingCompaniesRequest
 from lusha_mcp.guard import PriceBook, Quote, QuoteItem
 from lusha_mcp.guard.pricing import COMPANY_REVEAL_ACTION, SEARCH_ACTION
@@ -111,6 +112,11 @@ class CompanyPreviews(MeteredResult):
 
     companies: list[CompanyPreview] = Field(default_factory=list[CompanyPreview])
     pagination: Pagination | None = Field(default=None, description="Page, size and total of prospecting.")
+
+    @field_validator("companies")
+    @classmethod
+    def _previews_only(cls, companies: list[CompanyPreview]) -> list[CompanyPreview]:
+        return [known_fields(company) for company in companies]
 
     def render(self) -> str:
         rows = [
@@ -328,8 +334,8 @@ async def prospect_companies(
 
     Use this to build an account list. Filters AND, list values OR; valid names and signal
     types: list_filter_values (free). Cost: api_search per result (1 per 25 on standard plans);
-    with signals (typed or in raw_filters) plus showSignalsCompany per matched signal per result,
-    quoted at size x signal types (allSignals = every type, 23): keep size small with signals.
+    signals (typed or raw) add a charge per matched type per result, quoted at size x types
+    (allSignals: 23), so keep size small.
     """
     vocabulary = FilterVocabulary(call.client)
     include = prune(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from lusha_mcp.api.errors import InvalidRequestError
 from lusha_mcp.api.models import (
@@ -14,6 +14,7 @@ from lusha_mcp.api.models import (
     EnrichedContact,
     Pagination,
 )
+from lusha_mcp.api.models.base import known_fields
 from lusha_mcp.api.models.contacts import ContactSignalType
 from lusha_mcp.api.models.prospecting import ProspectingContactsRequest
 from lusha_mcp.guard import PreviewCache, PriceBook, Quote, QuoteItem, quote_contact_reveals
@@ -115,6 +116,11 @@ class ContactPreviews(MeteredResult):
 
     contacts: list[ContactPreview] = Field(default_factory=list[ContactPreview])
     pagination: Pagination | None = Field(default=None, description="Page, size and total of prospecting.")
+
+    @field_validator("contacts")
+    @classmethod
+    def _previews_only(cls, contacts: list[ContactPreview]) -> list[ContactPreview]:
+        return [known_fields(contact) for contact in contacts]
 
     def render(self) -> str:
         rows = [
@@ -363,10 +369,9 @@ async def prospect_contacts(
     """Find new people by title, seniority, department, country and company firmographics.
 
     Use this when the user describes who they want. Filters AND, list values OR; valid names:
-    list_filter_values (free). Cost: api_search per result (1 per 25 on standard plans); with
-    signals (typed or in raw_filters) plus showSignalsContact per matched signal per result,
-    quoted at size x signal types (allSignals = every type). Returns previews; reveal with
-    enrich_contacts(ids=...).
+    list_filter_values (free). Cost: api_search per result (1 per 25 on standard plans);
+    signals (typed or raw) add a charge per matched type per result, quoted at size x types.
+    Returns previews; reveal with enrich_contacts(ids=...).
     """
     vocabulary = FilterVocabulary(call.client)
     filters = prune(

@@ -168,7 +168,9 @@ def signal_item(book: PriceBook, entity: Entity, results: int, types: Iterable[s
     results x the types requested (allSignals counts every type) x the signal price."""
     kinds = requested_signal_types(entity, types)
     return book.item(
-        f"signals (up to {len(kinds)} types x {results} results)", SIGNAL_ACTIONS[entity], results * len(kinds)
+        f"signals (up to {len(kinds)} types x {results} results)",
+        SIGNAL_ACTIONS[entity],
+        results * len(kinds),
     )
 
 

@@ -6,6 +6,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from lusha_mcp.sandbox.pricing import PRICING
 from lusha_mcp.sandbox.state import lusha_json, sandbox_state
 from lusha_mcp.sandbox.validation import FieldCheck, read_json_object
 
@@ -36,8 +37,28 @@ async def faults(request: Request) -> Response:
     return lusha_json(state.faults.configure(body))
 
 
+async def pricing(request: Request) -> Response:
+    """{"unlisted": [action, ...]}: the actions /v3/account/usage leaves out of `pricing` (an
+    account whose plan does not list them); they are still charged, except those the spec says
+    are free until listed (signal scores)."""
+    state = sandbox_state(request)
+    if request.method == "POST":
+        body = await read_json_object(request)
+        fields = FieldCheck()
+        fields.unknown_keys(body, ["unlisted"])
+        unlisted = body.get("unlisted")
+        if not isinstance(unlisted, list) or not all(
+            isinstance(action, str) and action in PRICING for action in unlisted
+        ):
+            fields.fail("unlisted", f"send a list of priced actions, some of: {', '.join(sorted(PRICING))}")
+        fields.raise_if_any()
+        state.unlisted = frozenset(unlisted)  # pyright: ignore[reportArgumentType]
+    return lusha_json({"unlisted": sorted(state.unlisted)})
+
+
 ROUTES = [
     Route("/_sandbox/charges", charges, methods=["GET"]),
     Route("/_sandbox/credits", set_credits, methods=["POST"]),
     Route("/_sandbox/faults", faults, methods=["GET", "POST"]),
+    Route("/_sandbox/pricing", pricing, methods=["GET", "POST"]),
 ]
