@@ -17,6 +17,7 @@ from lusha_mcp.guard.confirm import (
     canonical_arguments_hash,
     load_or_create_secret,
 )
+from lusha_mcp.guard.inflight import InFlight
 from lusha_mcp.guard.ledger import Ledger, Reservation, Spending
 from lusha_mcp.guard.policy import CreditPolicy, NoSpendRefusal, OverBudget
 from lusha_mcp.guard.pricing import PreviewCache, PricingSource, Quote
@@ -74,6 +75,9 @@ class CreditGuard:
         self.previews = PreviewCache()
         self.ledger = Ledger(settings.data_dir)
         self.cache = RevealCache(settings.data_dir, settings.cache_ttl_days)
+        self.inflight = InFlight()
+        """Reveals talking to Lusha now (shared by every client view): a second reveal of the
+        same record waits for the first and is served from the cache."""
         self.tokens = TokenIssuer(load_or_create_secret(settings.data_dir), settings.confirmation_ttl_seconds)
 
     def for_client(self, client: str | None) -> CreditGuard:

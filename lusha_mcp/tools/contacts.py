@@ -246,6 +246,8 @@ async def _enrich_by_ids(
 ) -> Plan[RevealedContacts] | RevealedContacts:
     if len(ids) > 500:
         raise ArgumentError("ids", f"{len(ids)} ids", "at most 500 ids per call")
+    keys = [f"contact:{contact_id}" for contact_id in ids]
+    await call.guard.inflight.wait(keys)  # a reveal of these ids under way: its results get cached
     cached = _cached_contacts(call, ids, fields)
     missing = [contact_id for contact_id in ids if contact_id not in cached]
     cache_note = f"{len(cached)} contacts served from the cache at 0 credits." if cached else None
@@ -260,19 +262,26 @@ async def _enrich_by_ids(
     quote = quote_contact_reveals(book, call.guard.previews, missing, fields)
 
     async def run() -> Billed[RevealedContacts]:
-        response, stopped = await until_failure(
-            call.client.enrich_contacts(
-                missing,
-                reveal=fields,  # pyright: ignore[reportArgumentType]
-                on_progress=call.progress,
-                on_batch=lambda batch: _store(call, batch.results, fields),
+        async with call.guard.inflight.claim(f"contact:{contact_id}" for contact_id in missing):
+            # Another call revealed some of these meanwhile: what it cached is served at 0 credits.
+            served = {**cached, **_cached_contacts(call, missing, fields)}
+            still = [contact_id for contact_id in missing if contact_id not in served]
+            if not still:
+                found = [served[contact_id] for contact_id in ids if contact_id in served]
+                return Billed(RevealedContacts(contacts=found, from_cache=list(served)), 0)
+            response, stopped = await until_failure(
+                call.client.enrich_contacts(
+                    still,
+                    reveal=fields,  # pyright: ignore[reportArgumentType]
+                    on_progress=call.progress,
+                    on_batch=lambda batch: _store(call, batch.results, fields),
+                )
             )
-        )
         fetched = {record.id: record for record in response.results if record.id}
-        ordered = [cached.get(contact_id) or fetched.get(contact_id) for contact_id in ids]
+        ordered = [served.get(contact_id) or fetched.get(contact_id) for contact_id in ids]
         return billed(
             RevealedContacts(
-                contacts=[record for record in ordered if record is not None], from_cache=list(cached)
+                contacts=[record for record in ordered if record is not None], from_cache=list(served)
             ),
             response,
             stopped,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
@@ -46,9 +48,9 @@ async def pricing(request: Request) -> Response:
         body = await read_json_object(request)
         fields = FieldCheck()
         fields.unknown_keys(body, ["unlisted"])
-        unlisted = body.get("unlisted")
+        unlisted: object = body.get("unlisted")
         if not isinstance(unlisted, list) or not all(
-            isinstance(action, str) and action in PRICING for action in unlisted
+            isinstance(action, str) and action in PRICING for action in cast(list[object], unlisted)
         ):
             fields.fail("unlisted", f"send a list of priced actions, some of: {', '.join(sorted(PRICING))}")
         fields.raise_if_any()
