@@ -283,6 +283,7 @@ def quote_contact_reveals(
     canReveal has nothing to reveal); an id never seen is quoted at the full per-field price.
     """
     wanted = list(dict.fromkeys(fields))
+    ids = list(ids)
     items: list[QuoteItem] = []
     for field in wanted:
         action = REVEAL_ACTIONS[field]
@@ -310,4 +311,4 @@ def quote_contact_reveals(
                     credits=math.ceil(known_credits),
                 )
             )
-    return Quote.of(items, reveals=wanted)
+    return Quote.of(items, reveals=wanted, records=len(ids))

@@ -188,7 +188,7 @@ async def search_companies(
     """
     items = _lookups(companies)
     book = await call.guard.pricing.book()
-    quote = Quote.of([_search_item(book, len(items))])
+    quote = Quote.of([_search_item(book, len(items))], records=len(items))
 
     async def run() -> Billed[CompanyPreviews]:
         response, stopped = await until_failure(
@@ -271,7 +271,7 @@ async def enrich_companies(
     lines = [book.item("company records", COMPANY_REVEAL_ACTION, count), *_extra_items(book, wanted, count)]
     if not ids:
         lines.insert(0, _search_item(book, count))
-    quote = Quote.of(lines)
+    quote = Quote.of(lines, records=count)
 
     async def run() -> Billed[EnrichedCompanies]:
         ordered: list[EnrichedCompany | None]

@@ -183,7 +183,7 @@ async def search_contacts(
     """
     items = _lookups(contacts, "contacts")
     book = await call.guard.pricing.book()
-    quote = Quote.of([_search_item(book, len(items))])
+    quote = Quote.of([_search_item(book, len(items))], records=len(items))
 
     async def run() -> Billed[ContactPreviews]:
         response, stopped = await until_failure(call.client.search_contacts(items, on_progress=call.progress))
@@ -322,6 +322,7 @@ async def _enrich_by_identifiers(
             ),
         ],
         reveals=fields,
+        records=count,
     )
 
     async def run() -> Billed[RevealedContacts]:

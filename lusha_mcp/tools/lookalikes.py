@@ -162,7 +162,7 @@ async def find_lookalikes(
         )
     request = _request(entity, seeds, exclude, limit)
     book = await call.guard.pricing.book()
-    quote = Quote.of([book.item(f"lookalike {entity}", ACTIONS[entity], limit)])
+    quote = Quote.of([book.item(f"lookalike {entity}", ACTIONS[entity], limit)], records=limit)
     settings = call.settings
     api_key = settings.api_key.get_secret_value() if settings.api_key else ""
     store = LookalikeSessionStore(settings.data_dir, account_key(settings.base_url, api_key))
