@@ -56,7 +56,8 @@ async def test_prospecting_with_signals_never_charges_past_a_daily_budget_of_10(
     async with Client(build_server(settings)) as client:
         result = await client.call_tool(tool, arguments)
     assert await charged_total(settings) <= 10, text_of(result)
-    assert result.is_error and "daily budget" in text_of(result)
+    assert result.is_error
+    assert "daily budget" in text_of(result)
 
 
 async def test_thirty_concurrent_prospects_with_signals_and_300_ms_latency_stay_within_10(
@@ -66,10 +67,9 @@ async def test_thirty_concurrent_prospects_with_signals_and_300_ms_latency_stay_
     sandbox_app(settings)
     await sandbox_control(settings, "POST", "/_sandbox/faults", {"latencyMs": 300})
     tool, arguments = SIGNAL_PROSPECTS[1]
-    async with Client(build_server(settings)) as client:
-        async with anyio.create_task_group() as group:
-            for _ in range(30):
-                group.start_soon(client.call_tool, tool, arguments)
+    async with Client(build_server(settings)) as client, anyio.create_task_group() as group:
+        for _ in range(30):
+            group.start_soon(client.call_tool, tool, arguments)
     assert await charged_total(settings) <= 10
 
 
@@ -112,7 +112,8 @@ async def test_an_action_the_pricebook_does_not_list_is_never_quoted_0(sandbox_s
     capped = _settings(sandbox_settings, max_credits_per_call=5, daily_budget=10, auto_approve=True)
     async with Client(build_server(capped)) as client:
         refused = await client.call_tool("get_website_visits", {"domains": domains, "size": 25})
-    assert refused.is_error and "cap" in text_of(refused)
+    assert refused.is_error
+    assert "cap" in text_of(refused)
     assert await charged_total(settings) == 0
 
 
@@ -173,20 +174,38 @@ async def test_two_concurrent_reveals_of_one_contact_charge_once(sandbox_setting
     await sandbox_control(settings, "POST", "/_sandbox/faults", {"latencyMs": 300})
     ids = contact_ids_with_emails(settings, 1)
     results: list[dict[str, Any]] = []
+    wire = RequestCounter(sandbox_transport(settings))
 
     async def reveal(client: Client) -> None:
         results.append(
             structured(await client.call_tool("enrich_contacts", {"ids": ids, "reveal": ["emails"]}))
         )
 
-    async with Client(build_server(settings)) as client:
-        async with anyio.create_task_group() as group:
-            group.start_soon(reveal, client)
-            group.start_soon(reveal, client)
+    async with Client(build_server(settings, transport=wire)) as client, anyio.create_task_group() as group:
+        group.start_soon(reveal, client)
+        group.start_soon(reveal, client)
     reveals = [call for call in await charged_calls(settings) if "enrich" in str(call.get("operation", ""))]
     assert len(reveals) == 1, reveals
+    # Lusha would bill both of two concurrent reveals: only one may be sent.
+    assert wire.posts.count("/v3/contacts/enrich") == 1, wire.posts
     assert sorted(result["credits_charged"] for result in results) == [0, reveals[0]["creditsCharged"]]
     assert all(result["contacts"][0]["emails"] for result in results)
+
+
+class RequestCounter(httpx.AsyncBaseTransport):
+    """Records the path of every POST that reaches the sandbox."""
+
+    def __init__(self, inner: httpx.AsyncBaseTransport) -> None:
+        self.inner = inner
+        self.posts: list[str] = []
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        if request.method == "POST":
+            self.posts.append(request.url.path)
+        return await self.inner.handle_async_request(request)
+
+    async def aclose(self) -> None:
+        await self.inner.aclose()
 
 
 async def test_a_budget_refusal_says_when_it_resets_and_how_many_records_fit(
@@ -198,5 +217,6 @@ async def test_a_budget_refusal_says_when_it_resets_and_how_many_records_fit(
         refused = await client.call_tool("enrich_contacts", {"ids": ids, "reveal": ["emails"]})
     text = text_of(refused)
     assert refused.is_error
-    assert "resets at UTC midnight" in text and " in " in text
+    assert "resets at UTC midnight" in text
+    assert " in " in text
     assert "About 3 records of this request would fit" in text
