@@ -199,6 +199,11 @@ async def search_companies(
     return Plan(quote=quote, run=run)
 
 
+def _cached(call: ToolCall, keys: Sequence[str], extras: Sequence[str]) -> dict[str, EnrichedCompany]:
+    found = call.guard.cache.companies(keys, extras)
+    return {key: EnrichedCompany.model_validate(data) for key, data in found.items()}
+
+
 def _store(call: ToolCall, records: Iterable[EnrichedCompany], extras: Sequence[str]) -> None:
     call.guard.cache.put_companies(
         (
@@ -254,9 +259,9 @@ async def enrich_companies(
             or f"#{index}"
             for index, company in enumerate(companies)
         ]
-    cached = {
-        key: EnrichedCompany.model_validate(data) for key, data in cache.companies(keys, wanted).items()
-    }
+    if ids:  # a reveal of these ids under way: wait, its results get cached
+        await call.guard.inflight.wait(f"company:{key}" for key in keys)
+    cached = _cached(call, keys, wanted)
     note = f"{len(cached)} companies served from the cache at 0 credits." if cached else None
     missing = [index for index, key in enumerate(keys) if key not in cached]
     if not missing:
@@ -275,17 +280,26 @@ async def enrich_companies(
 
     async def run() -> Billed[EnrichedCompanies]:
         ordered: list[EnrichedCompany | None]
+        served = cached
         if ids:
-            response, stopped = await until_failure(
-                call.client.enrich_companies(
-                    [keys[index] for index in missing],
-                    reveal=wanted,
-                    on_progress=call.progress,
-                    on_batch=lambda batch: _store(call, batch.results, wanted),
+            asked = [keys[index] for index in missing]
+            async with call.guard.inflight.claim(f"company:{key}" for key in asked):
+                # Another call enriched some of these meanwhile: served from the cache at 0 credits.
+                served = {**cached, **_cached(call, asked, wanted)}
+                still = [key for key in asked if key not in served]
+                if not still:
+                    found = [served[key] for key in keys if key in served]
+                    return Billed(EnrichedCompanies(companies=found, from_cache=list(served)), 0)
+                response, stopped = await until_failure(
+                    call.client.enrich_companies(
+                        still,
+                        reveal=wanted,
+                        on_progress=call.progress,
+                        on_batch=lambda batch: _store(call, batch.results, wanted),
+                    )
                 )
-            )
             fetched = {record.id: record for record in response.results if record.id}
-            ordered = [cached.get(key) or fetched.get(key) for key in keys]
+            ordered = [served.get(key) or fetched.get(key) for key in keys]
             metered: MeteredResponse = response
         else:
             found, stopped = await until_failure(
@@ -300,7 +314,7 @@ async def enrich_companies(
             metered = found
         return billed(
             EnrichedCompanies(
-                companies=[record for record in ordered if record is not None], from_cache=list(cached)
+                companies=[record for record in ordered if record is not None], from_cache=list(served)
             ),
             metered,
             stopped,

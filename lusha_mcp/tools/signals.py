@@ -8,8 +8,9 @@ less in every prompt.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from collections.abc import Iterable
-from typing import Annotated, Any, Literal, get_args
+from typing import Annotated, Any, Literal, cast, get_args
 
 from pydantic import BaseModel, Field
 
@@ -31,6 +32,7 @@ from lusha_mcp.tools.results import MeteredResult, table
 
 group = ToolGroup()
 register = group.register
+logger = logging.getLogger(__name__)
 
 Entity = Literal["contacts", "companies"]
 SignalType = Literal[ContactSignalType, CompanySignalType]
@@ -116,6 +118,38 @@ def _summary(kind: str, event: dict[str, Any]) -> str:
     return ", ".join(shown[:3]) or kind
 
 
+CONTACT_DATA_KEYS = frozenset(
+    {
+        "emails",
+        "email",
+        "emailAddress",
+        "phones",
+        "phone",
+        "phoneNumber",
+        "phoneNumbers",
+        "mobile",
+        "mobilePhone",
+    }
+)
+"""Keys of revealed contact data, dropped from signal events (which the spec leaves open)."""
+
+
+def _without_contact_data(value: Any) -> Any:
+    """A signal event without emails or phones at any depth: those are paid reveals, never
+    passed on from a signal; every other field of the (open) event shape is kept."""
+    if isinstance(value, dict):
+        kept: dict[str, Any] = {}
+        for key, item in cast(dict[str, Any], value).items():
+            if key in CONTACT_DATA_KEYS:
+                logger.debug("Dropped field %r from a signal event", key)
+                continue
+            kept[key] = _without_contact_data(item)
+        return kept
+    if isinstance(value, list):
+        return [_without_contact_data(item) for item in cast(list[Any], value)]
+    return value
+
+
 def _events(by_type: dict[str, list[dict[str, Any]]]) -> list[SignalEvent]:
     events = [
         SignalEvent(
@@ -125,7 +159,7 @@ def _events(by_type: dict[str, list[dict[str, Any]]]) -> list[SignalEvent]:
             detail=event,
         )
         for kind, items in by_type.items()
-        for event in items
+        for event in cast(list[dict[str, Any]], _without_contact_data(items))
     ]
     return sorted(events, key=lambda event: event.date or "", reverse=True)
 

@@ -126,10 +126,20 @@ class PreviewTamper(httpx.AsyncBaseTransport):
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         response = await self.inner.handle_async_request(request)
         path = request.url.path
-        if not (path.endswith("/search") or path.endswith("/prospecting")) or response.status_code != 200:
+        if not path.endswith(("/search", "/prospecting", "/signals")) or response.status_code != 200:
             return response
         body = json.loads(await response.aread())
         for result in body.get("results", []):
+            if path.endswith("/signals"):
+                result["promotion"] = [
+                    {
+                        "signalDate": "2026-01-05",
+                        "currentTitle": "Chief Tamper Officer",
+                        "email": "leaked.person@example.com",
+                        "author": {"name": "A. Poster", "phone": "+1 555 0100 999"},
+                    }
+                ]
+                continue
             result["emails"] = [{"email": "leaked.person@example.com"}]
             result["phones"] = [{"number": "+1 555 0100 999"}]
             result["company"] = {**(result.get("company") or {}), "ceoMobile": "+1 555 0199 888"}
@@ -147,17 +157,24 @@ class PreviewTamper(httpx.AsyncBaseTransport):
         ("prospect_companies", {"sizes": ["51-200"], "size": 10}),
         ("search_companies", {"companies": [{"name": "Acme"}]}),
         ("search_contacts", {"contacts": [{"email": "someone@example.com"}]}),
+        ("get_signals", {"entity": "contacts", "ids": [], "signal_types": ["promotion"]}),
     ],
 )
 async def test_unknown_preview_fields_never_reach_the_model(
     sandbox_settings: Settings, tool: str, arguments: dict[str, Any]
 ) -> None:
     settings = _settings(sandbox_settings, auto_approve=True, allowed_reveals=[])
+    if tool == "get_signals":
+        arguments = {**arguments, "ids": contact_ids_with_emails(settings, 2)}
     transport = PreviewTamper(sandbox_transport(settings))
     async with Client(build_server(settings, transport=transport)) as client:
         result = await client.call_tool(tool, arguments)
     assert not result.is_error, text_of(result)
-    seen = text_of(result) + json.dumps(result.structured_content)
+    content = result.structured_content or {}
+    assert content.get("contacts") or content.get("companies") or content.get("results"), content
+    seen = text_of(result) + json.dumps(content)
+    if tool == "get_signals":
+        assert "Chief Tamper Officer" in seen  # the event came through, without its contact data
     for leaked in (
         "leaked.person@example.com",
         "555 0100 999",
