@@ -73,6 +73,29 @@ async def test_thirty_concurrent_prospects_with_signals_and_300_ms_latency_stay_
     assert await charged_total(settings) <= 10
 
 
+async def test_thirty_concurrent_prospects_that_each_fit_share_a_daily_budget_of_20(
+    sandbox_settings: Settings,
+) -> None:
+    """Each call's quote (1 search + 10 results x 1 signal type = 11) fits the budget alone, so
+    the calls race for it; with 300 ms of API latency they all reserve before any is charged."""
+    settings = _settings(sandbox_settings, daily_budget=20, auto_approve=True)
+    sandbox_app(settings)
+    await sandbox_control(settings, "POST", "/_sandbox/faults", {"latencyMs": 300})
+    outcomes: list[bool] = []
+
+    async def prospect(client: Client) -> None:
+        result = await client.call_tool(
+            "prospect_contacts", {"countries": ["US"], "size": 10, "signals": ["promotion"]}
+        )
+        outcomes.append(not result.is_error)
+
+    async with Client(build_server(settings)) as client, anyio.create_task_group() as group:
+        for _ in range(30):
+            group.start_soon(prospect, client)
+    assert outcomes.count(True) >= 1, "no call ran: the race was not exercised"
+    assert await charged_total(settings) <= 20
+
+
 async def test_cached_phones_are_not_served_when_only_emails_are_allowed(sandbox_settings: Settings) -> None:
     ids = contact_ids_with_emails(sandbox_settings, 3)
     both = _settings(sandbox_settings, auto_approve=True)

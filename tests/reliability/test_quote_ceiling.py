@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Callable
-from typing import Any
+from typing import Any, get_args
 
 import anyio
 import pytest
@@ -25,6 +25,7 @@ from lusha_mcp.sandbox import sandbox_app
 from lusha_mcp.sandbox.activity import TRACKED_DOMAINS
 from lusha_mcp.server import build_server
 from lusha_mcp.settings import Settings
+from lusha_mcp.tools.companies import CompanyExtra
 from lusha_mcp.tools.signals import COMPANY_TYPES, CONTACT_TYPES
 from tests.reliability.conftest import FIGURES, LONG_RUN
 from tests.server.harness import charged_total, sandbox_control, text_of
@@ -34,15 +35,7 @@ EXAMPLES = 120 if LONG_RUN else 14
 """Examples per tool; CI: 14 x 10 metered tools."""
 COUNTRIES = ["US", "GB", "DE", "FR", "IL"]
 SIZES = ["1-10", "11-50", "51-200", "201-500", "1001-5000"]
-EXTRAS = [
-    "employeesByDepartment",
-    "employeesByLocation",
-    "employeesBySeniority",
-    "competitors",
-    "intent",
-    "estimatedAnnualItSpend",
-    "monthlyWebsiteTraffic",
-]
+EXTRAS: list[str] = list(get_args(CompanyExtra))
 
 
 def _picks(settings: Settings) -> dict[str, list[str]]:
