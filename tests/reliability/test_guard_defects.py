@@ -193,7 +193,7 @@ async def test_unknown_preview_fields_never_reach_the_model(
     async with Client(build_server(settings, transport=transport)) as client:
         result = await client.call_tool(tool, arguments)
     assert not result.is_error, text_of(result)
-    content = result.structured_content or {}
+    content: dict[str, Any] = result.structured_content or {}
     assert content.get("contacts") or content.get("companies") or content.get("results"), content
     seen = text_of(result) + json.dumps(content)
     if tool == "get_signals":

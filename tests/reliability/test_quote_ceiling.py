@@ -116,10 +116,10 @@ def strategies(picks: dict[str, list[str]]) -> dict[str, st.SearchStrategy[JSON]
         return {"entity": entity, "seeds": seeds, "limit": draw(st.integers(min_value=1, max_value=60))}
 
     return {
-        "search_contacts": st.builds(lambda ids: {"contacts": [{"id": i} for i in ids]}, contact_ids),
+        "search_contacts": contact_ids.map(lambda ids: {"contacts": [{"id": i} for i in ids]}),
         "enrich_contacts": enrich_contacts(),
         "prospect_contacts": prospect_contacts(),
-        "search_companies": st.builds(lambda ds: {"companies": [{"domain": d} for d in ds]}, domains),
+        "search_companies": domains.map(lambda ds: {"companies": [{"domain": d} for d in ds]}),
         "enrich_companies": enrich_companies(),
         "prospect_companies": prospect_companies(),
         "get_signals": get_signals(),
@@ -198,8 +198,9 @@ def test_no_metered_call_is_charged_more_than_its_quote(
                     if result.is_error:
                         errors[name] = errors.get(name, 0) + 1
                         return
-                    content = result.structured_content or {}
-                    shown = (content.get("quote") or {}).get("total_credits", 0)
+                    content: JSON = result.structured_content or {}
+                    quote: JSON = content.get("quote") or {}
+                    shown = quote.get("total_credits", 0)
                     assert shown == quoted or content.get("status") == "cached", (name, text_of(result))
 
                 _examples(call_once, strategy)
