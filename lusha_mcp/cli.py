@@ -355,7 +355,7 @@ def ledger(args: argparse.Namespace) -> int:
     unknown_calls = sum(row["unknown"] for row in totals)
     if unknown_calls:
         print(
-            f"\n{unknown_calls} calls quoted, charge unknown: up to "
+            f"\n{unknown_calls} call{'s' if unknown_calls > 1 else ''} quoted, charge unknown: up to "
             f"{sum(row['unknown_quoted'] for row in totals)} credits more than 'charged' may have been "
             "spent (the answer was lost, or the server stopped mid-call). They stay counted at their "
             "quote in the budgets; get_account_usage shows what Lusha actually used."

@@ -104,7 +104,7 @@ async def test_a_bulk_enrich_killed_midway_costs_nothing_more_for_the_rows_alrea
     ledger_command = [sys.executable, "-m", "lusha_mcp", "ledger", "--data-dir", str(settings.data_dir)]
     with anyio.fail_after(60):
         report = (await anyio.run_process([*ledger_command, "--by", "tool"])).stdout.decode()
-    assert "1 calls quoted, charge unknown" in report, report
+    assert "1 call quoted, charge unknown" in report, report
     assert "enrich_contacts" in report, report
 
     rerun = await enrich_over_stdio(settings, ids, pid_file)
