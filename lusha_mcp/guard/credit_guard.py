@@ -125,7 +125,7 @@ class CreditGuard:
     def _refuse_over_budget(quote: Quote, left: BudgetLeft) -> None:
         for which, remaining in (("session", left.session), ("daily", left.today)):
             if remaining is not None and quote.total_credits > remaining:
-                raise OverBudget(quote.total_credits, which, remaining, fits=quote.fitting(remaining))
+                raise OverBudget(quote.total_credits, which, remaining).for_quote(quote)
 
     def needs_confirmation(self, quote: Quote) -> bool:
         return self.policy.needs_confirmation(quote)

@@ -71,7 +71,14 @@ class OverBudget(GuardRefusal):
     code = "over_budget"
 
     def __init__(
-        self, quote: int, which: str, left: int, *, fits: int | None = None, now: float | None = None
+        self,
+        quote: int,
+        which: str,
+        left: int,
+        *,
+        fits: int | None = None,
+        smallest: int = 1,
+        now: float | None = None,
     ) -> None:
         self.quote, self.which, self.left, self.fits = quote, which, left, fits
         setting = "LUSHA_SESSION_BUDGET" if which == "session" else "LUSHA_DAILY_BUDGET"
@@ -82,8 +89,11 @@ class OverBudget(GuardRefusal):
             resets = f"The daily budget resets at UTC midnight ({at}, in {wait})."
         if fits is None:
             smaller = "Ask for fewer records or fields"
-        elif fits == 0:
-            smaller = "Not even one record of this request fits: wait for the reset"
+        elif fits < smallest:
+            smaller = (
+                f"Fewer than the smallest request ({smallest} records) fits: ask for fewer fields "
+                "or signal types, or wait for the reset"
+            )
         else:
             smaller = f"About {fits} records of this request would fit: retry with at most {fits}"
         super().__init__(
@@ -94,7 +104,9 @@ class OverBudget(GuardRefusal):
 
     def for_quote(self, quote: Quote) -> OverBudget:
         """This refusal with how many of `quote`'s records fit in what is left."""
-        return OverBudget(self.quote, self.which, self.left, fits=quote.fitting(self.left))
+        return OverBudget(
+            self.quote, self.which, self.left, fits=quote.fitting(self.left), smallest=quote.min_records or 1
+        )
 
 
 @dataclass(frozen=True, slots=True)

@@ -160,10 +160,18 @@ class Quote(BaseModel):
     records: int | None = Field(
         default=None, description="Records (ids, results, rows) the call asks for, when it has a count."
     )
+    min_records: int | None = Field(
+        default=None, description="The fewest records one call can ask for, when more than 1 (a page size)."
+    )
 
     @classmethod
     def of(
-        cls, items: Iterable[QuoteItem], *, reveals: Iterable[str] = (), records: int | None = None
+        cls,
+        items: Iterable[QuoteItem],
+        *,
+        reveals: Iterable[str] = (),
+        records: int | None = None,
+        min_records: int | None = None,
     ) -> Quote:
         kept = tuple(item for item in items if item.quantity > 0)
         return cls(
@@ -172,6 +180,7 @@ class Quote(BaseModel):
             reveals=tuple(dict.fromkeys(reveals)),
             unpriced=tuple(dict.fromkeys(item.action for item in kept if not item.price_known)),
             records=records,
+            min_records=min_records,
         )
 
     def fitting(self, credits: int) -> int | None:

@@ -395,7 +395,7 @@ async def prospect_companies(
     if signal_filters:
         kinds = [kind for found in signal_filters for kind in (found.types or ["allSignals"])]
         lines.append(signal_item(book, "companies", size, kinds))
-    quote = Quote.of(lines, records=size)
+    quote = Quote.of(lines, records=size, min_records=10)
 
     async def run() -> Billed[CompanyPreviews]:
         response = await call.client.prospect_companies(request)

@@ -432,7 +432,7 @@ async def prospect_contacts(
     if signal_filters:
         kinds = [kind for found in signal_filters for kind in (found.types or ["allSignals"])]
         lines.append(signal_item(book, "contacts", size, kinds))
-    quote = Quote.of(lines, records=size)
+    quote = Quote.of(lines, records=size, min_records=10)
 
     async def run() -> Billed[ContactPreviews]:
         response = await call.client.prospect_contacts(request)
