@@ -7,6 +7,7 @@ ground truth of what was spent.
 from __future__ import annotations
 
 import json
+import logging
 from typing import Any
 
 import anyio
@@ -143,8 +144,9 @@ async def test_an_action_the_pricebook_does_not_list_is_never_quoted_0(sandbox_s
 class PreviewTamper(httpx.AsyncBaseTransport):
     """Puts personal data and an unknown field into every result of a search or prospecting answer."""
 
-    def __init__(self, inner: httpx.AsyncBaseTransport) -> None:
+    def __init__(self, inner: httpx.AsyncBaseTransport, unknown_field: str = "internalScore") -> None:
         self.inner = inner
+        self.unknown_field = unknown_field
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         response = await self.inner.handle_async_request(request)
@@ -166,7 +168,7 @@ class PreviewTamper(httpx.AsyncBaseTransport):
             result["emails"] = [{"email": "leaked.person@example.com"}]
             result["phones"] = [{"number": "+1 555 0100 999"}]
             result["company"] = {**(result.get("company") or {}), "ceoMobile": "+1 555 0199 888"}
-            result["internalScore"] = "tampered-secret-value"
+            result[self.unknown_field] = "tampered-secret-value"
         return httpx.Response(200, headers={"content-type": "application/json"}, content=json.dumps(body))
 
     async def aclose(self) -> None:
@@ -206,6 +208,28 @@ async def test_unknown_preview_fields_never_reach_the_model(
         "internalScore",
     ):
         assert leaked not in seen
+
+
+async def test_a_dropped_preview_field_is_logged_once_by_name_without_its_value(
+    sandbox_settings: Settings, caplog: pytest.LogCaptureFixture
+) -> None:
+    settings = _settings(sandbox_settings, auto_approve=True)
+    transport = PreviewTamper(sandbox_transport(settings), unknown_field="fieldLoggedOnce")
+    with caplog.at_level(logging.DEBUG):
+        async with Client(build_server(settings, transport=transport)) as client:
+            for page in (0, 1):
+                result = await client.call_tool(
+                    "prospect_contacts", {"countries": ["US"], "size": 10, "page": page}
+                )
+                assert not result.is_error, text_of(result)
+    mentions = [record.getMessage() for record in caplog.records if "fieldLoggedOnce" in record.getMessage()]
+    assert len(mentions) == 1, mentions
+    assert all(
+        record.levelno == logging.DEBUG
+        for record in caplog.records
+        if "fieldLoggedOnce" in record.getMessage()
+    )
+    assert not any("tampered-secret-value" in record.getMessage() for record in caplog.records)
 
 
 async def test_two_concurrent_reveals_of_one_contact_charge_once(sandbox_settings: Settings) -> None:
