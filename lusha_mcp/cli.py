@@ -344,12 +344,22 @@ def ledger(args: argparse.Namespace) -> int:
             print("  (no metered calls recorded)")
             continue
         width = max(len(by), *(len(str(row["key"])) for row in rows))
-        print(f"  {by:<{width}}  calls  quoted  charged  over-quote")
+        print(f"  {by:<{width}}  calls  quoted  charged  over-quote  charge unknown (quoted)")
         for row in rows:
+            unknown = f"{row['unknown']} ({row['unknown_quoted']})" if row["unknown"] else "0"
             print(
                 f"  {row['key']:<{width}}  {row['calls']:>5}  {row['quoted']:>6}  {row['charged']:>7}"
-                f"  {row['over_quote']:>10}"
+                f"  {row['over_quote']:>10}  {unknown:>23}"
             )
+    totals = report[groupings[0]]
+    unknown_calls = sum(row["unknown"] for row in totals)
+    if unknown_calls:
+        print(
+            f"\n{unknown_calls} call{'s' if unknown_calls > 1 else ''} quoted, charge unknown: up to "
+            f"{sum(row['unknown_quoted'] for row in totals)} credits more than 'charged' may have been "
+            "spent (the answer was lost, or the server stopped mid-call). They stay counted at their "
+            "quote in the budgets; get_account_usage shows what Lusha actually used."
+        )
     return EXIT_OK
 
 

@@ -88,6 +88,11 @@ def _linkedin(record: Mapping[str, Any]) -> str | None:
     return normalize_linkedin(url) if isinstance(url, str) and url else None
 
 
+def _only(record: Record, withheld: set[str]) -> Record:
+    """`record` without the revealed fields (emails, phones, company extras) not asked for."""
+    return {key: value for key, value in record.items() if key not in withheld}
+
+
 class RevealCache:
     def __init__(self, data_dir: Path, ttl_days: float, *, clock: Callable[[], float] = time.time) -> None:
         data_dir.mkdir(parents=True, exist_ok=True)
@@ -119,7 +124,9 @@ class RevealCache:
 
     # --- contacts --------------------------------------------------------------------------
     def contacts(self, ids: Iterable[str], fields: Iterable[str]) -> dict[str, Record]:
-        """Cached contacts among `ids` whose `fields` were all revealed before."""
+        """Cached contacts among `ids` whose `fields` were all revealed before, each with only
+        those of its revealed fields that were asked for (phones revealed earlier are not served
+        to a call that asks for emails, nor past a reveal allowlist that left phones out)."""
         wanted = set(fields)
         found: dict[str, Record] = {}
         cutoff = self._fresh_after()
@@ -129,7 +136,7 @@ class RevealCache:
                     "SELECT fields, data FROM contacts WHERE id = ? AND stored_at >= ?", (contact_id, cutoff)
                 ).fetchone()
                 if row is not None and wanted <= set(json.loads(row[0])):
-                    found[contact_id] = json.loads(row[1])
+                    found[contact_id] = _only(json.loads(row[1]), set(json.loads(row[0])) - wanted)
         return found
 
     def contact_id_by(self, *, email: str | None = None, linkedin: str | None = None) -> str | None:
@@ -197,6 +204,7 @@ class RevealCache:
 
     # --- companies -------------------------------------------------------------------------
     def companies(self, ids: Iterable[str], extras: Iterable[str]) -> dict[str, Record]:
+        """Cached companies among `ids` with all `extras`, each with only the extras asked for."""
         wanted = set(extras)
         found: dict[str, Record] = {}
         cutoff = self._fresh_after()
@@ -206,7 +214,7 @@ class RevealCache:
                     "SELECT extras, data FROM companies WHERE id = ? AND stored_at >= ?", (company_id, cutoff)
                 ).fetchone()
                 if row is not None and wanted <= set(json.loads(row[0])):
-                    found[company_id] = json.loads(row[1])
+                    found[company_id] = _only(json.loads(row[1]), set(json.loads(row[0])) - wanted)
         return found
 
     def company_id_by_domain(self, domain: str) -> str | None:

@@ -17,6 +17,7 @@ from lusha_mcp.guard.confirm import (
     canonical_arguments_hash,
     load_or_create_secret,
 )
+from lusha_mcp.guard.inflight import InFlight
 from lusha_mcp.guard.ledger import Ledger, Reservation, Spending
 from lusha_mcp.guard.policy import CreditPolicy, NoSpendRefusal, OverBudget
 from lusha_mcp.guard.pricing import PreviewCache, PricingSource, Quote
@@ -74,6 +75,9 @@ class CreditGuard:
         self.previews = PreviewCache()
         self.ledger = Ledger(settings.data_dir)
         self.cache = RevealCache(settings.data_dir, settings.cache_ttl_days)
+        self.inflight = InFlight()
+        """Reveals talking to Lusha now (shared by every client view): a second reveal of the
+        same record waits for the first and is served from the cache."""
         self.tokens = TokenIssuer(load_or_create_secret(settings.data_dir), settings.confirmation_ttl_seconds)
 
     def for_client(self, client: str | None) -> CreditGuard:
@@ -121,7 +125,7 @@ class CreditGuard:
     def _refuse_over_budget(quote: Quote, left: BudgetLeft) -> None:
         for which, remaining in (("session", left.session), ("daily", left.today)):
             if remaining is not None and quote.total_credits > remaining:
-                raise OverBudget(quote.total_credits, which, remaining)
+                raise OverBudget(quote.total_credits, which, remaining).for_quote(quote)
 
     def needs_confirmation(self, quote: Quote) -> bool:
         return self.policy.needs_confirmation(quote)
@@ -155,15 +159,18 @@ class CreditGuard:
                 confirmation_token=text,
                 expires_in_seconds=self.tokens.ttl_seconds,
             )
-        reservation = await self.ledger.reserve(
-            session=self.session_id,
-            tool=tool,
-            arguments_hash=arguments_hash,
-            quote=quote.total_credits,
-            session_budget=self.policy.session_budget,
-            daily_budget=self.policy.daily_budget,
-            token_id=token_id,
-        )
+        try:
+            reservation = await self.ledger.reserve(
+                session=self.session_id,
+                tool=tool,
+                arguments_hash=arguments_hash,
+                quote=quote.total_credits,
+                session_budget=self.policy.session_budget,
+                daily_budget=self.policy.daily_budget,
+                token_id=token_id,
+            )
+        except OverBudget as refusal:
+            raise refusal.for_quote(quote) from None
         return Authorized(reservation=reservation, quote=quote)
 
     async def settle(

@@ -4,6 +4,11 @@ SQLite in the data dir, WAL. A call's quote is reserved before it runs and settl
 `BEGIN IMMEDIATE` transactions, so concurrent calls (or two servers on one data dir) can never
 spend past a budget: a pending reservation counts at its quote until it is settled.
 
+A call whose server process died mid-call (killed, crashed, the machine lost power) is left
+`pending`; the next ledger opened on the data dir marks it `unknown` ("quoted, charge unknown"),
+and it keeps counting at its quote, since Lusha may have charged it. Each row records the pid of
+the process that reserved it, so a live server's pending calls are left alone.
+
 Each transaction takes well under a millisecond, so the async methods run it on the event loop.
 Only when the write lock is held elsewhere (another server on the same data dir, or a worker
 thread of this one) does it move to a worker thread to wait for it there.
@@ -11,7 +16,9 @@ thread of this one) does it move to a worker thread to wait for it there.
 
 from __future__ import annotations
 
+import os
 import sqlite3
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -43,7 +50,8 @@ CREATE TABLE IF NOT EXISTS calls (
     charged INTEGER,
     request_id TEXT,
     outcome TEXT NOT NULL,
-    note TEXT
+    note TEXT,
+    pid INTEGER
 );
 CREATE INDEX IF NOT EXISTS calls_day ON calls(day);
 CREATE INDEX IF NOT EXISTS calls_session ON calls(session);
@@ -106,6 +114,12 @@ class LedgerGroup(BaseModel):
     quoted: int
     charged: int
     over_quote: int = Field(description="Calls charged more than quoted.")
+    unknown: int = Field(
+        default=0, description="Calls whose charge is unknown (answer lost, or the server died mid-call)."
+    )
+    unknown_quoted: int = Field(
+        default=0, description="What those calls were quoted: Lusha may have charged up to this much more."
+    )
 
 
 class Ledger:
@@ -123,7 +137,36 @@ class Ledger:
         self._conn.execute("PRAGMA journal_mode=WAL")
         self._conn.execute("PRAGMA synchronous=NORMAL")
         self._conn.executescript(_SCHEMA)
+        columns = {row[1] for row in self._conn.execute("PRAGMA table_info(calls)")}
+        if "pid" not in columns:  # a ledger written before rows recorded their process
+            self._conn.execute("ALTER TABLE calls ADD COLUMN pid INTEGER")
+        self.recovered = self._recover_dead_calls()
+        """Calls of dead processes this ledger marked unknown when it opened."""
         self._conn.execute(f"PRAGMA busy_timeout={INLINE_BUSY_TIMEOUT_MS}")
+
+    def _recover_dead_calls(self) -> int:
+        """Mark `unknown` the pending calls whose process is gone: they stay counted at their quote."""
+        pending = self._conn.execute("SELECT id, pid FROM calls WHERE outcome = 'pending'").fetchall()
+        dead = [(call_id, pid) for call_id, pid in pending if not _process_alive(pid)]
+        if dead:
+            self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                self._conn.executemany(
+                    "UPDATE calls SET outcome = 'unknown', note = ? WHERE id = ? AND outcome = 'pending'",
+                    [
+                        (
+                            f"the server process{f' (pid {pid})' if pid else ''} ended mid-call: quoted, "
+                            "charge unknown",
+                            call_id,
+                        )
+                        for call_id, pid in dead
+                    ],
+                )
+                self._conn.execute("COMMIT")
+            except BaseException:
+                self._conn.execute("ROLLBACK")
+                raise
+        return len(dead)
 
     def close(self) -> None:
         with self._lock:
@@ -195,9 +238,9 @@ class Ledger:
             if daily_budget is not None and spent.today + quote > daily_budget:
                 raise OverBudget(quote, "daily", max(daily_budget - spent.today, 0))
             cursor = conn.execute(
-                "INSERT INTO calls (created_at, day, session, tool, arguments_hash, quote, outcome)"
-                " VALUES (?, ?, ?, ?, ?, ?, 'pending')",
-                (now, day, session, tool, arguments_hash, quote),
+                "INSERT INTO calls (created_at, day, session, tool, arguments_hash, quote, outcome, pid)"
+                " VALUES (?, ?, ?, ?, ?, ?, 'pending', ?)",
+                (now, day, session, tool, arguments_hash, quote, os.getpid()),
             )
             call_id = int(cursor.lastrowid or 0)
             if token_id is not None:
@@ -285,11 +328,21 @@ class Ledger:
         with self._lock:
             rows = self._conn.execute(
                 f"SELECT {column}, COUNT(*), COALESCE(SUM(quote), 0), COALESCE(SUM(charged), 0),"
-                f" SUM(outcome = 'over_quote') FROM calls GROUP BY {column} ORDER BY {column}"
+                f" SUM(outcome = 'over_quote'), SUM(outcome IN ('pending', 'unknown')),"
+                f" COALESCE(SUM(CASE WHEN outcome IN ('pending', 'unknown') THEN quote END), 0)"
+                f" FROM calls GROUP BY {column} ORDER BY {column}"
             ).fetchall()
         return [
-            LedgerGroup(key=str(key), calls=calls, quoted=quoted, charged=charged, over_quote=int(over or 0))
-            for key, calls, quoted, charged, over in rows
+            LedgerGroup(
+                key=str(key),
+                calls=calls,
+                quoted=quoted,
+                charged=charged,
+                over_quote=int(over or 0),
+                unknown=int(unknown or 0),
+                unknown_quoted=int(unknown_quoted or 0),
+            )
+            for key, calls, quoted, charged, over, unknown, unknown_quoted in rows
         ]
 
     def spent_by_tool(self, session: str) -> dict[str, tuple[int, int]]:
@@ -306,6 +359,23 @@ class Ledger:
     def total_charged(self) -> int:
         with self._lock:
             return int(self._conn.execute("SELECT COALESCE(SUM(charged), 0) FROM calls").fetchone()[0])
+
+
+def _process_alive(pid: int | None) -> bool:
+    """Whether the process that reserved a call still runs (a row without a pid predates them)."""
+    if pid is None:
+        return False
+    if pid == os.getpid():
+        return True
+    if sys.platform == "win32":  # no signal-0 probe there: leave the call pending (still counted)
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def _token_used(conn: sqlite3.Connection, token_id: str) -> bool:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 
 from lusha_mcp.guard.pricing import Quote
 from lusha_mcp.settings import Settings
@@ -52,15 +54,58 @@ class OverCallCap(GuardRefusal):
         )
 
 
+def until_utc_midnight(now: float) -> tuple[str, str]:
+    """The next UTC midnight (ISO) and the time left until it ("3 h 07 min")."""
+    moment = datetime.fromtimestamp(now, UTC)
+    midnight = (moment + timedelta(days=1)).replace(hour=0, minute=0, second=0, microsecond=0)
+    minutes = max(1, int((midnight - moment).total_seconds() + 59) // 60)
+    hours, minutes = divmod(minutes, 60)
+    left = f"{hours} h {minutes:02d} min" if hours else f"{minutes} min"
+    return midnight.isoformat().replace("+00:00", "Z"), left
+
+
 class OverBudget(GuardRefusal):
+    """A quote over what a budget has left: says when the budget resets and, where the call
+    has a record count, how many of its records would fit, so an agent can retry smaller."""
+
     code = "over_budget"
 
-    def __init__(self, quote: int, which: str, left: int) -> None:
+    def __init__(
+        self,
+        quote: int,
+        which: str,
+        left: int,
+        *,
+        fits: int | None = None,
+        smallest: int = 1,
+        now: float | None = None,
+    ) -> None:
+        self.quote, self.which, self.left, self.fits = quote, which, left, fits
         setting = "LUSHA_SESSION_BUDGET" if which == "session" else "LUSHA_DAILY_BUDGET"
+        if which == "session":
+            resets = "The session budget resets only when a new client session starts."
+        else:
+            at, wait = until_utc_midnight(time.time() if now is None else now)
+            resets = f"The daily budget resets at UTC midnight ({at}, in {wait})."
+        if fits is None:
+            smaller = "Ask for fewer records or fields"
+        elif fits < smallest:
+            smaller = (
+                f"Fewer than the smallest request ({smallest} records) fits: ask for fewer fields "
+                "or signal types, or wait for the reset"
+            )
+        else:
+            smaller = f"About {fits} records of this request would fit: retry with at most {fits}"
         super().__init__(
             f"This call may cost up to {quote} credits but only {left} credits are left in the "
-            f"{which} budget ({setting}). Nothing was spent. Ask for fewer records or fields, "
+            f"{which} budget ({setting}). Nothing was spent. {resets} {smaller}, "
             "or have the user raise the budget."
+        )
+
+    def for_quote(self, quote: Quote) -> OverBudget:
+        """This refusal with how many of `quote`'s records fit in what is left."""
+        return OverBudget(
+            self.quote, self.which, self.left, fits=quote.fitting(self.left), smallest=quote.min_records or 1
         )
 
 
@@ -102,6 +147,8 @@ class CreditPolicy:
     def needs_confirmation(self, quote: Quote) -> bool:
         if self.auto_approve:
             return False
+        if quote.unpriced:
+            return True
         if self.confirm_reveals and quote.reveals:
             return True
         return quote.total_credits > self.confirm_above

@@ -2,6 +2,12 @@
 
 Prices come from the account's own pricebook (`pricing` of GET /v3/account/usage), never from
 constants here. A quote is an upper bound and is itemised so the user sees what they pay for.
+
+An action the pricebook does not list is never quoted 0: its line is priced at a stated
+conservative ceiling (`PriceBook.unknown_unit_ceiling`: the highest per-unit price the
+pricebook lists, at least 1 credit), marked "price unknown", and the call always needs the
+user's confirmation (unless auto-approve is on); the per-call cap and the budgets hold it at
+that ceiling.
 """
 
 from __future__ import annotations
@@ -75,9 +81,23 @@ class PriceBook:
         except KeyError:
             raise UnknownPriceError(action) from None
 
+    @property
+    def unknown_unit_ceiling(self) -> int:
+        """Credits per unit assumed for an action the pricebook does not list: the highest
+        per-unit price it lists, rounded up, and at least 1 (no documented Lusha action costs
+        more per unit than the dearest one an account is priced for)."""
+        per_unit = [price.credits / (price.per_quantity or 1.0) for price in self._prices.values()]
+        return max(1, math.ceil(max(per_unit, default=1.0)))
+
     def item(self, what: str, action: str, quantity: int, *, batch_size: int | None = None) -> QuoteItem:
-        """One quote line; with `batch_size`, priced per request of that many units (rounding per request)."""
-        price = self.price(action)
+        """One quote line; with `batch_size`, priced per request of that many units (rounding per request).
+
+        An action the pricebook does not list is priced at `unknown_unit_ceiling` per unit and
+        marked `price_known=False` (never 0)."""
+        known = action in self._prices
+        price = self._prices[action] if known else Price(credits=float(self.unknown_unit_ceiling))
+        if not known:
+            what = f"{what} (price unknown: the pricebook lists no '{action}'; ceiling assumed)"
         if batch_size:
             full, rest = divmod(quantity, batch_size)
             credits = full * price.cost(batch_size) + price.cost(rest)
@@ -90,14 +110,16 @@ class PriceBook:
             unit_credits=price.credits,
             per_quantity=price.per_quantity,
             credits=credits,
+            price_known=known,
         )
 
     def action_for(self, *candidates: str) -> str:
-        """The first of `candidates` the pricebook prices (action names vary by plan)."""
+        """The first of `candidates` the pricebook prices (action names vary by plan); when it
+        prices none, the first (its quote line is then "price unknown", see `item`)."""
         for action in candidates:
             if action in self._prices:
                 return action
-        raise UnknownPriceError(candidates[0])
+        return candidates[0]
 
 
 def _price_of(entry: object) -> tuple[float | None, float | None]:
@@ -128,6 +150,11 @@ class QuoteItem(BaseModel):
     unit_credits: float = Field(description="Credits per `per_quantity` units.")
     per_quantity: float = Field(default=1.0, description="Units covered by unit_credits.")
     credits: int = Field(description="Credits for this line (upper bound).")
+    price_known: bool = Field(
+        default=True,
+        description="False: the account's pricebook lists no price for this action; "
+        "unit_credits is the conservative ceiling assumed.",
+    )
 
 
 class Quote(BaseModel):
@@ -138,15 +165,61 @@ class Quote(BaseModel):
     items: tuple[QuoteItem, ...] = Field(default=(), description="What the credits pay for.")
     total_credits: int = Field(description="Upper bound of credits this call spends.")
     reveals: tuple[str, ...] = Field(default=(), description="Personal data fields this call reveals.")
+    unpriced: tuple[str, ...] = Field(
+        default=(),
+        description="Actions the account's pricebook does not price: quoted at a conservative "
+        "ceiling, and the call needs confirmation.",
+    )
+    records: int | None = Field(
+        default=None, description="Records (ids, results, rows) the call asks for, when it has a count."
+    )
+    min_records: int | None = Field(
+        default=None, description="The fewest records one call can ask for, when more than 1 (a page size)."
+    )
 
     @classmethod
-    def of(cls, items: Iterable[QuoteItem], *, reveals: Iterable[str] = ()) -> Quote:
+    def of(
+        cls,
+        items: Iterable[QuoteItem],
+        *,
+        reveals: Iterable[str] = (),
+        records: int | None = None,
+        min_records: int | None = None,
+    ) -> Quote:
         kept = tuple(item for item in items if item.quantity > 0)
         return cls(
             items=kept,
             total_credits=sum(item.credits for item in kept),
             reveals=tuple(dict.fromkeys(reveals)),
+            unpriced=tuple(dict.fromkeys(item.action for item in kept if not item.price_known)),
+            records=records,
+            min_records=min_records,
         )
+
+    def fitting(self, credits: int) -> int | None:
+        """How many of this call's `records` fit in `credits` (each line scaled with the record
+        count, rounded up); None when the call has no record count."""
+        if self.records is None or self.records <= 0:
+            return None
+        if self.total_credits <= credits:
+            return self.records
+
+        def cost(count: int) -> int:
+            assert self.records is not None
+            total = 0
+            for item in self.items:
+                quantity = math.ceil(item.quantity * count / self.records)
+                total += min(item.credits, Price(item.unit_credits, item.per_quantity).cost(quantity))
+            return total
+
+        low, high = 0, self.records
+        while low < high:
+            middle = (low + high + 1) // 2
+            if cost(middle) <= credits:
+                low = middle
+            else:
+                high = middle - 1
+        return low
 
     @classmethod
     def free(cls) -> Quote:
@@ -155,6 +228,12 @@ class Quote(BaseModel):
     def describe(self) -> str:
         lines = [f"- {item.what}: {item.quantity} × {_unit(item)} = {item.credits}" for item in self.items]
         lines.append(f"Total: at most {self.total_credits} credits")
+        if self.unpriced:
+            lines.append(
+                f"Price unknown for {', '.join(self.unpriced)}: the account's pricebook does not list "
+                "it, so this quote assumes the dearest per-unit price the pricebook lists; the user "
+                "must confirm."
+            )
         return "\n".join(lines)
 
 
@@ -226,6 +305,7 @@ def quote_contact_reveals(
     canReveal has nothing to reveal); an id never seen is quoted at the full per-field price.
     """
     wanted = list(dict.fromkeys(fields))
+    ids = list(ids)
     items: list[QuoteItem] = []
     for field in wanted:
         action = REVEAL_ACTIONS[field]
@@ -253,4 +333,4 @@ def quote_contact_reveals(
                     credits=math.ceil(known_credits),
                 )
             )
-    return Quote.of(items, reveals=wanted)
+    return Quote.of(items, reveals=wanted, records=len(ids))

@@ -10,6 +10,9 @@ Derived from the spec's examples:
   1 each, charged only when a value exists (as their field descriptions say).
 - `lookalikeContact` / `lookalikeCompany` 3 per result (both lookalike examples charge 3 for 1 result).
 - signals, buying group and signal scores 1 per item; website visits free (its example charges 0).
+- signal scores are charged as `signal_score_contact_reveal` / `signal_score_company_reveal` (the
+  spec's action names) and, as the spec says, stay free while the action is not on the pricebook
+  (`POST /_sandbox/pricing {"unlisted": [...]}` takes actions off the pricebook the sandbox lists).
 """
 
 from __future__ import annotations
@@ -68,11 +71,15 @@ PRICING: dict[str, PriceEntry] = {
     "lookalikeContact": PriceEntry(3),
     "lookalikeCompany": PriceEntry(3),
     "buyingGroupContact": PriceEntry(1),
-    "signalScoreContact": PriceEntry(1),
-    "signalScoreCompany": PriceEntry(1),
+    "signal_score_contact_reveal": PriceEntry(1),
+    "signal_score_company_reveal": PriceEntry(1),
     "websiteVisits": PriceEntry(0),
     "export_api": PriceEntry(1),
 }
+
+
+FREE_WHILE_UNLISTED = frozenset({"signal_score_contact_reveal", "signal_score_company_reveal"})
+"""Actions the spec says are free until they are seeded on the account's pricebook."""
 
 
 def price(action: str, quantity: int) -> int:
@@ -80,5 +87,5 @@ def price(action: str, quantity: int) -> int:
     return PRICING[action].cost(quantity)
 
 
-def pricing_json() -> dict[str, dict[str, int]]:
-    return {action: entry.as_json() for action, entry in PRICING.items()}
+def pricing_json(unlisted: frozenset[str] = frozenset()) -> dict[str, dict[str, int]]:
+    return {action: entry.as_json() for action, entry in PRICING.items() if action not in unlisted}

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlite3
 import uuid
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, cast
 
 from starlette.requests import Request
@@ -14,6 +14,7 @@ from starlette.responses import JSONResponse
 from lusha_mcp.sandbox.account import AccountState, ChargeItem, Reveal
 from lusha_mcp.sandbox.config import SandboxConfig
 from lusha_mcp.sandbox.faults import FaultControl
+from lusha_mcp.sandbox.pricing import FREE_WHILE_UNLISTED
 from lusha_mcp.sandbox.ratelimit import RateLimiter
 
 
@@ -26,6 +27,8 @@ class SandboxState:
     account: AccountState
     limiter: RateLimiter
     faults: FaultControl
+    unlisted: frozenset[str] = field(default_factory=frozenset[str])
+    """Actions left out of the pricebook /v3/account/usage lists (POST /_sandbox/pricing)."""
 
     def charge(self, request: Request, action: str, quantity: int, *, reveals: Iterable[Reveal] = ()) -> int:
         """Charge `quantity` units of `action` for this request (402 when unpaid). Returns credits."""
@@ -35,6 +38,10 @@ class SandboxState:
         self, request: Request, items: Sequence[ChargeItem], *, reveals: Iterable[Reveal] = ()
     ) -> int:
         """Charge all items at once or nothing (402). Returns the credits charged."""
+        items = [
+            ChargeItem(item.action, 0) if item.action in self.unlisted & FREE_WHILE_UNLISTED else item
+            for item in items
+        ]
         return self.account.charge_all(
             items, operation=operation_name(request), request_id=request_id(request), reveals=reveals
         )

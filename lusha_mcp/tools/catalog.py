@@ -887,6 +887,7 @@ async def _run_metered(
     )
     call.state.usage.note_charge(settlement.charged)
     result = billed.result
+    result.quote = plan.quote
     result.credits_charged = settlement.charged
     result.budget_left = settlement.budget_left
     result.notes = [*plan.notes, *result.notes]

@@ -6,7 +6,7 @@ import json
 from collections.abc import Iterable, Sequence
 from typing import Annotated, Any, Literal, get_args
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 from pydantic_core import to_jsonable_python
 
 from lusha_mcp.api.errors import InvalidRequestError
@@ -18,6 +18,7 @@ from lusha_mcp.api.models import (
     MeteredResponse,
     Pagination,
 )
+from lusha_mcp.api.models.base import known_fields
 from lusha_mcp.api.models.prospecting import ProspectingCompaniesRequest
 from lusha_mcp.api.models.tables import TableWrite
 from lusha_mcp.guard import PriceBook, Quote, QuoteItem
@@ -56,6 +57,7 @@ from lusha_mcp.tools.prospecting_filters import (
     technologies_condition,
 )
 from lusha_mcp.tools.results import MeteredResult, compact, page_heading, table
+from lusha_mcp.tools.signals import signal_item
 from lusha_mcp.tools.tables import SaveToTableArg, table_write_note
 
 group = ToolGroup()
@@ -115,6 +117,11 @@ class CompanyPreviews(MeteredResult):
     companies: list[CompanyPreview] = Field(default_factory=list[CompanyPreview])
     pagination: Pagination | None = Field(default=None, description="Page, size and total of prospecting.")
     table_write: TableWrite | None = Field(default=None, description="What saving into table_id did.")
+
+    @field_validator("companies")
+    @classmethod
+    def _previews_only(cls, companies: list[CompanyPreview]) -> list[CompanyPreview]:
+        return [known_fields(company) for company in companies]
 
     def render(self) -> str:
         rows = [
@@ -239,7 +246,7 @@ async def search_companies(
     """
     items = _lookups(companies)
     book = await call.guard.pricing.book()
-    quote = Quote.of([_search_item(book, len(items))])
+    quote = Quote.of([_search_item(book, len(items))], records=len(items))
 
     async def run() -> Billed[CompanyPreviews]:
         response, stopped = await until_failure(
@@ -248,6 +255,11 @@ async def search_companies(
         return billed(CompanyPreviews(companies=response.results), response, stopped)
 
     return Plan(quote=quote, run=run)
+
+
+def _cached(call: ToolCall, keys: Sequence[str], extras: Sequence[str]) -> dict[str, EnrichedCompany]:
+    found = call.guard.cache.companies(keys, extras)
+    return {key: EnrichedCompany.model_validate(data) for key, data in found.items()}
 
 
 def _store(call: ToolCall, records: Iterable[EnrichedCompany], extras: Sequence[str]) -> None:
@@ -305,9 +317,9 @@ async def enrich_companies(
             or f"#{index}"
             for index, company in enumerate(companies)
         ]
-    cached = {
-        key: EnrichedCompany.model_validate(data) for key, data in cache.companies(keys, wanted).items()
-    }
+    if ids:  # a reveal of these ids under way: wait, its results get cached
+        await call.guard.inflight.wait(f"company:{key}" for key in keys)
+    cached = _cached(call, keys, wanted)
     note = f"{len(cached)} companies served from the cache at 0 credits." if cached else None
     missing = [index for index, key in enumerate(keys) if key not in cached]
     if not missing:
@@ -322,21 +334,30 @@ async def enrich_companies(
     lines = [book.item("company records", COMPANY_REVEAL_ACTION, count), *_extra_items(book, wanted, count)]
     if not ids:
         lines.insert(0, _search_item(book, count))
-    quote = Quote.of(lines)
+    quote = Quote.of(lines, records=count)
 
     async def run() -> Billed[EnrichedCompanies]:
         ordered: list[EnrichedCompany | None]
+        served = cached
         if ids:
-            response, stopped = await until_failure(
-                call.client.companies.enrich(
-                    [keys[index] for index in missing],
-                    reveal=wanted,
-                    on_progress=call.progress,
-                    on_batch=lambda batch: _store(call, batch.results, wanted),
+            asked = [keys[index] for index in missing]
+            async with call.guard.inflight.claim(f"company:{key}" for key in asked):
+                # Another call enriched some of these meanwhile: served from the cache at 0 credits.
+                served = {**cached, **_cached(call, asked, wanted)}
+                still = [key for key in asked if key not in served]
+                if not still:
+                    found = [served[key] for key in keys if key in served]
+                    return Billed(EnrichedCompanies(companies=found, from_cache=list(served)), 0)
+                response, stopped = await until_failure(
+                    call.client.companies.enrich(
+                        still,
+                        reveal=wanted,
+                        on_progress=call.progress,
+                        on_batch=lambda batch: _store(call, batch.results, wanted),
+                    )
                 )
-            )
             fetched = {record.id: record for record in response.results if record.id}
-            ordered = [cached.get(key) or fetched.get(key) for key in keys]
+            ordered = [served.get(key) or fetched.get(key) for key in keys]
             metered: MeteredResponse = response
         else:
             found, stopped = await until_failure(
@@ -351,7 +372,7 @@ async def enrich_companies(
             metered = found
         return billed(
             EnrichedCompanies(
-                companies=[record for record in ordered if record is not None], from_cache=list(cached)
+                companies=[record for record in ordered if record is not None], from_cache=list(served)
             ),
             metered,
             stopped,
@@ -385,7 +406,9 @@ async def prospect_companies(
     """Find companies by size, revenue, industry, country, technologies, intent, signals.
 
     Use this to build an account list. Filters AND, list values OR; valid names and signal
-    types: list_filter_values (free). Cost: api_search per result (1 per 25 on standard plans).
+    types: list_filter_values (free). Cost: api_search per result (1 per 25 on standard plans);
+    signals (typed or raw) add a charge per matched type per result, quoted at size x types
+    (allSignals: 23), so keep size small.
     """
     vocabulary = FilterVocabulary(call.client)
     include = prune(
@@ -422,8 +445,18 @@ async def prospect_companies(
         {"pagination": {"page": page, "size": size}, "filters": filters, "tableId": table_id},
     )
     book = await call.guard.pricing.book()
+    lines = [_search_item(book, size)]
+    company_filters = request.filters.companies
+    signal_filters = [
+        criteria.signals
+        for criteria in (company_filters.include, company_filters.exclude)
+        if criteria is not None and criteria.signals is not None
+    ]
+    if signal_filters:
+        kinds = [kind for found in signal_filters for kind in (found.types or ["allSignals"])]
+        lines.append(signal_item(book, "companies", size, kinds))
     saving = [book.item("companies saved to the table", "reveal_company", size)] if table_id else []
-    quote = Quote.of([_search_item(book, size), *saving])
+    quote = Quote.of([*lines, *saving], records=size, min_records=10)
 
     async def run() -> Billed[CompanyPreviews]:
         response = await call.client.prospecting.companies(request)

@@ -14,7 +14,7 @@ from lusha_mcp.api.models import (
     EnrichedContact,
     Pagination,
 )
-from lusha_mcp.api.models.base import CompanyRef, ItemError, JobTitle, PlaceSummary, SocialLinks
+from lusha_mcp.api.models.base import CompanyRef, ItemError, JobTitle, PlaceSummary, SocialLinks, known_fields
 from lusha_mcp.api.models.contacts import ContactSignalType
 from lusha_mcp.api.models.prospecting import ProspectingContactsRequest
 from lusha_mcp.api.models.tables import TableWrite
@@ -56,6 +56,7 @@ from lusha_mcp.tools.prospecting_filters import (
     technologies_condition,
 )
 from lusha_mcp.tools.results import MeteredResult, page_heading, table
+from lusha_mcp.tools.signals import signal_item
 from lusha_mcp.tools.tables import SaveToTableArg, table_write_note
 
 BATCH = 100
@@ -138,7 +139,10 @@ class ContactRow(ContactFields):
     signals: list[str] = Field(default_factory=list[str], description="Recent signal types.")
 
     @classmethod
-    def of(cls, record: ContactPreview) -> ContactRow:
+    def of(cls, preview: ContactPreview) -> ContactRow:
+        """The row of a preview: only its model's fields reach the model (unknown ones are dropped
+        and logged once by name)."""
+        record = known_fields(preview)
         return cls(
             **_person(record.job_title, record.company, record.location, record.social_links, city=False),
             id=record.id,
@@ -319,7 +323,7 @@ async def search_contacts(
     """
     items = _lookups(contacts, "contacts")
     book = await call.guard.pricing.book()
-    quote = Quote.of([_search_item(book, len(items))])
+    quote = Quote.of([_search_item(book, len(items))], records=len(items))
 
     async def run() -> Billed[ContactPreviews]:
         response, stopped = await until_failure(call.client.contacts.search(items, on_progress=call.progress))
@@ -384,6 +388,8 @@ async def _enrich_by_ids(
 ) -> Plan[RevealedContacts] | RevealedContacts:
     if len(ids) > 500:
         raise ArgumentError("ids", f"{len(ids)} ids", "at most 500 ids per call")
+    keys = [f"contact:{contact_id}" for contact_id in ids]
+    await call.guard.inflight.wait(keys)  # a reveal of these ids under way: its results get cached
     cached = _cached_contacts(call, ids, fields)
     missing = [contact_id for contact_id in ids if contact_id not in cached]
     cache_note = f"{len(cached)} contacts served from the cache at 0 credits." if cached else None
@@ -398,20 +404,27 @@ async def _enrich_by_ids(
     quote = quote_contact_reveals(book, call.guard.previews, missing, fields)
 
     async def run() -> Billed[RevealedContacts]:
-        response, stopped = await until_failure(
-            call.client.contacts.enrich(
-                missing,
-                reveal=fields,
-                on_progress=call.progress,
-                on_batch=lambda batch: _store(call, batch.results, fields),
+        async with call.guard.inflight.claim(f"contact:{contact_id}" for contact_id in missing):
+            # Another call revealed some of these meanwhile: what it cached is served at 0 credits.
+            served = {**cached, **_cached_contacts(call, missing, fields)}
+            still = [contact_id for contact_id in missing if contact_id not in served]
+            if not still:
+                found = [served[contact_id] for contact_id in ids if contact_id in served]
+                return Billed(RevealedContacts(contacts=_revealed(found), from_cache=list(served)), 0)
+            response, stopped = await until_failure(
+                call.client.contacts.enrich(
+                    still,
+                    reveal=fields,
+                    on_progress=call.progress,
+                    on_batch=lambda batch: _store(call, batch.results, fields),
+                )
             )
-        )
         fetched = {record.id: record for record in response.results if record.id}
-        ordered = [cached.get(contact_id) or fetched.get(contact_id) for contact_id in ids]
+        ordered = [served.get(contact_id) or fetched.get(contact_id) for contact_id in ids]
         return billed(
             RevealedContacts(
                 contacts=_revealed(record for record in ordered if record is not None),
-                from_cache=list(cached),
+                from_cache=list(served),
             ),
             response,
             stopped,
@@ -452,6 +465,7 @@ async def _enrich_by_identifiers(
             ),
         ],
         reveals=fields,
+        records=count,
     )
 
     async def run() -> Billed[RevealedContacts]:
@@ -509,7 +523,8 @@ async def prospect_contacts(
     """Find new people by title, seniority, department, country and company firmographics.
 
     Use this when the user describes who they want. Filters AND, list values OR; valid names:
-    list_filter_values (free). Cost: api_search per result (1 per 25 on standard plans).
+    list_filter_values (free). Cost: api_search per result (1 per 25 on standard plans);
+    signals (typed or raw) add a charge per matched type per result, quoted at size x types.
     Returns previews; reveal with enrich_contacts(ids=...).
     """
     vocabulary = FilterVocabulary(call.client)
@@ -555,7 +570,14 @@ async def prospect_contacts(
         {"pagination": {"page": page, "size": size}, "filters": filters, "tableId": table_id},
     )
     book = await call.guard.pricing.book()
-    quote = Quote.of([_search_item(book, size)])
+    lines = [_search_item(book, size)]
+    contact_filters = request.filters.contacts
+    sides = (contact_filters.include, contact_filters.exclude) if contact_filters is not None else ()
+    signal_filters = [criteria.signals for criteria in sides if criteria is not None and criteria.signals]
+    if signal_filters:
+        kinds = [kind for found in signal_filters for kind in (found.types or ["allSignals"])]
+        lines.append(signal_item(book, "contacts", size, kinds))
+    quote = Quote.of(lines, records=size, min_records=10)
 
     async def run() -> Billed[ContactPreviews]:
         response = await call.client.prospecting.contacts(request)

@@ -183,7 +183,11 @@ async def find_lookalikes(
     book = await call.guard.pricing.book()
     saving = [book.item("companies saved to the table", "reveal_company", limit)] if table_id else []
     quote = Quote.of(
-        [book.item(f"lookalike {entity}", ACTIONS[entity], limit), *(saving if entity == "companies" else [])]
+        [
+            book.item(f"lookalike {entity}", ACTIONS[entity], limit),
+            *(saving if entity == "companies" else []),
+        ],
+        records=limit,
     )
     settings = call.settings
     api_key = settings.api_key.get_secret_value() if settings.api_key else ""

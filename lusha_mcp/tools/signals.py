@@ -8,7 +8,9 @@ less in every prompt.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Any, Literal, get_args
+import logging
+from collections.abc import Iterable
+from typing import Annotated, Any, Literal, cast, get_args
 
 from pydantic import BaseModel, Field
 
@@ -22,7 +24,7 @@ from lusha_mcp.api.models import (
 from lusha_mcp.api.models.companies import CompanySignalType
 from lusha_mcp.api.models.contacts import ContactSignalType
 from lusha_mcp.api.models.signals import CompanySignalsFilters, IntentCategoryFilter
-from lusha_mcp.guard import PriceBook, Quote, UnknownPriceError
+from lusha_mcp.guard import PriceBook, Quote, QuoteItem
 from lusha_mcp.settings import Toolset
 from lusha_mcp.tools.catalog import METERED_SEARCH, Billed, Plan, ToolCall, ToolGroup, billed, until_failure
 from lusha_mcp.tools.errors import ArgumentError
@@ -30,6 +32,7 @@ from lusha_mcp.tools.results import MeteredResult, table
 
 group = ToolGroup()
 register = group.register
+logger = logging.getLogger(__name__)
 
 Entity = Literal["contacts", "companies"]
 SignalType = Literal[ContactSignalType, CompanySignalType]
@@ -202,6 +205,38 @@ def _summary(kind: str, event: dict[str, Any]) -> str:
     return ", ".join(shown[:3]) or kind
 
 
+CONTACT_DATA_KEYS = frozenset(
+    {
+        "emails",
+        "email",
+        "emailAddress",
+        "phones",
+        "phone",
+        "phoneNumber",
+        "phoneNumbers",
+        "mobile",
+        "mobilePhone",
+    }
+)
+"""Keys of revealed contact data, dropped from signal events (which the spec leaves open)."""
+
+
+def _without_contact_data(value: Any) -> Any:
+    """A signal event without emails or phones at any depth: those are paid reveals, never
+    passed on from a signal; every other field of the (open) event shape is kept."""
+    if isinstance(value, dict):
+        kept: dict[str, Any] = {}
+        for key, item in cast(dict[str, Any], value).items():
+            if key in CONTACT_DATA_KEYS:
+                logger.debug("Dropped field %r from a signal event", key)
+                continue
+            kept[key] = _without_contact_data(item)
+        return kept
+    if isinstance(value, list):
+        return [_without_contact_data(item) for item in cast(list[Any], value)]
+    return value
+
+
 def _events(by_type: dict[str, list[dict[str, Any]]]) -> list[SignalEvent]:
     events = [
         SignalEvent(
@@ -212,7 +247,7 @@ def _events(by_type: dict[str, list[dict[str, Any]]]) -> list[SignalEvent]:
             detail=event,
         )
         for kind, items in by_type.items()
-        for event in items
+        for event in cast(list[dict[str, Any]], _without_contact_data(items))
     ]
     return sorted(events, key=lambda event: event.date or "", reverse=True)
 
@@ -240,12 +275,32 @@ def _company_filters(entity: Entity, chosen: dict[SubFilter, list[str]]) -> Comp
     return CompanySignalsFilters(include=IntentCategoryFilter.model_validate(kept))
 
 
+def requested_signal_types(entity: Entity, types: Iterable[str] | None) -> list[str]:
+    """The signal types a request can be charged for: every known type for allSignals or a
+    signals filter without types; otherwise each distinct type asked (unknown names included)."""
+    asked = list(dict.fromkeys(types or ()))
+    if not asked or ALL_SIGNALS in asked:
+        known = CONTACT_TYPES if entity == "contacts" else COMPANY_TYPES
+        return list(dict.fromkeys([*known, *(kind for kind in asked if kind != ALL_SIGNALS)]))
+    return asked
+
+
+def signal_item(book: PriceBook, entity: Entity, results: int, types: Iterable[str] | None) -> QuoteItem:
+    """Signals on top of a search: Lusha charges per matched signal type per result, so at most
+    results x the types requested (allSignals counts every type) x the signal price."""
+    kinds = requested_signal_types(entity, types)
+    return book.item(
+        f"signals (up to {len(kinds)} types x {results} results)",
+        SIGNAL_ACTIONS[entity],
+        results * len(kinds),
+    )
+
+
 def _score_quote(book: PriceBook, entity: Entity, count: int) -> Quote:
-    try:
-        action = book.action_for(*SCORE_ACTIONS[entity])
-    except UnknownPriceError:
-        return Quote.free()  # Lusha: free until the action is on the account's pricebook.
-    return Quote.of([book.item("scored ids", action, count)])
+    # Lusha documents 1 credit per scored row, free while the action is not on the account's
+    # pricebook; an unlisted action is still quoted (at the "price unknown" ceiling), never 0.
+    action = book.action_for(*SCORE_ACTIONS[entity])
+    return Quote.of([book.item("scored ids", action, count)], records=count)
 
 
 SubFilter = Literal["newsEventTypes", "hiringByDepartments", "hiringByLocations", "intentCategories"]
@@ -286,7 +341,8 @@ async def get_signals(
                 SIGNAL_ACTIONS[entity],
                 len(unique) * len(types),
             )
-        ]
+        ],
+        records=len(unique),
     )
     wanted = (
         [ALL_SIGNALS]

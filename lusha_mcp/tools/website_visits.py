@@ -2,7 +2,8 @@
 
 Billing: the spec documents no charge for this endpoint (its example bills 0 credits). The quote
 prices each result at the account's `websiteVisits` price when the pricebook lists one; when it
-does not, the call is quoted at 0 and whatever Lusha bills is still recorded in the ledger.
+does not, the price is unknown, never 0: each result is quoted at the pricebook's dearest
+per-unit price (see guard/pricing.py), the user must confirm, and the cap and budgets hold.
 """
 
 from __future__ import annotations
@@ -10,10 +11,11 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
 
 from lusha_mcp.api.errors import InvalidRequestError
 from lusha_mcp.api.models import WebsiteVisitsRequest
+from lusha_mcp.api.models.base import known_fields
 from lusha_mcp.api.models.website_visits import MAX_SPAN_MONTHS, ScoreBand, WebsiteVisit, latest_end_date
 from lusha_mcp.guard import Quote
 from lusha_mcp.settings import Toolset
@@ -50,6 +52,11 @@ class VisitingCompanies(MeteredResult):
     page: int = 0
     total: int | None = Field(default=None, description="Companies matching in all.")
     next_page: int | None = Field(default=None, description="Page to ask for next, if any.")
+
+    @field_validator("companies")
+    @classmethod
+    def _previews_only(cls, companies: list[WebsiteVisit]) -> list[WebsiteVisit]:
+        return [known_fields(company) for company in companies]
 
     def render(self) -> str:
         rows = [
@@ -131,8 +138,9 @@ async def get_website_visits(
 ) -> Plan[VisitingCompanies]:
     """List companies that visited your tracked websites, ranked by visit intent.
 
-    Use this to follow up on warm accounts. Cost: websiteVisits per result if your plan prices
-    it (Lusha documents no charge). Narrow with score_bands, ranges, countries, a smaller size.
+    Use this to follow up on warm accounts. Cost: websiteVisits per result, at most size (Lusha
+    documents no charge). Unpriced on your plan: quoted as price unknown, and confirmed. Narrow with
+    score_bands, ranges, countries, a smaller size.
     """
     end = end_date or dt.date.today()
     start = start_date or end - dt.timedelta(days=DEFAULT_DAYS)
@@ -163,7 +171,7 @@ async def get_website_visits(
             "domains", problems or exc.message, "bare tracked domains like acme.com"
         ) from None
     book = await call.guard.pricing.book()
-    quote = Quote.of([book.item("visiting companies", ACTION, size)]) if ACTION in book else Quote.free()
+    quote = Quote.of([book.item("visiting companies", ACTION, size)], records=size)
 
     async def run() -> Billed[VisitingCompanies]:
         response = await call.client.companies.website_visits(request)

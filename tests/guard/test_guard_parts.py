@@ -46,11 +46,16 @@ def test_search_price_rounds_up_per_block_and_per_request() -> None:
     assert book.item("phones", "revealPhone", 3).credits == 15
 
 
-def test_an_action_missing_from_the_pricebook_cannot_be_quoted() -> None:
-    book = PriceBook.from_pricing(PRICING)
+def test_an_action_missing_from_the_pricebook_is_quoted_at_a_stated_ceiling_never_0() -> None:
+    book = PriceBook.from_pricing({"revealEmail": {"credits": 1}, "revealPhone": {"credits": 5}})
 
+    assert book.action_for("revealCompetitors", "competitors") == "revealCompetitors"
+    quote = Quote.of([book.item("competitors", "revealCompetitors", 3)])
+    assert quote.total_credits == 3 * 5  # the dearest per-unit price the pricebook lists
+    assert quote.unpriced == ("revealCompetitors",)
+    assert "Price unknown for revealCompetitors" in quote.describe()
     with pytest.raises(UnknownPriceError, match="revealCompetitors"):
-        book.action_for("revealCompetitors", "competitors")
+        book.price("revealCompetitors")
 
 
 def test_token_is_bound_to_its_tool_arguments_ceiling_and_lifetime(tmp_path: Path) -> None:

@@ -9,7 +9,9 @@ restart serves them at 0 credits; and they are remembered as revealed by the acc
 rule, emulated by the sandbox: a field already revealed is not charged again), so the re-run
 costs exactly the rows not yet paid for: before + re-run == one uninterrupted run of the same ids.
 A third run is then served from our reveal cache at 0 credits. The killed call's ledger row
-stays counted at its quote (it may have been charged), so budgets never under-count it.
+stays counted at its quote (it may have been charged), so budgets never under-count it, and
+`lusha-mcp ledger` reports it as "quoted, charge unknown" (the row is marked unknown once its
+process is gone).
 """
 
 from __future__ import annotations
@@ -98,6 +100,12 @@ async def test_a_bulk_enrich_killed_midway_costs_nothing_more_for_the_rows_alrea
 
     await enrich_and_kill_after_first_batch(settings, ids, pid_file)
     before = sandbox_charged(settings.data_dir)
+    # The killed call, as `lusha-mcp ledger` reports it: quoted, charge unknown (not "0 charged").
+    ledger_command = [sys.executable, "-m", "lusha_mcp", "ledger", "--data-dir", str(settings.data_dir)]
+    with anyio.fail_after(60):
+        report = (await anyio.run_process([*ledger_command, "--by", "tool"])).stdout.decode()
+    assert "1 call quoted, charge unknown" in report, report
+    assert "enrich_contacts" in report, report
 
     rerun = await enrich_over_stdio(settings, ids, pid_file)
     third = await enrich_over_stdio(settings, ids, pid_file)
@@ -119,8 +127,11 @@ async def test_a_bulk_enrich_killed_midway_costs_nothing_more_for_the_rows_alrea
     assert third["status"] == "cached"
     ledger = Ledger(settings.data_dir)
     try:
-        killed_rows = [entry for entry in ledger.entries() if entry.outcome == "pending"]
+        killed_rows = [entry for entry in ledger.entries() if entry.outcome == "unknown"]
+        pending = [entry for entry in ledger.entries() if entry.outcome == "pending"]
     finally:
         ledger.close()
     assert len(killed_rows) == 1
+    assert not pending
+    assert "ended mid-call" in (killed_rows[0].note or "")
     assert killed_rows[0].quote >= before

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import re
 from contextvars import ContextVar
-from typing import Annotated, Any, ClassVar, Generic, Self, TypeVar
+from typing import Annotated, Any, ClassVar, Generic, Self, TypeVar, cast
 from urllib.parse import urlsplit
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, model_validator
@@ -59,9 +60,38 @@ Domain = Annotated[str, AfterValidator(_check_domain)]
 
 
 class LushaModel(BaseModel):
-    """A response model: snake_case attributes, camelCase on the wire, unknown fields kept."""
+    """A response model: snake_case attributes, camelCase on the wire, unknown fields kept
+    (previews shown to the model pass through `known_fields`, which drops them)."""
 
     model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="allow")
+
+
+logger = logging.getLogger(__name__)
+_reported_unknown: set[tuple[str, str]] = set()
+ModelT = TypeVar("ModelT", bound=BaseModel)
+
+
+def known_fields(model: ModelT) -> ModelT:
+    """A copy of `model` with only the fields its class declares, recursively: a field Lusha
+    added (or an answer that slipped emails or phones into a preview) never reaches the model.
+    Each dropped field name is logged once at debug level, never its value."""
+    return cast(ModelT, _known(model))
+
+
+def _known(value: Any) -> Any:
+    if isinstance(value, BaseModel):
+        kind = type(value)
+        for name in value.model_extra or {}:
+            if (kind.__name__, name) not in _reported_unknown:
+                _reported_unknown.add((kind.__name__, name))
+                logger.debug("Dropped field %r, unknown to %s, from a preview", name, kind.__name__)
+        fields = {name: _known(getattr(value, name)) for name in kind.model_fields}
+        return kind.model_construct(_fields_set=set(value.model_fields_set) & set(fields), **fields)
+    if isinstance(value, list):
+        return [_known(item) for item in cast(list[Any], value)]
+    if isinstance(value, dict):
+        return {key: _known(item) for key, item in cast(dict[Any, Any], value).items()}
+    return value
 
 
 def _location(loc: tuple[int | str, ...]) -> str:

@@ -23,7 +23,7 @@ async def account_usage(request: Request) -> Response:
                 "startDate": "2026-01-01T00:00:00.000Z",
                 "endDate": "2027-01-01T00:00:00.000Z",
             },
-            "pricing": pricing_json(),
+            "pricing": pricing_json(state.unlisted),
         }
     )
 

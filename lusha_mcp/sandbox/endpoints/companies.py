@@ -1,6 +1,7 @@
 """POST /v3/companies/search, /v3/companies/enrich, /v3/companies/search-and-enrich.
 
-Billing: search charges `api_search` per found company; enrich charges `reveal_company` per
+Billing: search charges `api_search` per found company (a signals filter adds no charge: the spec
+bills search per successful result only); enrich charges `reveal_company` per
 company not revealed before (repeat reveals are free), plus each requested extra per company
 (`estimatedAnnualItSpend` and `monthlyWebsiteTraffic` only when the value exists; `intent` is free).
 """
@@ -103,7 +104,6 @@ async def search_companies(request: Request) -> Response:
     )
     results: list[dict[str, Any]] = []
     successes = 0
-    signal_units = 0
     for item, row in zip(items, rows, strict=True):
         if row is None:
             results.append(_with_reference(item, {"error": NOT_FOUND}))
@@ -123,13 +123,9 @@ async def search_companies(request: Request) -> Response:
             preview = company_preview(row, revealed.get(row["id"], set()))
             if signals is not None:
                 preview["signalTypes"] = matched[row["id"]]
-                signal_units += len(matched[row["id"]])
             results.append(_with_reference(item, preview))
             successes += 1
-    charges = [ChargeItem(API_SEARCH, successes)]
-    if signal_units:
-        charges.append(ChargeItem("showSignalsCompany", signal_units))
-    credits = state.charge_all(request, charges)
+    credits = state.charge_all(request, [ChargeItem(API_SEARCH, successes)])
     return lusha_json(
         {"requestId": request_id(request), "results": results, "billing": billing_json(credits, successes)}
     )

@@ -2,7 +2,8 @@
 
 GDPR: a blocked contact comes back as a per-item error `COMPLIANCE_RESTRICTED` (the spec's
 V3ItemError) and is not charged; when every contact of a request is blocked the whole request
-is answered 451, as Lusha's error table documents.
+is answered 451, as Lusha's error table documents. Search charges `api_search` per successful
+result only (a signals filter narrows it and adds no charge, as the spec bills search).
 """
 
 from __future__ import annotations
@@ -124,7 +125,6 @@ async def search_contacts(request: Request) -> Response:
     matched = _matched(state, signals, found)
     results: JsonList = []
     successes = 0
-    signal_units = 0
     for item, row in zip(items, rows, strict=True):
         result: dict[str, Any] = {}
         if item.get("clientReferenceId") is not None:
@@ -141,13 +141,10 @@ async def search_contacts(request: Request) -> Response:
             )
             if signals is not None:
                 result["signalTypes"] = matched[row["id"]]
-                signal_units += len(matched[row["id"]])
             successes += 1
         results.append(result)
-    charges = [ChargeItem(API_SEARCH, successes)]
-    if signal_units:
-        charges.append(ChargeItem("showSignalsContact", signal_units))
-    credits = state.charge_all(request, charges)
+    # The spec bills a search per successful result only, with or without a signals filter.
+    credits = state.charge_all(request, [ChargeItem(API_SEARCH, successes)])
     return lusha_json(
         {"requestId": request_id(request), "results": results, "billing": billing_json(credits, successes)}
     )

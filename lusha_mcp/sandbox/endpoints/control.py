@@ -15,12 +15,15 @@ The handlers of a domain's controls live beside its state (endpoints/lookalikes.
 
 from __future__ import annotations
 
+from typing import cast
+
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
 from lusha_mcp.sandbox.endpoints.lookalikes import age_session
 from lusha_mcp.sandbox.endpoints.webhooks import fire_opt_out, fire_signal
+from lusha_mcp.sandbox.pricing import PRICING
 from lusha_mcp.sandbox.state import lusha_json, sandbox_state
 from lusha_mcp.sandbox.validation import FieldCheck, read_json_object
 
@@ -51,6 +54,25 @@ async def faults(request: Request) -> Response:
     return lusha_json(state.faults.configure(body))
 
 
+async def pricing(request: Request) -> Response:
+    """{"unlisted": [action, ...]}: the actions /v3/account/usage leaves out of `pricing` (an
+    account whose plan does not list them); they are still charged, except those the spec says
+    are free until listed (signal scores)."""
+    state = sandbox_state(request)
+    if request.method == "POST":
+        body = await read_json_object(request)
+        fields = FieldCheck()
+        fields.unknown_keys(body, ["unlisted"])
+        unlisted: object = body.get("unlisted")
+        if not isinstance(unlisted, list) or not all(
+            isinstance(action, str) and action in PRICING for action in cast(list[object], unlisted)
+        ):
+            fields.fail("unlisted", f"send a list of priced actions, some of: {', '.join(sorted(PRICING))}")
+        fields.raise_if_any()
+        state.unlisted = frozenset(unlisted)  # pyright: ignore[reportArgumentType]
+    return lusha_json({"unlisted": sorted(state.unlisted)})
+
+
 ROUTES = [
     Route("/_sandbox/charges", charges, methods=["GET"]),
     Route("/_sandbox/credits", set_credits, methods=["POST"]),
@@ -58,4 +80,5 @@ ROUTES = [
     Route("/_sandbox/lookalikes/age", age_session, methods=["POST"]),
     Route("/_sandbox/webhooks/deliver", fire_signal, methods=["POST"]),
     Route("/_sandbox/webhooks/opt-out", fire_opt_out, methods=["POST"]),
+    Route("/_sandbox/pricing", pricing, methods=["GET", "POST"]),
 ]

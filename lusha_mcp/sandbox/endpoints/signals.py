@@ -10,7 +10,7 @@
 - GET signal types and company signal filter discovery / values (free).
 - POST /v3/companies/signal-score, /v3/contacts/signal-score: per item a score (the share of signal
   types active in the trailing 90 days), or a NOT_FOUND / NO_SCORE error entry. One
-  `signalScoreCompany` / `signalScoreContact` unit per scored row; error rows are free.
+  `signal_score_company_reveal` / `signal_score_contact_reveal` unit per scored row (free while unlisted); error rows are free.
 """
 
 from __future__ import annotations
@@ -397,7 +397,7 @@ async def company_signal_scores(request: Request) -> JSONResponse:
             }
             scored += 1
         results.append(entry)
-    credits = sandbox_state(request).charge(request, "signalScoreCompany", scored)
+    credits = sandbox_state(request).charge(request, "signal_score_company_reveal", scored)
     return lusha_json(
         {"requestId": request_id(request), "results": results, "billing": billing_json(credits, scored)}
     )
@@ -478,7 +478,7 @@ async def contact_signal_scores(request: Request) -> JSONResponse:
             }
             scored += 1
         results.append(entry)
-    credits = sandbox_state(request).charge(request, "signalScoreContact", scored)
+    credits = sandbox_state(request).charge(request, "signal_score_contact_reveal", scored)
     return lusha_json(
         {"requestId": request_id(request), "results": results, "billing": billing_json(credits, scored)}
     )
