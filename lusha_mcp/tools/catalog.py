@@ -349,10 +349,13 @@ class ToolGroup:
             registered = server._tool_manager.get_tool(spec.name)
             if registered is not None:
                 server.arguments[spec.name] = registered.fn_metadata
-                registered.parameters = {
-                    **compact_schema(inline_definitions(registered.parameters)),
-                    "additionalProperties": False,
-                }
+                registered.parameters = without_arguments_of_other_toolsets(
+                    {
+                        **compact_schema(inline_definitions(registered.parameters)),
+                        "additionalProperties": False,
+                    },
+                    toolsets.enabled,
+                )
                 server.argument_names[spec.name] = tuple(registered.parameters.get("properties", {}))
                 metadata = registered.fn_metadata
                 if known_schema is not None:
@@ -393,6 +396,26 @@ def inline_definitions(schema: dict[str, Any]) -> dict[str, Any]:
     if "#/$defs/" in json.dumps(inlined):
         return schema
     return inlined
+
+
+TOOLSET_ARGUMENTS: Mapping[str, Toolset] = {"table_id": Toolset.tables}
+"""Arguments that only make sense with another toolset's tools (saving into a table needs the
+table tools): offered, and accepted, only when that toolset is enabled."""
+
+
+def without_arguments_of_other_toolsets(
+    schema: dict[str, Any], enabled: frozenset[Toolset]
+) -> dict[str, Any]:
+    properties = cast(dict[str, Any], schema.get("properties", {}))
+    dropped = {
+        name for name, toolset in TOOLSET_ARGUMENTS.items() if name in properties and toolset not in enabled
+    }
+    if not dropped:
+        return schema
+    return {
+        **schema,
+        "properties": {name: value for name, value in properties.items() if name not in dropped},
+    }
 
 
 def compact_schema(schema: Any, *, in_properties: bool = False) -> Any:

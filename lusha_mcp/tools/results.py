@@ -57,10 +57,8 @@ class MeteredResult(ToolResult):
 
     status: CallStatus = Field(
         default="ok",
-        description="ok: ran; partial: a batch failed midway, the results of the charged ones are "
-        "here (notes say why and what is missing); cached: served from the reveal cache at 0 credits; "
-        "confirmation_required: nothing spent, confirm then call again with confirmation_token; "
-        "declined: the user said no, nothing spent; quoted: quote_only, nothing spent.",
+        description="partial: a batch failed midway (notes say what is missing); cached: 0 credits; "
+        "confirmation_required, declined, quoted: nothing spent.",
     )
     credits_charged: int | None = Field(default=None, description="Credits Lusha charged for this call.")
     budget_left: BudgetLeft | None = Field(default=None, description="Credits this server may still spend.")

@@ -321,10 +321,9 @@ async def get_signals(
 ) -> Plan[Signals]:
     """Buying signals of contacts (promotion, job change) or companies (hiring, headcount, traffic, IT spend, news, intent).
 
-    Use this when timing outreach on ids you have. Results mark each type + positive (hiring,
-    growth, promotion) or - negative (decreases, risk news). score=true: Lusha's 0-1 share of
-    signal types active per id; it counts negative types too. Cost: per signal type matched per
-    id (at most ids x types); score=true: per scored id. Narrow: fewer types, later start_date.
+    Use this when timing outreach on ids you have; results mark types + positive or - negative.
+    score=true: Lusha's 0-1 share of signal types active per id, negative ones included. Cost:
+    per signal type matched per id (at most ids x types); score=true: per scored id.
     """
     unique = list(dict.fromkeys(ids))
     if len(unique) > MAX_IDS:

@@ -138,9 +138,8 @@ async def get_website_visits(
 ) -> Plan[VisitingCompanies]:
     """List companies that visited your tracked websites, ranked by visit intent.
 
-    Use this to follow up on warm accounts. Cost: websiteVisits per result, at most size (Lusha
-    documents no charge). Unpriced on your plan: quoted as price unknown, and confirmed. Narrow with
-    score_bands, ranges, countries, a smaller size.
+    Use this to follow up on warm accounts. Cost: websiteVisits per result, at most size (if
+    unpriced: confirmed at a stated ceiling). Narrow with score_bands, ranges, a smaller size.
     """
     end = end_date or dt.date.today()
     start = start_date or end - dt.timedelta(days=DEFAULT_DAYS)
