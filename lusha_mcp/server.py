@@ -12,6 +12,7 @@ import httpx
 from lusha_mcp import __version__
 from lusha_mcp.api.client import LushaClient
 from lusha_mcp.guard import CreditGuard, PricingSource
+from lusha_mcp.private import tighten
 from lusha_mcp.prompts import register_prompts
 from lusha_mcp.resources import LiveState, register_resources
 from lusha_mcp.settings import Settings
@@ -64,6 +65,7 @@ def build_server(settings: Settings, *, transport: httpx.AsyncBaseTransport | No
 
     @asynccontextmanager
     async def lifespan(_: object) -> AsyncGenerator[LushaState]:
+        tighten(settings.data_dir)  # owner-only, also what an older version left readable
         client = LushaClient.from_settings(settings, transport=transport)
         usage = AccountUsageSnapshot(client)
         guard = CreditGuard(settings, PricingSource(usage.pricing))
