@@ -49,8 +49,9 @@ The rules the framework enforces
   The framework then adds `confirmation_token`, asks the user by elicitation where the client
   can, returns status "confirmation_required" where it cannot, enforces no-spend, the per-call
   cap and budgets, reserves and settles in the ledger, and fills credits_charged / budget_left.
-- The guard a tool sees (`call.guard`) is its client session's view: over HTTP each MCP session
-  or bearer-token holder has its own session budget, session ledger and confirmation tokens.
+- The guard a tool sees (`call.guard`) is its client session's view: over HTTP each bearer-token
+  holder, and on the 2025 protocol each MCP session the server issued to it, has its own session
+  budget, session ledger and confirmation tokens (see lusha_mcp/clients.py).
 - Free tools return their `ToolResult` directly.
 - Raise `ArgumentError(field, problem, accepted)` for bad input. LushaError and guard refusals
   become tool errors with the next step (see tools/errors.py); anything else is masked and logged.
