@@ -288,7 +288,6 @@ async def test_a_made_up_session_id_per_call_gets_no_fresh_session_budget(
             )
     finally:
         stop(server)
-    FIGURES["concurrent metered calls"] += REVEALS
     assert outcomes == Counter({"ok": 1, "refused": REVEALS - 1}), outcomes
     assert sandbox_charged(data_dir) <= PHONE_PRICE
     ledger = Ledger(data_dir)
