@@ -19,6 +19,7 @@ from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from lusha_mcp.clients import PRINCIPAL_SCOPE_KEY, SESSION_SCOPE_KEY, principal_of
+from lusha_mcp.redaction import SECRETS
 from lusha_mcp.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -45,7 +46,10 @@ def http_tokens(settings: Settings) -> list[str]:
     """The configured bearer tokens (`LUSHA_HTTP_TOKEN`, comma-separated): one per client."""
     if settings.http_token is None:
         return []
-    return [token.strip() for token in settings.http_token.get_secret_value().split(",") if token.strip()]
+    tokens = [token.strip() for token in settings.http_token.get_secret_value().split(",") if token.strip()]
+    for token in tokens:
+        SECRETS.add(token)  # never logged, whole or in part
+    return tokens
 
 
 def check_binding(settings: Settings) -> None:

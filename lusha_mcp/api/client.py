@@ -99,6 +99,8 @@ from lusha_mcp.api.models import (
 )
 from lusha_mcp.api.models.webhooks import DeliveryStatus, TestMode
 from lusha_mcp.api.ratelimit import Pacer, RateLimitState, bucket_of
+from lusha_mcp.redaction import SECRETS
+from lusha_mcp.settings import SANDBOX_API_KEY
 
 if TYPE_CHECKING:
     from lusha_mcp.settings import Settings
@@ -255,6 +257,8 @@ class LushaClient:
         if requests_per_second <= 0:
             raise InvalidRequestError("requests_per_second must be above 0.", field="requests_per_second")
         self._api_key = SecretStr(key)
+        if key != SANDBOX_API_KEY:  # the sandbox's key is public (and would mask "lusha-" everywhere)
+            SECRETS.add(key)
         self.base_url = base_url.rstrip("/")
         self.max_retries = max(0, max_retries)
         self.retry_base_delay = max(0.0, retry_base_delay)
@@ -443,12 +447,16 @@ class LushaClient:
             await anyio.sleep(delay)
             attempt += 1
 
-    @staticmethod
-    def _json(response: httpx.Response) -> object:
+    def _json(self, response: httpx.Response) -> object:
+        """The parsed body, redacted of the key and of any piece of a secret (a successful body
+        carries none; if one ever did, it would reach the model)."""
         try:
             data: object = response.json()
         except (json.JSONDecodeError, UnicodeDecodeError):
             return _UNREADABLE
+        key = self._api_key.get_secret_value()
+        if key in response.text or SECRETS.may_contain(response.text):
+            data = SECRETS.redact_value(_redact_whole(data, key))
         return data
 
     async def _send(
@@ -930,3 +938,18 @@ class LushaClient:
                 field="subscription_id",
             )
         return quote(value, safe="")
+
+
+def _redact_whole(value: object, secret: str) -> object:
+    """`value` with every whole occurrence of `secret` in its strings (keys too) masked."""
+    if isinstance(value, str):
+        return value.replace(secret, "***")
+    if isinstance(value, dict):
+        mapping = cast(dict[object, object], value)
+        return {
+            (k.replace(secret, "***") if isinstance(k, str) else k): _redact_whole(v, secret)
+            for k, v in mapping.items()
+        }
+    if isinstance(value, list):
+        return [_redact_whole(item, secret) for item in cast(list[object], value)]
+    return value
