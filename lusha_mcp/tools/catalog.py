@@ -36,6 +36,7 @@ from lusha_mcp.settings import Settings, Toolset
 from lusha_mcp.tools.errors import tool_error
 from lusha_mcp.tools.results import MeteredResult, ToolResult, budget_line
 from lusha_mcp.tools.state import LushaState
+from lusha_mcp.tools.webhook_spend import reconcile_deliveries
 
 M = TypeVar("M", bound=MeteredResult)
 
@@ -173,6 +174,8 @@ class ToolSpec:
     description: str
     fn: ToolFunction
     output: type[ToolResult]
+    commits_spend: bool = False
+    """Free itself, but commits the account to later charges (webhook subscriptions)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -255,6 +258,7 @@ class ToolGroup:
         annotations: ToolAnnotations,
         metered: bool,
         name: str | None = None,
+        commits_spend: bool = False,
     ) -> Callable[[ToolFunction], ToolFunction]:
         if None in (
             annotations.read_only_hint,
@@ -276,6 +280,7 @@ class ToolGroup:
                 description=inspect.cleandoc(fn.__doc__ or ""),
                 fn=fn,
                 output=_output_model(fn, metered),
+                commits_spend=commits_spend,
             )
             if not spec.description:
                 raise ValueError(f"tool {spec.name} needs a docstring: it is the description the model reads")
@@ -313,6 +318,13 @@ class ToolGroup:
                     f"{spec.name} spends Lusha credits and this server runs in no-spend mode "
                     "(LUSHA_NO_SPEND / --no-spend): only free tools run. Ask the user to restart "
                     "the server without no-spend mode to use it.",
+                )
+            elif spec.commits_spend and toolsets.no_spend:
+                server.hide_tool(
+                    spec.name,
+                    f"{spec.name} commits the account to Lusha charges per delivered signal and this "
+                    "server runs in no-spend mode (LUSHA_NO_SPEND / --no-spend): nothing was changed. "
+                    "Ask the user to restart the server without no-spend mode to use it.",
                 )
 
 
@@ -457,7 +469,8 @@ def _mcp_function(
 
     async def call(**kwargs: Any) -> CallToolResult:
         ctx = cast(Context[Any, Any], kwargs.pop("ctx"))
-        token = cast(str | None, kwargs.pop("confirmation_token", None))
+        # A metered tool's token is the framework's; a free tool may take its own (webhooks).
+        token = cast(str | None, kwargs.pop("confirmation_token", None)) if spec.metered else None
         approval = kwargs.pop("approval", None)
         state = LushaState.of(ctx)
         tool_call = ToolCall(state, ctx, spec.name)
@@ -516,6 +529,7 @@ async def _run_metered(
 ) -> CallToolResult:
     guard = call.guard
     guard.refuse_if_no_spend(spec.name)
+    await reconcile_deliveries(call.state)  # delivered webhook signals count before this call
     outcome = await spec.fn(call, **arguments)
     arguments_hash = guard.arguments_hash(spec.name, to_jsonable_python(arguments))
     if not isinstance(outcome, Plan):
