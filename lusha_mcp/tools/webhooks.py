@@ -320,10 +320,10 @@ async def update_webhook_subscription(
 ) -> Subscriptions:
     """Change a subscription's URL, signals or name, or pause/reactivate it.
 
-    Use this to fix a receiver URL or reactivate a blocked subscription. Cost: free, but
-    reactivating or changing signal types commits the account to a charge per delivered signal,
-    so those need the user's confirmation naming the per-delivery estimate and are unavailable in
-    no-spend mode; pausing (active=false), renaming and new URLs do not.
+    Use this to fix a receiver URL or reactivate a blocked subscription. Cost: reactivating or
+    changing signal types commits the account to a charge per delivered signal, so those need the
+    user's confirmation naming the per-delivery estimate and are unavailable in no-spend mode.
+    Pausing (active=false), renaming and new URLs are free.
     """
     if url is not None:
         check_receiver_url(url, sandbox=call.settings.sandbox)
