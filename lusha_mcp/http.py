@@ -122,35 +122,26 @@ class BearerTokenMiddleware:
             await self.app(scope, receive, send)
             return
         logger.warning("HTTP request refused: %s bearer token", "wrong" if presented else "no")
-        body = json.dumps(
-            {
-                "error": "unauthorized",
-                "message": "Send the server's token (LUSHA_HTTP_TOKEN) as `Authorization: Bearer <token>`.",
-            }
-        ).encode()
-        await send(
-            {
-                "type": "http.response.start",
-                "status": 401,
-                "headers": [
-                    (b"content-type", b"application/json"),
-                    (b"content-length", str(len(body)).encode()),
-                    (b"www-authenticate", b'Bearer realm="lusha-mcp"'),
-                ],
-            }
+        await _json_error(
+            send,
+            401,
+            "unauthorized",
+            "Send the server's token (LUSHA_HTTP_TOKEN) as `Authorization: Bearer <token>`.",
+            extra_headers=[(b"www-authenticate", b'Bearer realm="lusha-mcp"')],
         )
-        await send({"type": "http.response.body", "body": body})
 
 
-async def _json_error(send: Send, status: int, error: str, message: str) -> None:
+async def _json_error(
+    send: Send,
+    status: int,
+    error: str,
+    message: str,
+    *,
+    extra_headers: list[tuple[bytes, bytes]] | None = None,
+) -> None:
     body = json.dumps({"error": error, "message": message}).encode()
-    await send(
-        {
-            "type": "http.response.start",
-            "status": status,
-            "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())],
-        }
-    )
+    headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
+    await send({"type": "http.response.start", "status": status, "headers": headers + (extra_headers or [])})
     await send({"type": "http.response.body", "body": body})
 
 

@@ -10,7 +10,7 @@ naming the per-delivery estimate, delivered signals reconciled into the ledger).
 
 from __future__ import annotations
 
-from typing import Annotated, Literal, TypeVar
+from typing import Annotated, Any, Literal, TypeVar
 
 from mcp_types import ToolAnnotations
 from pydantic import Field
@@ -37,7 +37,6 @@ from lusha_mcp.tools.catalog import (
 from lusha_mcp.tools.errors import ArgumentError
 from lusha_mcp.tools.results import ToolResult, table
 from lusha_mcp.tools.webhook_spend import (
-    Approval,
     Commitment,
     approve_commitment,
     check_receiver_url,
@@ -110,7 +109,24 @@ def commitment_of_count(commitment: Commitment, entities: int) -> Commitment:
     return Commitment(commitment.entity_type, entities, commitment.signal_types, commitment.unit_credits)
 
 
-def _confirmation(result: type[CM], approval: Approval, commitment: Commitment) -> CM:
+async def _ask_first(
+    call: ToolCall,
+    result: type[CM],
+    arguments: dict[str, Any],
+    commitment: Commitment,
+    confirmation_token: str | None,
+) -> CM | None:
+    """None when the commitment may be made now; else the confirmation_required result (and a
+    GuardRefusal in no-spend mode or when a budget cannot hold one delivery round)."""
+    approval = await approve_commitment(
+        call.state,
+        tool=call.tool,
+        arguments=arguments,
+        commitment=commitment,
+        confirmation_token=confirmation_token,
+    )
+    if approval is None:
+        return None
     return result(
         status="confirmation_required",
         commitment=approval.text,
@@ -287,15 +303,9 @@ async def create_webhook_subscriptions(
         "name": name,
     }
     commitment = await commitment_of(call.state, entity_type, len(unique), signal_types)
-    approval = await approve_commitment(
-        call.state,
-        tool=call.tool,
-        arguments=arguments,
-        commitment=commitment,
-        confirmation_token=confirmation_token,
-    )
-    if approval is not None:
-        return _confirmation(SubscriptionChanges, approval, commitment)
+    asked = await _ask_first(call, SubscriptionChanges, arguments, commitment, confirmation_token)
+    if asked is not None:
+        return asked
     result = await call.client.create_subscriptions(request, on_progress=call.progress)
     changes = SubscriptionChanges.of(result.results)
     if changes.succeeded:
@@ -346,15 +356,9 @@ async def update_webhook_subscription(
                 1,
                 signal_types if signal_types is not None else current.signal_types,
             )
-            approval = await approve_commitment(
-                call.state,
-                tool=call.tool,
-                arguments=arguments,
-                commitment=commitment,
-                confirmation_token=confirmation_token,
-            )
-            if approval is not None:
-                return _confirmation(Subscriptions, approval, commitment)
+            asked = await _ask_first(call, Subscriptions, arguments, commitment, confirmation_token)
+            if asked is not None:
+                return asked
             updated = await call.client.update_subscription(subscription_id, update)
             await record_commitment(call.state, call.tool, arguments, commitment)
             return Subscriptions(
