@@ -27,6 +27,8 @@ from dataclasses import dataclass
 from typing import Any, get_args
 from urllib.parse import urlsplit
 
+import anyio
+
 from lusha_mcp.api.errors import LushaError
 from lusha_mcp.api.models.companies import CompanySignalType
 from lusha_mcp.api.models.contacts import ContactSignalType
@@ -214,6 +216,7 @@ async def record_commitment(
 
 
 _last_reconciled: dict[int, float] = {}
+_locks: dict[int, anyio.Lock] = {}
 
 
 def _has_commitments(state: LushaState) -> bool:
@@ -232,9 +235,14 @@ async def reconcile_deliveries(
     now = time.monotonic()
     if not force and now - _last_reconciled.get(key, -RECONCILE_EVERY_SECONDS) < RECONCILE_EVERY_SECONDS:
         return 0
+    _last_reconciled[key] = now
     if not _has_commitments(state):
         return 0
-    _last_reconciled[key] = now
+    async with _locks.setdefault(key, anyio.Lock()):  # one reconciliation at a time: no row twice
+        return await _reconcile(state, key, free_subscription)
+
+
+async def _reconcile(state: LushaState, key: int, free_subscription: str | None) -> int:
     ledger = state.guard.ledger
     recorded = {entry.request_id for entry in ledger.entries() if entry.tool == DELIVERY_TOOL}
     try:
