@@ -20,6 +20,7 @@ import anyio
 from pydantic import ValidationError
 
 from lusha_mcp import __version__
+from lusha_mcp.redaction import install_log_redaction
 from lusha_mcp.settings import Settings
 
 if TYPE_CHECKING:
@@ -431,6 +432,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command is None:
         parser.print_help(sys.stderr)
         return EXIT_USAGE
+    install_log_redaction()  # every command: even warnings printed without a configured handler
     try:
         return COMMANDS[args.command](args)
     except ConfigError as exc:

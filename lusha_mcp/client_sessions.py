@@ -1,15 +1,18 @@
 """Which client session a request comes from, so that one HTTP server keeps its clients apart.
 
 Over stdio (and in memory) a server has one client: its own session. Over streamable HTTP it has
-many. A request's client session is derived from what the transport proves about it:
+many. A request's client session is derived from what the server itself established, never from
+a header alone:
 
-- the bearer token it presented, when several are configured (`LUSHA_HTTP_TOKEN=a,b`): each
-  token is a separate principal, whichever protocol generation its client speaks;
-- its `Mcp-Session-Id` (the 2025 handshake protocol): each MCP session is separate.
+- its principal: the holder of the bearer token it presented (`LUSHA_HTTP_TOKEN=a,b`: each token
+  is a principal); with no token configured (loopback) every request is the same principal;
+- on the 2025 handshake protocol, the MCP session the SDK issued to that same principal
+  (`lusha_mcp.http.SessionOwnerMiddleware` checks the `Mcp-Session-Id` against the session's
+  opener and names it in the scope only then).
 
-Clients of the 2026-07-28 protocol have no MCP session, so without a token of their own they
-share the server's session. The id is a hash: neither the token nor the session id (both
-credentials) is ever stored or shown.
+Clients of the 2026-07-28 protocol have no MCP session: their client session is their principal
+(so without tokens they share the server's session, and its session budget). The id is a hash:
+neither the token nor the session id (both credentials) is ever stored or shown.
 """
 
 from __future__ import annotations
@@ -24,7 +27,8 @@ from mcp.server.mcpserver import Context
 PRINCIPAL_SCOPE_KEY = "lusha_principal"
 """Key in the ASGI scope's `state` under which the bearer middleware names the token's holder."""
 
-SESSION_HEADER = b"mcp-session-id"
+SESSION_SCOPE_KEY = "lusha_mcp_session"
+"""Key in the ASGI scope's `state` naming the MCP session the SDK issued to this principal."""
 
 CLIENT_SESSION: ContextVar[str | None] = ContextVar("lusha_client_session", default=None)
 """The client session of the request being handled (None: the server's own session)."""
@@ -47,12 +51,10 @@ def client_session_of(ctx: Context[Any, Any] | None) -> str | None:
     if not isinstance(scope, Mapping):
         return None
     scope = cast(Mapping[str, Any], scope)
-    state = scope.get("state")
-    principal = (
-        str(cast(Mapping[str, Any], state).get(PRINCIPAL_SCOPE_KEY, "")) if isinstance(state, Mapping) else ""
-    )
-    headers = cast(list[tuple[bytes, bytes]], scope.get("headers", []))
-    session = next((value.decode("latin-1") for name, value in headers if name == SESSION_HEADER), "")
+    raw_state = scope.get("state")
+    state: Mapping[str, Any] = cast(Mapping[str, Any], raw_state) if isinstance(raw_state, Mapping) else {}
+    principal = str(state.get(PRINCIPAL_SCOPE_KEY, ""))
+    session = str(state.get(SESSION_SCOPE_KEY, ""))  # set only for a session issued to this principal
     if not principal and not session:
         return None
     return hashlib.sha256(f"{principal}\0{session}".encode()).hexdigest()[:12]

@@ -9,14 +9,17 @@ import ipaddress
 import json
 import logging
 import socket
+from collections import OrderedDict
 from typing import Any
 
 from mcp.server.mcpserver import MCPServer
 from mcp.server.transport_security import TransportSecuritySettings
+from mcp_types.version import HANDSHAKE_PROTOCOL_VERSIONS
 from starlette.datastructures import Headers
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from lusha_mcp.client_sessions import PRINCIPAL_SCOPE_KEY, principal_of
+from lusha_mcp.client_sessions import PRINCIPAL_SCOPE_KEY, SESSION_SCOPE_KEY, principal_of
+from lusha_mcp.redaction import SECRETS
 from lusha_mcp.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -43,7 +46,10 @@ def http_tokens(settings: Settings) -> list[str]:
     """The configured bearer tokens (`LUSHA_HTTP_TOKEN`, comma-separated): one per client."""
     if settings.http_token is None:
         return []
-    return [token.strip() for token in settings.http_token.get_secret_value().split(",") if token.strip()]
+    tokens = [token.strip() for token in settings.http_token.get_secret_value().split(",") if token.strip()]
+    for token in tokens:
+        SECRETS.add(token)  # never logged, whole or in part
+    return tokens
 
 
 def check_binding(settings: Settings) -> None:
@@ -116,24 +122,108 @@ class BearerTokenMiddleware:
             await self.app(scope, receive, send)
             return
         logger.warning("HTTP request refused: %s bearer token", "wrong" if presented else "no")
-        body = json.dumps(
-            {
-                "error": "unauthorized",
-                "message": "Send the server's token (LUSHA_HTTP_TOKEN) as `Authorization: Bearer <token>`.",
-            }
-        ).encode()
-        await send(
-            {
-                "type": "http.response.start",
-                "status": 401,
-                "headers": [
-                    (b"content-type", b"application/json"),
-                    (b"content-length", str(len(body)).encode()),
-                    (b"www-authenticate", b'Bearer realm="lusha-mcp"'),
-                ],
-            }
+        await _json_error(
+            send,
+            401,
+            "unauthorized",
+            "Send the server's token (LUSHA_HTTP_TOKEN) as `Authorization: Bearer <token>`.",
+            extra_headers=[(b"www-authenticate", b'Bearer realm="lusha-mcp"')],
         )
-        await send({"type": "http.response.body", "body": body})
+
+
+async def _json_error(
+    send: Send,
+    status: int,
+    error: str,
+    message: str,
+    *,
+    extra_headers: list[tuple[bytes, bytes]] | None = None,
+) -> None:
+    body = json.dumps({"error": error, "message": message}).encode()
+    headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
+    await send({"type": "http.response.start", "status": status, "headers": headers + (extra_headers or [])})
+    await send({"type": "http.response.body", "body": body})
+
+
+class SessionOwnerMiddleware:
+    """Binds each 2025-protocol MCP session to the principal that opened it, and tells the credit
+    guard which session a request is on only when the SDK issued it to that principal.
+
+    The session id a request is credited with comes from the response that opened the session
+    (the `Mcp-Session-Id` the SDK issued), never from a request header alone:
+    - a request on the handshake protocol with a session id this server issued to another
+      principal is refused (403), one with an id it never issued gets the SDK's 404;
+    - on the 2026-07-28 protocol (no sessions) the header is ignored: the client is its principal.
+    Sits inside the bearer-token middleware (which names the principal), in front of the SDK."""
+
+    MAX_SESSIONS = 10_000
+    """As many as the SDK keeps open by default; the oldest binding is dropped beyond it (that
+    client's next request gets 404 and it opens a new session)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+        self._owners: OrderedDict[str, str] = OrderedDict()
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(app={self.app!r})"
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = Headers(scope=scope)
+        version = headers.get("mcp-protocol-version")
+        state: dict[str, Any] = scope.setdefault("state", {})
+        state.pop(SESSION_SCOPE_KEY, None)
+        if version is not None and version not in HANDSHAKE_PROTOCOL_VERSIONS:
+            await self.app(scope, receive, send)  # 2026 protocol: no session, whatever the headers say
+            return
+        principal = str(state.get(PRINCIPAL_SCOPE_KEY, ""))
+        session = headers.get("mcp-session-id")
+        if session is None:
+            await self.app(scope, receive, self._recording(send, principal))
+            return
+        owner = self._owners.get(session)
+        if owner is None:
+            logger.info("HTTP request refused: an MCP session id this server did not issue")
+            await _json_error(
+                send, 404, "session_not_found", "Unknown or expired MCP session: initialize a new session."
+            )
+            return
+        if not hmac.compare_digest(owner, principal):
+            logger.warning("HTTP request refused: an MCP session opened by another client")
+            await _json_error(
+                send,
+                403,
+                "session_of_another_client",
+                "This MCP session was opened by another client (another bearer token): use your own "
+                "session (initialize without Mcp-Session-Id).",
+            )
+            return
+        state[SESSION_SCOPE_KEY] = session
+        await self.app(
+            scope, receive, self._forgetting(send, session) if scope["method"] == "DELETE" else send
+        )
+
+    def _recording(self, send: Send, principal: str) -> Send:
+        async def record(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                issued = Headers(raw=message.get("headers", [])).get("mcp-session-id")
+                if issued:
+                    self._owners[issued] = principal
+                    while len(self._owners) > self.MAX_SESSIONS:
+                        self._owners.popitem(last=False)
+            await send(message)
+
+        return record
+
+    def _forgetting(self, send: Send, session: str) -> Send:
+        async def forget(message: Message) -> None:
+            if message["type"] == "http.response.start" and 200 <= int(message.get("status", 500)) < 300:
+                self._owners.pop(session, None)
+            await send(message)
+
+        return forget
 
 
 def http_app(server: MCPServer[Any], settings: Settings) -> ASGIApp:
@@ -144,6 +234,7 @@ def http_app(server: MCPServer[Any], settings: Settings) -> ASGIApp:
         transport_security=transport_security(settings),
         host=settings.http_host,
     )
+    app = SessionOwnerMiddleware(app)
     tokens = http_tokens(settings)
     if tokens:
         app = BearerTokenMiddleware(app, tokens)

@@ -29,7 +29,7 @@ def catalogue() -> list[ToolSpec]:
 
 
 def tool_cost(spec: ToolSpec) -> str:
-    if not spec.metered:
+    if not spec.metered and "Cost:" not in spec.description:
         return "free"
     found = _COST.search(spec.description)
     if found is None:

@@ -12,7 +12,9 @@ import httpx
 from lusha_mcp import __version__
 from lusha_mcp.api.client import LushaClient
 from lusha_mcp.guard import CreditGuard, PricingSource
+from lusha_mcp.private import tighten
 from lusha_mcp.prompts import register_prompts
+from lusha_mcp.redaction import install_log_redaction
 from lusha_mcp.resources import LiveState, register_resources
 from lusha_mcp.settings import Settings
 from lusha_mcp.tools import (
@@ -66,10 +68,12 @@ INSTRUCTIONS = (
 def build_server(settings: Settings, *, transport: httpx.AsyncBaseTransport | None = None) -> LushaServer:
     """The lusha-mcp server. In sandbox mode the client talks to the in-process sandbox."""
 
+    install_log_redaction()
     live = LiveState()
 
     @asynccontextmanager
     async def lifespan(_: object) -> AsyncGenerator[LushaState]:
+        tighten(settings.data_dir)  # owner-only, also what an older version left readable
         client = LushaClient.from_settings(settings, transport=transport)
         usage = AccountUsageSnapshot(client)
         guard = CreditGuard(settings, PricingSource(usage.pricing))

@@ -26,6 +26,8 @@ from lusha_mcp.api.resources import Account, Companies, Contacts, Lookalikes, Pr
 from lusha_mcp.api.retries import RetryPolicy
 from lusha_mcp.api.tables import TablesResource
 from lusha_mcp.api.transport import Transport
+from lusha_mcp.redaction import SECRETS
+from lusha_mcp.settings import SANDBOX_API_KEY
 
 if TYPE_CHECKING:
     from lusha_mcp.settings import Settings
@@ -84,6 +86,8 @@ class LushaClient:
             limits=httpx.Limits(max_connections=max(self.max_concurrency, 10)),
             follow_redirects=False,
         )
+        if key != SANDBOX_API_KEY:  # the sandbox's key is public (and would mask "lusha-" everywhere)
+            SECRETS.add(key)
         self._transport = Transport(
             api_key=SecretStr(key),
             base_url=self.base_url,

@@ -14,6 +14,8 @@ from typing import TYPE_CHECKING, ClassVar, cast
 
 import httpx
 
+from lusha_mcp.redaction import redact
+
 if TYPE_CHECKING:
     from lusha_mcp.api.models.base import LushaResponse
 
@@ -247,13 +249,17 @@ _V3_NOT_ENABLED_HINT = (
 )
 
 
-def _parse_body(response: httpx.Response) -> object:
+BODY_KEPT = 500
+"""Characters of a non-JSON error body kept (after the secrets are redacted from all of it)."""
+
+
+def _parse_body(response: httpx.Response, secret: str | None) -> object:
     try:
         parsed: object = response.json()
         return parsed
     except (json.JSONDecodeError, UnicodeDecodeError):
-        text = response.text.strip()
-        return text[:500] if text else None
+        text = redact(response.text, secret).strip()
+        return redact(text[:BODY_KEPT]) if text else None
 
 
 def _as_mapping(value: object) -> dict[str, object] | None:
@@ -308,9 +314,7 @@ def _retry_after(headers: httpx.Headers) -> float | None:
 
 
 def _scrub(text: str, secret: str | None) -> str:
-    if secret and secret in text:
-        return text.replace(secret, "***")
-    return text
+    return redact(text, secret)
 
 
 def _scrub_value(value: object, secret: str) -> object:
@@ -328,14 +332,13 @@ def _scrub_value(value: object, secret: str) -> object:
 def error_from_response(response: httpx.Response, *, api_key: str | None = None) -> APIStatusError:
     """Build the exception for an error response; `api_key` is scrubbed from anything kept."""
     status = response.status_code
-    body: object = _parse_body(response)
-    if api_key:
-        body = _scrub_value(body, api_key)
+    body: object = _scrub_value(_parse_body(response, api_key), api_key or "")
     lusha_message, errors, code = _envelope(body)
     request_id: str | None = response.headers.get("x-request-id")
     mapping = _as_mapping(body)
     if request_id is None and mapping is not None and mapping.get("requestId"):
         request_id = str(mapping["requestId"])
+    request_id = _scrub(request_id, api_key) if request_id is not None else None
     if status >= 500:
         cls: type[APIStatusError] = ServerError
     else:

@@ -14,7 +14,7 @@ import logging
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Generic, Literal, TypeVar
+from typing import Any, Generic, Literal, TypeVar, cast
 
 import anyio
 import httpx
@@ -33,6 +33,7 @@ from lusha_mcp.api.models import LushaRequest, LushaResponse, MeteredResponse
 from lusha_mcp.api.ratelimit import Pacer, RateLimitState, bucket_of
 from lusha_mcp.api.retries import RetryPolicy, Verdict
 from lusha_mcp.api.spend import require_authorized_spend
+from lusha_mcp.redaction import SECRETS
 
 __all__ = ["Method", "Operation", "Transport"]
 
@@ -98,6 +99,18 @@ class Transport:
                 "It was not retried: check the current state (list or get) before sending it again."
             )
         return ResponseLostError(message, method=method, path=path)
+
+    def _json(self, response: httpx.Response) -> object:
+        """The parsed body with the key and every registered secret masked wherever they appear
+        whole (a successful body is never cut, so no piece of one can be there alone)."""
+        try:
+            data: object = response.json()
+        except (json.JSONDecodeError, UnicodeDecodeError):
+            return _UNREADABLE
+        key = self._api_key.get_secret_value()
+        if key in response.text or SECRETS.may_contain(response.text):
+            data = SECRETS.redact_whole_value(_redact_whole(data, key))
+        return data
 
     async def send(
         self,
@@ -195,7 +208,7 @@ class Transport:
                 if response.is_success:
                     if minute is not None and minute.exhausted:
                         self._pacer.pause_for_minute_window(bucket)
-                    data = _json(response)
+                    data = self._json(response)
                     if data is not _UNREADABLE:
                         return data, response
                     lost = "its response could not be read"
@@ -234,9 +247,16 @@ class Transport:
             attempt += 1
 
 
-def _json(response: httpx.Response) -> object:
-    try:
-        data: object = response.json()
-    except (json.JSONDecodeError, UnicodeDecodeError):
-        return _UNREADABLE
-    return data
+def _redact_whole(value: object, secret: str) -> object:
+    """`value` with every whole occurrence of `secret` in its strings (keys too) masked."""
+    if isinstance(value, str):
+        return value.replace(secret, "***")
+    if isinstance(value, dict):
+        mapping = cast(dict[object, object], value)
+        return {
+            (k.replace(secret, "***") if isinstance(k, str) else k): _redact_whole(v, secret)
+            for k, v in mapping.items()
+        }
+    if isinstance(value, list):
+        return [_redact_whole(item, secret) for item in cast(list[object], value)]
+    return value

@@ -16,6 +16,8 @@ from typing import Any, cast
 
 from pydantic import BaseModel
 
+from lusha_mcp.private import private_file
+
 CACHE_FILE = "reveal-cache.sqlite"
 
 _SCHEMA = """
@@ -95,8 +97,7 @@ def _only(record: Record, withheld: set[str]) -> Record:
 
 class RevealCache:
     def __init__(self, data_dir: Path, ttl_days: float, *, clock: Callable[[], float] = time.time) -> None:
-        data_dir.mkdir(parents=True, exist_ok=True)
-        self.path = data_dir / CACHE_FILE
+        self.path = private_file(data_dir / CACHE_FILE)
         self._ttl = ttl_days * 86_400
         self._clock = clock
         self._lock = threading.Lock()

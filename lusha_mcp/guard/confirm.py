@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from lusha_mcp.guard.policy import GuardRefusal
+from lusha_mcp.private import private_dir, private_file
 
 TOKEN_PREFIX = "lc1"  # noqa: S105
 SECRET_FILE = "confirm.key"  # noqa: S105
@@ -104,11 +105,11 @@ def canonical_arguments_hash(tool: str, arguments: Mapping[str, Any]) -> str:
 
 def load_or_create_secret(data_dir: Path) -> bytes:
     """The per-install HMAC key, created on first use with mode 0600."""
-    data_dir.mkdir(parents=True, exist_ok=True)
-    path = data_dir / SECRET_FILE
+    path = private_dir(data_dir) / SECRET_FILE
     try:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except FileExistsError:
+        private_file(path)
         secret = path.read_bytes()
         if len(secret) >= 32:
             return secret

@@ -32,6 +32,7 @@ from pydantic import BaseModel, Field
 
 from lusha_mcp.guard.confirm import TokenReplayed
 from lusha_mcp.guard.policy import OverBudget
+from lusha_mcp.private import private_file
 
 LEDGER_FILE = "ledger.sqlite"
 
@@ -127,8 +128,7 @@ class Ledger:
     held elsewhere; the `*_now` methods and the reports wait for it."""
 
     def __init__(self, data_dir: Path, *, clock: Callable[[], float] = time.time) -> None:
-        data_dir.mkdir(parents=True, exist_ok=True)
-        self.path = data_dir / LEDGER_FILE
+        self.path = private_file(data_dir / LEDGER_FILE)
         self._clock = clock
         self._lock = threading.Lock()
         self._conn = sqlite3.connect(

@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from lusha_mcp.private import private_file
 from lusha_mcp.sandbox.errors import payment_required
 from lusha_mcp.sandbox.pricing import price
 
@@ -58,7 +59,7 @@ class AccountState:
     """Credit balance, charge log and revealed fields of the one sandbox account."""
 
     def __init__(self, path: Path, *, initial_credits: int) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        private_file(path)
         self.lock = threading.RLock()
         self.db = sqlite3.connect(path, check_same_thread=False, isolation_level=None, timeout=30)
         self.db.execute("PRAGMA journal_mode=WAL")

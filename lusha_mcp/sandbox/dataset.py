@@ -24,6 +24,7 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any, TypeVar, cast
 
+from lusha_mcp.private import private_dir, private_file
 from lusha_mcp.sandbox import catalog
 from lusha_mcp.sandbox.config import SandboxConfig
 
@@ -715,8 +716,8 @@ def generate_dataset(path: Path, *, seed: int, contacts: int, companies: int) ->
 
     When a concurrent start published a current dataset meanwhile, that one is kept.
     """
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.{uuid.uuid4().hex}.tmp")
+    private_dir(path.parent)
+    tmp = private_file(path.with_name(f".{path.name}.{os.getpid()}.{uuid.uuid4().hex}.tmp"))
     generator, activity_version = _activity_generator()
     try:
         conn = sqlite3.connect(tmp, isolation_level=None)
@@ -759,7 +760,7 @@ def ensure_dataset(config: SandboxConfig) -> Path:
     path = config.dataset_path
     if not path.exists() or _stored_version(path) != expected_user_version():
         generate_dataset(path, seed=config.seed, contacts=config.contacts, companies=config.companies)
-    return path
+    return private_file(path)
 
 
 def open_dataset(config: SandboxConfig) -> sqlite3.Connection:

@@ -53,8 +53,9 @@ The rules the framework enforces
   budget_left. With quote_only it stops after the Plan: status "quoted", the quote and `fit`
   (`price_call`, which estimate_plan in tools/plan.py runs for each step of a plan).
   So the body before `return Plan(...)` only does free work: pricing, filter values, caches.
-- The guard a tool sees (`call.guard`) is its client session's view: over HTTP each MCP session
-  or bearer-token holder has its own session budget, session ledger and confirmation tokens.
+- The guard a tool sees (`call.guard`) is its client session's view: over HTTP each bearer-token
+  holder, and on the 2025 protocol each MCP session the server issued to it, has its own session
+  budget, session ledger and confirmation tokens (see lusha_mcp/client_sessions.py).
 - Free tools return their `ToolResult` directly.
 - Raise `ArgumentError(field, problem, accepted)` for bad input. LushaError and guard refusals
   become tool errors with the next step (see tools/errors.py); anything else is masked and logged.

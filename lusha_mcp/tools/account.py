@@ -9,6 +9,7 @@ from lusha_mcp.guard import BudgetLeft
 from lusha_mcp.settings import Toolset
 from lusha_mcp.tools.catalog import FREE_READ, ToolCall, ToolGroup
 from lusha_mcp.tools.results import ToolResult, budget_line
+from lusha_mcp.tools.webhook_spend import reconcile_deliveries
 
 group = ToolGroup()
 register = group.register
@@ -93,6 +94,7 @@ async def get_account_usage(call: ToolCall) -> AccountUsageReport:
                 "used": None if credits.used is None else credits.used + since,
             }
         )
+    await reconcile_deliveries(call.state)  # delivered webhook signals are spending too
     return AccountUsageReport(
         credits=credits,
         charged_since_snapshot=since,

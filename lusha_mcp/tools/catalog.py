@@ -45,6 +45,7 @@ from lusha_mcp.settings import Settings, Toolset
 from lusha_mcp.tools.errors import ArgumentError, tool_error
 from lusha_mcp.tools.results import Fit, MeteredResult, ToolResult, budget_line
 from lusha_mcp.tools.state import LushaState
+from lusha_mcp.tools.webhook_spend import reconcile_deliveries
 
 M = TypeVar("M", bound=MeteredResult)
 
@@ -177,6 +178,8 @@ class ToolSpec:
     description: str
     fn: ToolFunction
     output: type[ToolResult]
+    commits_spend: bool = False
+    """Free itself, but commits the account to later charges (webhook subscriptions)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -303,6 +306,7 @@ class ToolGroup:
         annotations: ToolAnnotations,
         metered: bool,
         name: str | None = None,
+        commits_spend: bool = False,
     ) -> Callable[[ToolFunction], ToolFunction]:
         if None in (
             annotations.read_only_hint,
@@ -324,6 +328,7 @@ class ToolGroup:
                 description=inspect.cleandoc(fn.__doc__ or ""),
                 fn=fn,
                 output=_output_model(fn, metered),
+                commits_spend=commits_spend,
             )
             if not spec.description:
                 raise ValueError(f"tool {spec.name} needs a docstring: it is the description the model reads")
@@ -370,6 +375,13 @@ class ToolGroup:
                     f"{spec.name} spends Lusha credits and this server runs in no-spend mode "
                     "(LUSHA_NO_SPEND / --no-spend): only free tools run. Ask the user to restart "
                     "the server without no-spend mode to use it.",
+                )
+            elif spec.commits_spend and toolsets.no_spend:
+                server.hide_tool(
+                    spec.name,
+                    f"{spec.name} commits the account to Lusha charges per delivered signal and this "
+                    "server runs in no-spend mode (LUSHA_NO_SPEND / --no-spend): nothing was changed. "
+                    "Ask the user to restart the server without no-spend mode to use it.",
                 )
 
 
@@ -640,7 +652,8 @@ def _mcp_function(
 
     async def call(**kwargs: Any) -> CallToolResult | InputRequiredResult:
         ctx = cast(Context[Any, Any], kwargs.pop("ctx"))
-        token = cast(str | None, kwargs.pop("confirmation_token", None))
+        # A metered tool's token is the framework's; a free tool may take its own (webhooks).
+        token = cast(str | None, kwargs.pop("confirmation_token", None)) if spec.metered else None
         quote_only = kwargs.pop("quote_only", None) is True
         state = LushaState.of(ctx)
         tool_call = ToolCall(state, ctx, spec.name)
@@ -836,6 +849,7 @@ async def _run_metered(
 ) -> CallToolResult | InputRequiredResult:
     guard = call.guard
     guard.refuse_if_no_spend(spec.name)
+    await reconcile_deliveries(call.state)  # delivered webhook signals count before this call
     outcome = await spec.fn(call, **arguments)
     arguments_hash = guard.arguments_hash(spec.name, to_jsonable_python(arguments))
     if not isinstance(outcome, Plan):

@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
+from lusha_mcp.private import private_file
+
 SESSION_TTL_SECONDS = 30 * 86_400
 LookalikeEntity = Literal["contacts", "companies"]
 
@@ -50,8 +52,7 @@ class LookalikeSessionStore:
     """SQLite table of named dedupe sessions in `<data_dir>/lookalike_sessions.sqlite`."""
 
     def __init__(self, data_dir: Path, account: str) -> None:
-        data_dir.mkdir(parents=True, exist_ok=True)
-        self._path = data_dir / "lookalike_sessions.sqlite"
+        self._path = private_file(data_dir / "lookalike_sessions.sqlite")
         self._account = account
         with self._connect() as db:
             db.executescript(_SCHEMA)

@@ -322,7 +322,7 @@ async def get_signals(
     """Buying signals of contacts (promotion, job change) or companies (hiring, headcount, traffic, IT spend, news, intent).
 
     Use this when timing outreach on ids you have; results mark types + positive or - negative.
-    score=true: Lusha's 0-1 share of signal types active per id, negative ones included. Cost:
+    score=true: Lusha's 0-1 share of signal types active per id; it counts negative types too. Cost:
     per signal type matched per id (at most ids x types); score=true: per scored id.
     """
     unique = list(dict.fromkeys(ids))

@@ -2,11 +2,15 @@
 
 The account signing secret is shown only when asked for (`include_secret`), and replacing it is a
 tool of its own, marked destructive: receivers verifying the old secret start failing.
+
+Subscribing to signals, reactivating a subscription or changing its signal types commits the
+account to a charge per delivered signal: see `webhook_spend` (no-spend refusal, confirmation
+naming the per-delivery estimate, delivered signals reconciled into the ledger).
 """
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal, TypeVar
 
 from mcp_types import ToolAnnotations
 from pydantic import Field
@@ -22,9 +26,24 @@ from lusha_mcp.api.models import (
 )
 from lusha_mcp.api.models.webhooks import DeliveryStatus, EntityType, SubscriptionOutcome, TestMode
 from lusha_mcp.settings import Toolset
-from lusha_mcp.tools.catalog import FREE_DELETE, FREE_READ, FREE_WRITE, ToolCall, ToolGroup
+from lusha_mcp.tools.catalog import (
+    FREE_DELETE,
+    FREE_READ,
+    FREE_WRITE,
+    ConfirmationTokenArg,
+    ToolCall,
+    ToolGroup,
+)
 from lusha_mcp.tools.errors import ArgumentError
 from lusha_mcp.tools.results import ToolResult, table
+from lusha_mcp.tools.webhook_spend import (
+    Commitment,
+    approve_commitment,
+    check_receiver_url,
+    commitment_of,
+    reconcile_deliveries,
+    record_commitment,
+)
 
 group = ToolGroup()
 register = group.register
@@ -67,7 +86,57 @@ def _public(subscription: Subscription) -> Subscription:
     return subscription.model_copy(update={"secret": None, "request_id": None})
 
 
-class Subscriptions(ToolResult):
+class CommitmentFields(ToolResult):
+    """What a subscription change commits the account to, and the confirmation it still needs."""
+
+    status: Literal["ok", "confirmation_required"] = "ok"
+    commitment: str | None = Field(default=None, description="Per-delivery charges this commits to.")
+    estimate_per_delivery_round: int | None = Field(
+        default=None, description="Credits if every watched signal fires once; charged again each time."
+    )
+    confirmation_token: str | None = None
+    expires_in_seconds: int | None = None
+
+    def asked(self) -> str | None:
+        return self.commitment if self.status == "confirmation_required" else None
+
+
+CM = TypeVar("CM", bound=CommitmentFields)
+
+
+def commitment_of_count(commitment: Commitment, entities: int) -> Commitment:
+    """The same commitment for the subscriptions that were actually created."""
+    return Commitment(commitment.entity_type, entities, commitment.signal_types, commitment.unit_credits)
+
+
+async def _ask_first(
+    call: ToolCall,
+    result: type[CM],
+    arguments: dict[str, Any],
+    commitment: Commitment,
+    confirmation_token: str | None,
+) -> CM | None:
+    """None when the commitment may be made now; else the confirmation_required result (and a
+    GuardRefusal in no-spend mode or when a budget cannot hold one delivery round)."""
+    approval = await approve_commitment(
+        call.state,
+        tool=call.tool,
+        arguments=arguments,
+        commitment=commitment,
+        confirmation_token=confirmation_token,
+    )
+    if approval is None:
+        return None
+    return result(
+        status="confirmation_required",
+        commitment=approval.text,
+        estimate_per_delivery_round=commitment.per_round,
+        confirmation_token=approval.confirmation_token,
+        expires_in_seconds=approval.expires_in_seconds,
+    )
+
+
+class Subscriptions(CommitmentFields):
     """Webhook subscriptions (without secrets unless asked)."""
 
     subscriptions: list[Subscription] = Field(default_factory=list[Subscription])
@@ -77,6 +146,9 @@ class Subscriptions(ToolResult):
     secret_note: str | None = Field(default=None, description="Why no secret is shown.")
 
     def render(self) -> str:
+        asked = self.asked()
+        if asked:
+            return asked
         head = f"{len(self.subscriptions)} subscriptions"
         if self.total is not None:
             head += f" of {self.total}"
@@ -87,6 +159,8 @@ class Subscriptions(ToolResult):
             lines.append(f"Account signing secret (sensitive): {self.account_secret}")
         if self.secret_note:
             lines.append(self.secret_note)
+        if self.commitment:
+            lines.append(self.commitment)
         return "\n".join(lines)
 
 
@@ -128,7 +202,7 @@ async def list_webhook_subscriptions(
     )
 
 
-class SubscriptionChanges(ToolResult):
+class SubscriptionChanges(CommitmentFields):
     """Per-item outcome of a bulk create or delete."""
 
     succeeded: int = 0
@@ -150,15 +224,24 @@ class SubscriptionChanges(ToolResult):
         )
 
     def render(self) -> str:
+        asked = self.asked()
+        if asked:
+            return asked
         lines = [f"{self.succeeded} succeeded, {self.failed} failed."]
         if self.subscriptions:
             lines.append(table(SUBSCRIPTION_HEADERS, _subscription_rows(self.subscriptions)))
-        lines.extend(self.errors)
+        lines.extend(self.errors[:20])
+        if self.commitment:
+            lines.append(self.commitment)
         return "\n".join(lines)
 
 
 @group.tool(
-    toolset=Toolset.webhooks, title="Create webhook subscriptions", annotations=FREE_WRITE, metered=False
+    toolset=Toolset.webhooks,
+    title="Create webhook subscriptions",
+    annotations=FREE_WRITE,
+    metered=False,
+    commits_spend=True,
 )
 async def create_webhook_subscriptions(
     call: ToolCall,
@@ -170,12 +253,17 @@ async def create_webhook_subscriptions(
     opt_out: Annotated[
         bool, Field(description="Instead: one subscription for contact opt-out notices (compliance).")
     ] = False,
+    confirmation_token: ConfirmationTokenArg = None,
 ) -> SubscriptionChanges:
     """Subscribe a URL to signal deliveries for contacts or companies, or to opt-out notices.
 
-    Use this when the user wants signals pushed instead of polled. Free to create; each delivered
-    signal is charged as a signal. Any number of ids (sent 25 per request).
+    Use this when the user wants signals pushed instead of polled. Cost: free to create, but it
+    commits the account to a charge per delivered signal (ids x signal types x the signal price
+    per delivery round, again each time signals fire), so it needs the user's confirmation naming
+    that estimate and is unavailable in no-spend mode; opt-out notices are free. Any number of ids
+    (sent 25 per request). The receiver must be a public https URL.
     """
+    check_receiver_url(url, sandbox=call.settings.sandbox)
     try:
         if opt_out:
             if entity_ids:
@@ -190,6 +278,7 @@ async def create_webhook_subscriptions(
             raise ArgumentError(
                 "entity_ids", "no ids or no entity_type", 'entity_type="contact"|"company" and entity_ids'
             )
+        unique = list(dict.fromkeys(entity_ids))
         request = CreateSubscriptionsRequest.model_validate(
             {
                 "defaults": {
@@ -198,7 +287,7 @@ async def create_webhook_subscriptions(
                     "signal_types": signal_types or ["allSignals"],
                 },
                 "name": name,
-                "subscriptions": [{"entity_id": entity_id} for entity_id in dict.fromkeys(entity_ids)],
+                "subscriptions": [{"entity_id": entity_id} for entity_id in unique],
             }
         )
     except InvalidRequestError as exc:
@@ -206,8 +295,25 @@ async def create_webhook_subscriptions(
         raise ArgumentError(
             "url", problems or exc.message, "an absolute https URL and valid fields"
         ) from None
+    arguments = {
+        "url": url,
+        "entity_type": entity_type,
+        "entity_ids": unique,
+        "signal_types": signal_types,
+        "name": name,
+    }
+    commitment = await commitment_of(call.state, entity_type, len(unique), signal_types)
+    asked = await _ask_first(call, SubscriptionChanges, arguments, commitment, confirmation_token)
+    if asked is not None:
+        return asked
     result = await call.client.webhooks.create(request, on_progress=call.progress)
-    return SubscriptionChanges.of(result.results)
+    changes = SubscriptionChanges.of(result.results)
+    if changes.succeeded:
+        created = commitment_of_count(commitment, changes.succeeded)
+        await record_commitment(call.state, call.tool, arguments, created)
+        changes.commitment = created.describe()
+        changes.estimate_per_delivery_round = created.per_round
+    return changes
 
 
 @group.tool(
@@ -220,11 +326,17 @@ async def update_webhook_subscription(
     url: Annotated[str | None, Field(description="New endpoint.")] = None,
     signal_types: Annotated[list[str] | None, Field(description="Replaces the signal list.")] = None,
     name: Annotated[str | None, Field(description="New label.", max_length=100)] = None,
+    confirmation_token: ConfirmationTokenArg = None,
 ) -> Subscriptions:
     """Change a subscription's URL, signals or name, or pause/reactivate it.
 
-    Use this to fix a receiver URL or reactivate a blocked subscription. Free.
+    Use this to fix a receiver URL or reactivate a blocked subscription. Cost: reactivating or
+    changing signal types commits the account to a charge per delivered signal, so those need the
+    user's confirmation naming the per-delivery estimate and are unavailable in no-spend mode.
+    Pausing (active=false), renaming and new URLs are free.
     """
+    if url is not None:
+        check_receiver_url(url, sandbox=call.settings.sandbox)
     fields = {"is_active": active, "url": url, "signal_types": signal_types, "name": name}
     try:
         update = SubscriptionUpdate.model_validate({k: v for k, v in fields.items() if v is not None})
@@ -233,6 +345,27 @@ async def update_webhook_subscription(
         raise ArgumentError(
             "active", problems or exc.message, "at least one of active, url, signal_types, name"
         ) from None
+    commitment: Commitment | None = None
+    if active is True or (signal_types is not None and active is not False):
+        current = await call.client.webhooks.get(subscription_id)
+        if current.entity_type in ("contact", "company"):
+            arguments = {"subscription_id": subscription_id, **fields}
+            commitment = await commitment_of(
+                call.state,
+                current.entity_type,
+                1,
+                signal_types if signal_types is not None else current.signal_types,
+            )
+            asked = await _ask_first(call, Subscriptions, arguments, commitment, confirmation_token)
+            if asked is not None:
+                return asked
+            updated = await call.client.webhooks.update(subscription_id, update)
+            await record_commitment(call.state, call.tool, arguments, commitment)
+            return Subscriptions(
+                subscriptions=[_public(updated)],
+                commitment=commitment.describe(),
+                estimate_per_delivery_round=commitment.per_round,
+            )
     updated = await call.client.webhooks.update(subscription_id, update)
     return Subscriptions(subscriptions=[_public(updated)])
 
@@ -274,9 +407,12 @@ async def test_webhook_subscription(
 ) -> TestDelivery:
     """Send a sample signed delivery to a subscription's URL.
 
-    Use this to check a receiver after creating or changing a subscription. Free.
+    Use this to check a receiver after creating or changing a subscription. Free (recorded in
+    the ledger as a free test delivery).
     """
+    await reconcile_deliveries(call.state, force=True)  # real deliveries so far are charged
     outcome = await call.client.webhooks.test(subscription_id, mode=mode)
+    await reconcile_deliveries(call.state, force=True, free_subscription=subscription_id)
     check = outcome.flow_check
     return TestDelivery(
         subscription_id=outcome.subscription_id or subscription_id,
@@ -318,6 +454,7 @@ async def get_webhook_deliveries(
 
     Use this when deliveries seem missing or a subscription got blocked. Free.
     """
+    await reconcile_deliveries(call.state, force=True)
     logs = await call.client.webhooks.audit_logs(
         subscription_id=subscription_id, status=status, limit=limit, offset=offset
     )

@@ -1,8 +1,9 @@
 """HTTP transport, between clients: a confirmation token issued to one client session cannot be
 redeemed by another, and one session's ledger resource does not show another's calls.
 
-A client session is an MCP session (`Mcp-Session-Id`, the 2025 handshake protocol) or, for any
-protocol generation, the holder of one of several configured bearer tokens. Sessions share the
+A client session is a principal (the holder of one of several configured bearer tokens; one with
+none) and, on the 2025 handshake protocol, an MCP session the server issued to that principal:
+a made-up or another principal's `Mcp-Session-Id` names no session. Sessions share the
 daily budget and the reveal cache (the account's data), so what one revealed the other gets free.
 (Bearer token, Host/Origin and loopback binding are proven in tests/http/.)
 """
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import uuid
 from collections import Counter
 from collections.abc import AsyncGenerator, Generator
 from contextlib import asynccontextmanager
@@ -18,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import anyio
+import httpx
 import pytest
 from mcp import Client
 from mcp.client.client import ConnectMode
@@ -214,3 +217,134 @@ async def test_http_sessions_each_keep_their_own_session_budget_under_concurrenc
     FIGURES["overspend observed (credits)"] += overspend
     assert overspend == 0, spent
     assert sum(spent.values()) == sandbox_charged(data_dir), "the ledger and the sandbox disagree"
+
+
+@asynccontextmanager
+async def session_seen(
+    server: RunningServer, *, token: str | None = None, headers: dict[str, str] | None = None
+) -> AsyncGenerator[tuple[Client, list[str]]]:
+    """A legacy-protocol session, and the Mcp-Session-Id the server issued it (as it arrives)."""
+    sent = {**({"Authorization": f"Bearer {token}"} if token else {}), **(headers or {})}
+    http_client = create_mcp_http_client(headers=sent)
+    issued: list[str] = []
+
+    async def note(response: Any) -> None:
+        value = response.headers.get("mcp-session-id")
+        if value and value not in issued:
+            issued.append(value)
+
+    http_client.event_hooks["response"].append(note)
+    transport = streamable_http_client(server.url, http_client=http_client)
+    async with http_client, Client(transport, mode="legacy") as client:
+        yield client, issued
+
+
+@asynccontextmanager
+async def modern_session(server: RunningServer, headers: dict[str, str]) -> AsyncGenerator[Client]:
+    """A 2026-07-28 protocol client sending `headers` on every request."""
+    http_client = create_mcp_http_client(headers=headers)
+    transport = streamable_http_client(server.url, http_client=http_client)
+    async with http_client, Client(transport, mode="auto") as client:
+        yield client
+
+
+REVEALS = 10
+PHONE_PRICE = 5
+
+
+async def test_a_made_up_session_id_per_call_gets_no_fresh_session_budget(
+    sandbox_settings: Settings, session_data_dir: Path, tmp_path: Path
+) -> None:
+    """Ten 5-credit reveals against a session budget of 5, each with a fresh made-up
+    Mcp-Session-Id: on the 2026 protocol the header names no session, so they share one budget;
+    on the handshake protocol an id the server never issued is refused before any tool runs."""
+    ids = contact_ids_with_emails(sandbox_settings, REVEALS)
+    data_dir = tmp_path / "made-up"
+    server = start_http_server(
+        cli_environment(
+            data_dir,
+            session_data_dir,
+            LUSHA_AUTO_APPROVE="true",
+            LUSHA_SESSION_BUDGET=str(PHONE_PRICE),
+            LUSHA_SANDBOX_RATE_LIMITS="false",
+        )
+    )
+    outcomes: Counter[str] = Counter()
+    try:
+        for contact in ids:
+            async with modern_session(server, {"Mcp-Session-Id": uuid.uuid4().hex}) as client:
+                result = await client.call_tool("enrich_contacts", {"ids": [contact], "reveal": ["phones"]})
+            refused = result.is_error and "session budget" in text_of(result)
+            outcomes["refused" if refused else status(result) or text_of(result)] += 1
+        async with httpx.AsyncClient() as raw:
+            forged = await raw.post(
+                server.url,
+                json={"jsonrpc": "2.0", "id": 1, "method": "tools/list"},
+                headers={
+                    "Mcp-Session-Id": uuid.uuid4().hex,
+                    "Accept": "application/json, text/event-stream",
+                    "Mcp-Protocol-Version": "2025-06-18",
+                },
+            )
+    finally:
+        stop(server)
+    assert outcomes == Counter({"ok": 1, "refused": REVEALS - 1}), outcomes
+    assert sandbox_charged(data_dir) <= PHONE_PRICE
+    ledger = Ledger(data_dir)
+    try:
+        assert sum(entry.charged or 0 for entry in ledger.entries()) == sandbox_charged(data_dir)
+    finally:
+        ledger.close()
+    assert forged.status_code == 404, forged.text
+
+
+async def test_another_principals_session_id_gets_neither_its_session_nor_its_token_nor_its_ledger(
+    two_token_server: RunningServer, session_data_dir: Path
+) -> None:
+    arguments = {"ids": some_contact_ids(session_data_dir)[:2], "reveal": ["phones"]}
+    async with session_seen(two_token_server, token=ALICE_TOKEN) as (alice, issued):
+        asked = await alice.call_tool("enrich_contacts", arguments)
+        assert status(asked) == "confirmation_required", text_of(asked)
+        token = field(asked, "confirmation_token")
+        assert len(issued) == 1, issued
+        alices_session = issued[0]
+
+        # Mallory on the handshake protocol, on Alice's session: refused before any tool runs.
+        async with httpx.AsyncClient() as raw:
+            hijack = await raw.post(
+                two_token_server.url,
+                json={
+                    "jsonrpc": "2.0",
+                    "id": 7,
+                    "method": "tools/call",
+                    "params": {
+                        "name": "enrich_contacts",
+                        "arguments": {**arguments, "confirmation_token": token},
+                    },
+                },
+                headers={
+                    "Authorization": f"Bearer {MALLORY_TOKEN}",
+                    "Mcp-Session-Id": alices_session,
+                    "Mcp-Protocol-Version": "2025-06-18",
+                    "Accept": "application/json, text/event-stream",
+                },
+            )
+        assert hijack.status_code == 403, hijack.text
+        assert "opened by another client" in hijack.json()["message"]
+        assert alices_session not in hijack.text
+
+        # Mallory on the 2026 protocol with Alice's session id: the header names nothing.
+        headers = {"Authorization": f"Bearer {MALLORY_TOKEN}", "Mcp-Session-Id": alices_session}
+        async with modern_session(two_token_server, headers) as mallory:
+            stolen = await mallory.call_tool("enrich_contacts", {**arguments, "confirmation_token": token})
+            assert_refused_as_other_clients(stolen)
+            assert (await session_ledger(mallory))["calls"] == []
+
+        # Alice herself on the 2026 protocol is a client of her own, apart from her MCP session.
+        headers = {"Authorization": f"Bearer {ALICE_TOKEN}", "Mcp-Session-Id": alices_session}
+        async with modern_session(two_token_server, headers) as alice_modern:
+            assert (await session_ledger(alice_modern))["session"] != (await session_ledger(alice))["session"]
+
+        spent = await alice.call_tool("enrich_contacts", {**arguments, "confirmation_token": token})
+        assert status(spent) == "ok", text_of(spent)
+        assert [call["tool"] for call in (await session_ledger(alice))["calls"]] == ["enrich_contacts"]

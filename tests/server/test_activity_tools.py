@@ -327,14 +327,19 @@ async def test_webhook_subscriptions_lifecycle(sandbox_settings: Settings) -> No
     async with Client(build_server(settings)) as client:
         no_secret = structured(await call(client, "list_webhook_subscriptions", include_secret=True))
         secret = structured(await call(client, "regenerate_webhook_secret", confirm=True))["secret"]
+        subscribe = {
+            "url": RECEIVER,
+            "entity_type": "contact",
+            "entity_ids": [contact_id, "no-such-contact"],
+            "name": "vp moves",
+        }
+        asked = structured(await call(client, "create_webhook_subscriptions", **subscribe))
         created = structured(
             await call(
                 client,
                 "create_webhook_subscriptions",
-                url=RECEIVER,
-                entity_type="contact",
-                entity_ids=[contact_id, "no-such-contact"],
-                name="vp moves",
+                **subscribe,
+                confirmation_token=asked["confirmation_token"],
             )
         )
         opt_out = structured(await call(client, "create_webhook_subscriptions", url=RECEIVER, opt_out=True))
@@ -356,6 +361,8 @@ async def test_webhook_subscriptions_lifecycle(sandbox_settings: Settings) -> No
         empty = structured(await call(client, "list_webhook_subscriptions"))
 
     assert "secret_note" in no_secret
+    assert asked["status"] == "confirmation_required"
+    assert asked["estimate_per_delivery_round"] == 2 * 2  # 2 ids x 2 contact signal types x 1 credit
     assert created["succeeded"] == 1
     assert created["failed"] == 1
     assert created["errors"]
