@@ -23,6 +23,7 @@ from contextvars import ContextVar
 from typing import Any, cast
 
 from mcp.server.mcpserver import Context
+from mcp_types.version import HANDSHAKE_PROTOCOL_VERSIONS
 
 PRINCIPAL_SCOPE_KEY = "lusha_principal"
 """Key in the ASGI scope's `state` under which the bearer middleware names the token's holder."""
@@ -32,6 +33,35 @@ SESSION_SCOPE_KEY = "lusha_mcp_session"
 
 CLIENT_SESSION: ContextVar[str | None] = ContextVar("lusha_client_session", default=None)
 """The client session of the request being handled (None: the server's own session)."""
+
+
+def _signed_in(scope: Mapping[str, Any]) -> tuple[str, str] | None:
+    """(user, MCP session) of a request that carried a verified OAuth access token (sign-in).
+
+    The SDK verified the token and, on the 2025 protocol, refused the request unless its
+    `Mcp-Session-Id` names a session opened with that same credential, so the header is the
+    SDK's own session here; on the 2026-07-28 protocol there is none."""
+    if "user" not in scope:
+        return None
+    from mcp.server.auth.middleware.bearer_auth import AuthenticatedUser
+
+    from lusha_mcp.auth import principal_of_token
+
+    user = scope.get("user")
+    if not isinstance(user, AuthenticatedUser):
+        return None
+    principal = principal_of_token(user.access_token)
+    if principal is None:
+        return None
+    headers = {
+        bytes(key).lower(): bytes(value)
+        for key, value in cast(list[tuple[bytes, bytes]], scope.get("headers", []))
+    }
+    version = headers.get(b"mcp-protocol-version", b"").decode("latin-1")
+    session = ""
+    if not version or version in HANDSHAKE_PROTOCOL_VERSIONS:
+        session = headers.get(b"mcp-session-id", b"").decode("latin-1")
+    return principal.id, session
 
 
 def principal_of(token: str) -> str:
@@ -55,6 +85,9 @@ def client_session_of(ctx: Context[Any, Any] | None) -> str | None:
     state: Mapping[str, Any] = cast(Mapping[str, Any], raw_state) if isinstance(raw_state, Mapping) else {}
     principal = str(state.get(PRINCIPAL_SCOPE_KEY, ""))
     session = str(state.get(SESSION_SCOPE_KEY, ""))  # set only for a session issued to this principal
+    signed_in = _signed_in(scope)
+    if signed_in is not None:
+        principal, session = signed_in
     if not principal and not session:
         return None
     return hashlib.sha256(f"{principal}\0{session}".encode()).hexdigest()[:12]

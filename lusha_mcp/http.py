@@ -55,6 +55,8 @@ def http_tokens(settings: Settings) -> list[str]:
 def check_binding(settings: Settings) -> None:
     """Beyond loopback the server must have a bearer token to ask for; every token must be long."""
     tokens = http_tokens(settings)
+    if settings.oauth_issuer is not None:
+        return  # sign-in: every request must carry a valid access token, wherever it binds
     if any(len(token) < 16 for token in tokens):
         raise HTTPConfigError(
             "a LUSHA_HTTP_TOKEN token is too short: use at least 16 random characters for each."
@@ -234,6 +236,10 @@ def http_app(server: MCPServer[Any], settings: Settings) -> ASGIApp:
         transport_security=transport_security(settings),
         host=settings.http_host,
     )
+    if settings.oauth_issuer is not None:
+        # Sign-in: the SDK verifies the token on every request, serves the Protected Resource
+        # Metadata and binds each MCP session to the credential that opened it.
+        return app
     app = SessionOwnerMiddleware(app)
     tokens = http_tokens(settings)
     if tokens:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncGenerator
 from contextlib import asynccontextmanager
-from typing import Protocol
+from typing import Any, Protocol
 
 import httpx
 
@@ -65,6 +65,15 @@ INSTRUCTIONS = (
 )
 
 
+def _sign_in(settings: Settings) -> dict[str, Any]:
+    """The SDK's resource-server settings when sign-in is configured (imported only then)."""
+    if settings.oauth_issuer is None:
+        return {}
+    from lusha_mcp.auth import JWTVerifier, auth_settings
+
+    return {"auth": auth_settings(settings), "token_verifier": JWTVerifier.from_settings(settings)}
+
+
 def build_server(settings: Settings, *, transport: httpx.AsyncBaseTransport | None = None) -> LushaServer:
     """The lusha-mcp server. In sandbox mode the client talks to the in-process sandbox."""
 
@@ -95,6 +104,7 @@ def build_server(settings: Settings, *, transport: httpx.AsyncBaseTransport | No
         log_level=settings.log_level,
         extensions=[build_extension()],
         middleware=[ViewsMiddleware()],
+        **_sign_in(settings),
     )
     toolsets = ToolsetState.from_settings(settings)
     for module in TOOL_MODULES:

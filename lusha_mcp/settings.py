@@ -46,6 +46,15 @@ def _split_csv(value: Any) -> Any:
     return value
 
 
+def _secure_url(url: str) -> bool:
+    from urllib.parse import urlparse
+
+    parsed = urlparse(url)
+    if parsed.scheme == "https" and parsed.hostname:
+        return True
+    return parsed.scheme == "http" and parsed.hostname in {"127.0.0.1", "localhost", "::1"}
+
+
 class Settings(BaseSettings):
     """Every knob of lusha-mcp. Each field is also the environment variable LUSHA_<NAME>."""
 
@@ -157,8 +166,35 @@ class Settings(BaseSettings):
     )
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(default="WARNING")
 
+    # --- sign-in (the HTTP transport as an OAuth 2.1 resource server) --------------------------
+    oauth_issuer: str | None = Field(
+        default=None,
+        description="Issuer (`iss`) of the identity provider whose JWT access tokens the HTTP "
+        "transport accepts; turns on sign-in (instead of LUSHA_HTTP_TOKEN).",
+    )
+    oauth_resource_url: str | None = Field(
+        default=None,
+        description="This server's public MCP URL, e.g. https://mcp.example.com/mcp: the audience "
+        "tokens must be issued for, and where Protected Resource Metadata points.",
+    )
+    oauth_jwks_url: str | None = Field(
+        default=None,
+        description="The issuer's JWKS; by default read from its authorization-server metadata.",
+    )
+    oauth_required_scopes: Annotated[list[str], NoDecode] = Field(
+        default_factory=list[str], description="Scopes every token must carry (comma-separated)."
+    )
+    oauth_team_claim: str = Field(
+        default="groups", description="Claim that lists the teams a signed-in user belongs to."
+    )
+
     @field_validator(
-        "allowed_reveals", "toolsets", "http_allowed_hosts", "http_allowed_origins", mode="before"
+        "allowed_reveals",
+        "toolsets",
+        "http_allowed_hosts",
+        "http_allowed_origins",
+        "oauth_required_scopes",
+        mode="before",
     )
     @classmethod
     def _csv(cls, value: Any) -> Any:
@@ -170,6 +206,28 @@ class Settings(BaseSettings):
         if not value.startswith(("http://", "https://")):
             raise ValueError("base_url must start with http:// or https://")
         return value.rstrip("/")
+
+    @model_validator(mode="after")
+    def _oauth(self) -> Settings:
+        if self.oauth_issuer is None and self.oauth_resource_url is None:
+            return self
+        if self.oauth_issuer is None or self.oauth_resource_url is None:
+            raise ValueError(
+                "sign-in needs both LUSHA_OAUTH_ISSUER (the identity provider) and LUSHA_OAUTH_RESOURCE_URL "
+                "(this server's public MCP URL, e.g. https://mcp.example.com/mcp)"
+            )
+        if self.http_token is not None:
+            raise ValueError(
+                "set either LUSHA_OAUTH_ISSUER (sign-in) or LUSHA_HTTP_TOKEN (static tokens), not both"
+            )
+        for name, url in (
+            ("oauth_issuer", self.oauth_issuer),
+            ("oauth_resource_url", self.oauth_resource_url),
+            ("oauth_jwks_url", self.oauth_jwks_url),
+        ):
+            if url is not None and not _secure_url(url):
+                raise ValueError(f"{name} must be an https:// URL (http:// only on loopback), got {url!r}")
+        return self
 
     @model_validator(mode="after")
     def _sandbox_key(self) -> Settings:

@@ -45,9 +45,9 @@ class RunningServer:
     log: list[str]
 
 
-def start_listening(env: dict[str, str], *args: str) -> RunningServer:
+def start_listening(env: dict[str, str], *args: str, port: int | None = None) -> RunningServer:
     """Run `python -m lusha_mcp ARGS --port <free>` and return once uvicorn reports it is listening."""
-    port = free_port()
+    port = port or free_port()
     process = subprocess.Popen(
         [sys.executable, "-m", "lusha_mcp", *args, "--port", str(port), "--log-level", "INFO"],
         env=env,
@@ -70,9 +70,9 @@ def start_listening(env: dict[str, str], *args: str) -> RunningServer:
     return RunningServer(url=f"http://127.0.0.1:{port}/mcp", port=port, process=process, log=seen)
 
 
-def start_http_server(env: dict[str, str], *extra_args: str) -> RunningServer:
-    """`serve --sandbox --transport http` on a free loopback port."""
-    return start_listening(env, "serve", "--sandbox", "--transport", "http", *extra_args)
+def start_http_server(env: dict[str, str], *extra_args: str, port: int | None = None) -> RunningServer:
+    """`serve --sandbox --transport http` on a free loopback port (or `port`)."""
+    return start_listening(env, "serve", "--sandbox", "--transport", "http", *extra_args, port=port)
 
 
 def stop(server: RunningServer) -> None:
