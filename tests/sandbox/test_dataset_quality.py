@@ -7,7 +7,6 @@ from typing import Any
 
 import httpx
 import pytest
-from faker.providers.person.en_US import Provider as EnglishPersonProvider
 
 from lusha_mcp.sandbox import catalog
 
@@ -102,7 +101,7 @@ async def test_each_title_belongs_to_one_seniority_that_its_wording_shows(
 async def test_company_names_are_unique_words_from_business_vocabularies(
     unthrottled_http: httpx.AsyncClient,
 ) -> None:
-    surnames = set(EnglishPersonProvider.last_names)
+    surnames = set(catalog.last_names("en_US"))
     vocabulary = set(catalog.COMPANY_NAME_WORDS) | {"&"}
     for words in catalog.INDUSTRY_NAME_WORDS.values():
         vocabulary.update(words)
