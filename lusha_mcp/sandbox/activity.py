@@ -12,8 +12,22 @@ Ages are kept as `days_ago` (days before *today*, whenever the dataset is read),
 generated once stays current: query by `days_ago`, not by `signal_date`, which only records the
 date as seen on the day of generation. Everything is derived from the seed and the core tables.
 
+Company signals follow each company's one trajectory (core columns `headcount_growth`,
+`website_visits` / `previous_website_visits`, `it_spend` / `previous_it_spend`):
+
+- headcount: one signal per window (1, 3, 6, 12 months) at most, read off a constant monthly
+  growth, so a company grows, stays flat or shrinks in every window alike; the figures are the
+  headcounts then and now and `changePercentage` is (current - previous) / previous in percent,
+  to one decimal (`records.change_percentage`); a change under `HEADCOUNT_WINDOWS`' threshold
+  is no signal. Website traffic and IT spend likewise (one signal each, at most).
+- hiring surges only at growing companies of 20+ people, open positions sized to the headcount,
+  departments the company's contacts work in; news events only of kinds that fit the company's
+  size, industry, type and course (`data/activity.json`, `NEWS_EVENT_RULES`).
+- a company keen on the tracked websites (`web_interest` above `dataset.HOT_INTEREST`) never
+  has falling website traffic.
+
 Website visits are recorded for the sandbox account's tracked domains, `TRACKED_DOMAINS`:
-lusha.com, acme-sandbox.com and acme-sandbox.io. Any other domain is not tracked.
+lusha.com, google.com, acme-sandbox.com and acme-sandbox.io. Any other domain is not tracked.
 """
 
 from __future__ import annotations
@@ -32,8 +46,9 @@ from lusha_mcp.sandbox.records import change_percentage
 ACTIVITY_VERSION: Final = 4
 """Bump when the activity tables or their generation change (the stored dataset is rebuilt)."""
 
-TRACKED_DOMAINS: Final[tuple[str, ...]] = ("lusha.com", "acme-sandbox.com", "acme-sandbox.io")
-"""Domains the sandbox account tracks for website visits; any other domain answers 400."""
+TRACKED_DOMAINS: Final[tuple[str, ...]] = ("lusha.com", "google.com", "acme-sandbox.com", "acme-sandbox.io")
+"""Domains the sandbox account tracks for website visits (those of Lusha's own example request
+among them); any other domain answers 400, as Lusha documents."""
 
 CONTACT_SIGNAL_TYPES: Final[tuple[str, ...]] = ("promotion", "companyChange")
 

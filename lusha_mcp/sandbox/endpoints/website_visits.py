@@ -3,7 +3,7 @@
 Companies that visited the account's tracked domains in a date window, each as a company preview
 plus visit metrics. The sandbox account tracks exactly these domains (`TRACKED_DOMAINS`):
 
-    lusha.com, acme-sandbox.com, acme-sandbox.io
+    lusha.com, google.com, acme-sandbox.com, acme-sandbox.io
 
 (`www.` and a scheme are ignored). Any other domain fails the whole request with 400.
 
