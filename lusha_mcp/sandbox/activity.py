@@ -512,14 +512,14 @@ def _generate_website_visits(conn: sqlite3.Connection, rng: random.Random, compa
         for company in companies:
             # Each domain sees the company's interest or less (so the keen never lose traffic).
             interest = company.interest * (1.0 if index == 0 else rng.uniform(0.3, 1.0))
-            if rng.random() >= 0.04 + interest:
+            if rng.random() >= 0.3 + interest:
                 continue
             home = company.country_code or rng.choice(VISITOR_COUNTRIES)
             span = 20 + (1 - interest) * 300
             visit_days = 1 + int(rng.random() * (2 + interest * 45))
             days = sorted({min(HISTORY_DAYS - 1, int(rng.expovariate(1 / span))) for _ in range(visit_days)})
             for days_ago in days:
-                sessions = 1 + int(rng.random() * (1 + interest * 6))
+                sessions = 1 + int(rng.expovariate(1 / (0.3 + interest * 3)))
                 visitors = rng.randint(1, max(1, min(sessions, 4)))
                 minutes = round(sessions * rng.uniform(0.5, 2 + interest * 8), 1)
                 high_intent = int(rng.random() * sessions * (0.3 + interest * 3))

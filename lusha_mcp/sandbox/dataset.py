@@ -242,7 +242,8 @@ def _trajectory(rng: random.Random, employees: int) -> dict[str, Any]:
         # Small companies move faster in relative terms; rates stay within a few % a month.
         pace = 0.012 if employees < 200 else 0.007 if employees < 5_000 else 0.004
         growth = max(-0.04, min(0.06, pace * momentum + rng.gauss(0, pace / 3)))
-    interest = rng.random() ** 12
+    # A few keen accounts; the rest barely or mildly interested (a long cold tail).
+    interest = 0.3 + 0.7 * rng.random() ** 2 if rng.random() < 0.025 else rng.random() ** 3 * 0.2
     traffic_change = max(-0.6, min(1.2, 0.12 * momentum + rng.gauss(0, 0.08)))
     if interest > HOT_INTEREST:
         traffic_change = abs(traffic_change)

@@ -57,7 +57,7 @@ def _resolve(spec: JsonObject, node: Any) -> Any:
         found = spec
         for part in reference.removeprefix("#/").split("/"):
             found = found[part.replace("~1", "/").replace("~0", "~")]
-    return found
+    return cast(Any, found)
 
 
 def _order(path: str, method: str) -> tuple[int, str, str]:

@@ -17,7 +17,8 @@ visits count; the other filters (`scoreBands` cold/warm/hot, `score` 1-100, `tot
 Score (1-100, `visit_score`) grows with sessions, days visited, high-intent pageviews and session
 length and fades with days since the last visit, without a ceiling (few accounts come near 100);
 bands: cold < 40 <= warm < 70 <= hot. Equal values of the sort field are ordered by score,
-high-intent pageviews, sessions and last visit in turn (`TIE_BREAKS`), then by id.
+high-intent pageviews, sessions, days visited, session length and last visit in turn
+(`TIE_BREAKS`), then by id.
 Billing: `websiteVisits`, free in the sandbox (the spec's example charges 0).
 """
 
@@ -69,7 +70,14 @@ SCORE_HALF_WAY: Final = 60.0
 """Engagement at which the score is 50: the score is 100 * e / (e + this), so it never saturates."""
 RECENCY_DAYS: Final = 30.0
 """Engagement fades by a factor e for every this many days since the last visit."""
-TIE_BREAKS: Final = ("score", "highIntentPageviews", "totalSessions", "lastVisit")
+TIE_BREAKS: Final = (
+    "score",
+    "highIntentPageviews",
+    "totalSessions",
+    "daysVisited",
+    "avgSessionMinutes",
+    "lastVisit",
+)
 """Order of equal values of the sort field: these metrics in turn (same direction), then id."""
 
 
