@@ -281,23 +281,27 @@ def _trend_signals(rng: random.Random, company: _Company) -> list[tuple[str, int
                     },
                 )
             )
-    if company.visits is not None and company.previous_visits is not None:
-        change = _change("websiteTraffic", company.previous_visits, company.visits, TRAFFIC_THRESHOLD)
+    for kind, current, previous, threshold, current_key, previous_key in (
+        (
+            "websiteTraffic",
+            company.visits,
+            company.previous_visits,
+            TRAFFIC_THRESHOLD,
+            "monthlyVisits",
+            "previousMonthlyVisits",
+        ),
+        (
+            "itSpend",
+            company.it_spend,
+            company.previous_it_spend,
+            IT_SPEND_THRESHOLD,
+            "estimatedAnnualItSpend",
+            "previousEstimatedAnnualItSpend",
+        ),
+    ):
+        change = None if current is None or previous is None else _change(kind, previous, current, threshold)
         if change is not None:
-            payload = {
-                "monthlyVisits": company.visits,
-                "previousMonthlyVisits": company.previous_visits,
-                "changePercentage": change[1],
-            }
-            found.append((change[0], rng.randint(0, RECENT_DAYS - 1), payload))
-    if company.it_spend is not None and company.previous_it_spend is not None:
-        change = _change("itSpend", company.previous_it_spend, company.it_spend, IT_SPEND_THRESHOLD)
-        if change is not None:
-            payload = {
-                "estimatedAnnualItSpend": company.it_spend,
-                "previousEstimatedAnnualItSpend": company.previous_it_spend,
-                "changePercentage": change[1],
-            }
+            payload = {current_key: current, previous_key: previous, "changePercentage": change[1]}
             found.append((change[0], rng.randint(0, RECENT_DAYS - 1), payload))
     return found
 
