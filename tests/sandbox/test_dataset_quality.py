@@ -306,7 +306,34 @@ async def test_no_company_has_contradictory_signals_and_every_percentage_is_deri
         distances = [abs(previous - exact) for previous in previous_by_window]
         counts["older window not further off"] += distances != sorted(distances)
     assert checked > len(whole.companies) / 2
+    counts["enriched monthly traffic differs from the traffic signal"] = await _traffic_mismatches(whole)
     assert not any(counts.values()), _figures(counts)
+
+
+async def _traffic_mismatches(whole: Whole) -> int:
+    """Companies whose enriched monthlyWebsiteTraffic (visits, momChangePercent) is not their
+    website-traffic signal's (monthlyVisits, changePercentage)."""
+    signalled = {
+        company_id: item
+        for company_id, events in whole.signals.items()
+        for item in events["websiteTrafficIncrease"] + events["websiteTrafficDecrease"]
+    }
+    ids = sorted(signalled)
+    assert ids
+    mismatches = 0
+    for index in range(0, len(ids), 100):
+        response = await whole.http.post(
+            "/v3/companies/enrich",
+            json={"ids": ids[index : index + 100], "reveal": ["monthlyWebsiteTraffic"]},
+        )
+        assert response.status_code == 200, response.text
+        for company in response.json()["results"]:
+            traffic, signal = company["monthlyWebsiteTraffic"], signalled[company["id"]]
+            mismatches += (traffic["visits"], traffic["momChangePercent"]) != (
+                signal["monthlyVisits"],
+                signal["changePercentage"],
+            )
+    return mismatches
 
 
 async def test_hiring_and_news_fit_the_company(whole: Whole) -> None:
