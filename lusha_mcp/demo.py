@@ -175,8 +175,8 @@ async def _research(t: Transcript) -> None:
         )
 
     if "find_decision_makers" in t.tools and domains:
-        t.narrate(f"Decision makers at {domains[0]}: the buying group for a sales tool.")
-        await t.optional("find_decision_makers", domains=domains[:1], contacts_limit=5)
+        t.narrate(f"The buying group for a sales tool at {', '.join(domains[:3])}.")
+        await t.optional("find_decision_makers", domains=domains[:3], contacts_limit=5)
 
     picks = _email_ids(prospects, 2)
     if not picks:

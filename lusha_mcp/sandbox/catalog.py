@@ -1,86 +1,46 @@
 """Fixed vocabularies of the sandbox dataset: seniorities, departments, titles, industries,
-locations, company sizes and revenues, technologies and intent topics.
+locations, company sizes and revenues, technologies and intent topics, and name pools.
 
-Prospecting filters and the filter-discovery endpoints both read these, so the values a
-caller discovers are exactly the ones the data holds.
+The values live in `lusha_mcp/sandbox/data/catalog.json` and `names.json`; this module gives
+them their types. Prospecting filters and the filter-discovery endpoints both read these, so
+the values a caller discovers are exactly the ones the data holds.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any, cast
 
-SENIORITIES: dict[int, str] = {
-    1: "Non-Manager",
-    2: "Senior",
-    3: "Manager",
-    4: "Director",
-    5: "Vice President",
-    6: "C-Suite",
-    7: "Founder",
-    8: "Partner",
-}
+from lusha_mcp.sandbox.data import load
+
+_DATA = load("catalog")
+
+
+def _strings(value: Any) -> tuple[str, ...]:
+    return tuple(str(item) for item in cast(list[Any], value))
+
+
+def _pairs(value: Any) -> tuple[tuple[str, str], ...]:
+    return tuple((str(first), str(second)) for first, second in cast(list[list[Any]], value))
+
+
+def _weights(value: Any) -> dict[str, int]:
+    return {str(key): int(weight) for key, weight in cast(dict[str, Any], value).items()}
+
+
+SENIORITIES: dict[int, str] = {int(key): str(name) for key, name in _DATA["seniorities"].items()}
 SENIORITY_IDS: dict[str, int] = {name: sid for sid, name in SENIORITIES.items()}
 
-DEPARTMENTS: tuple[str, ...] = (
-    "Sales",
-    "Marketing",
-    "Engineering & Technical",
-    "Business Development",
-    "Product",
-    "Finance",
-    "Human Resources",
-    "Operations",
-    "Customer Service",
-    "Legal",
-    "Information Technology",
-    "Consulting",
-    "General Management",
-    "Other",
-)
+DEPARTMENTS: tuple[str, ...] = _strings(_DATA["departments"])
 DEPARTMENT_BITS: dict[str, int] = {name: 1 << index for index, name in enumerate(DEPARTMENTS)}
 
-# department -> (short name used in leadership titles, individual-contributor titles)
 DEPARTMENT_TITLES: dict[str, tuple[str, tuple[str, ...]]] = {
-    "Sales": ("Sales", ("Account Executive", "Sales Development Representative", "Account Manager")),
-    "Marketing": (
-        "Marketing",
-        ("Marketing Specialist", "Content Marketing Strategist", "Demand Generation Specialist"),
-    ),
-    "Engineering & Technical": ("Engineering", ("Software Engineer", "Backend Developer", "QA Engineer")),
-    "Business Development": (
-        "Business Development",
-        ("Partnerships Associate", "Business Development Representative"),
-    ),
-    "Product": ("Product", ("Product Manager", "Technical Product Manager", "Product Designer")),
-    "Finance": ("Finance", ("Financial Analyst", "Finance Associate", "Financial Controller")),
-    "Human Resources": ("People", ("HR Business Partner", "Recruiter", "Talent Acquisition Specialist")),
-    "Operations": ("Operations", ("Operations Analyst", "Operations Coordinator", "Supply Chain Analyst")),
-    "Customer Service": ("Customer Success", ("Customer Success Manager", "Customer Support Specialist")),
-    "Legal": ("Legal", ("Corporate Counsel", "Paralegal", "Legal Compliance Analyst")),
-    "Information Technology": (
-        "IT",
-        ("IT Systems Administrator", "IT Support Engineer", "IT Network Engineer"),
-    ),
-    "Consulting": ("Consulting", ("Consultant", "Associate Consultant")),
-    "General Management": ("Strategy", ("Strategy Associate", "Strategy Analyst")),
-    "Other": ("Administration", ("Office Administrator", "Administrative Assistant")),
+    str(department): (str(entry["area"]), _strings(entry["individual"]))
+    for department, entry in cast(dict[str, dict[str, Any]], _DATA["department_titles"]).items()
 }
+"""department -> (short name used in leadership titles, individual-contributor titles)."""
 
-C_SUITE_TITLES: dict[str, str] = {
-    "Sales": "Chief Revenue Officer",
-    "Marketing": "Chief Marketing Officer",
-    "Engineering & Technical": "Chief Technology Officer",
-    "Business Development": "Chief Business Development Officer",
-    "Product": "Chief Product Officer",
-    "Finance": "Chief Financial Officer",
-    "Human Resources": "Chief People Officer",
-    "Operations": "Chief Operating Officer",
-    "Information Technology": "Chief Information Officer",
-    "Legal": "General Counsel",
-    "Customer Service": "Chief Customer Officer",
-    "General Management": "Chief Executive Officer",
-    "Other": "Chief Administrative Officer",
-}
+C_SUITE_TITLES: dict[str, str] = {str(key): str(value) for key, value in _DATA["c_suite_titles"].items()}
 """Departments without a C-level role of their own (Consulting) are led by General Management."""
 
 
@@ -93,27 +53,20 @@ class CrossRole:
     individual: tuple[str, ...]
 
 
-CROSS_ROLES: tuple[CrossRole, ...] = (
-    CrossRole(("Sales", "Engineering & Technical"), "Sales Engineering", ("Sales Engineer",)),
-    CrossRole(("Sales", "Operations"), "Revenue Operations", ("Revenue Operations Analyst",)),
-    CrossRole(("Sales", "Business Development"), "Sales & Partnerships", ("Sales & Partnerships Associate",)),
-    CrossRole(("Marketing", "Operations"), "Marketing Operations", ("Marketing Operations Specialist",)),
-    CrossRole(("Product", "Marketing"), "Product Marketing", ("Product Marketing Associate",)),
-    CrossRole(("Product", "Engineering & Technical"), "Product Engineering", ("Product Engineer",)),
+CROSS_ROLES: tuple[CrossRole, ...] = tuple(
     CrossRole(
-        ("Information Technology", "Engineering & Technical"),
-        "IT Infrastructure Engineering",
-        ("IT Infrastructure Engineer",),
-    ),
-    CrossRole(("Human Resources", "Operations"), "People Operations", ("People Operations Specialist",)),
-    CrossRole(("Legal", "Operations"), "Legal Operations", ("Legal Operations Specialist",)),
-    CrossRole(("Finance", "Operations"), "Finance Operations", ("Finance Operations Analyst",)),
-    CrossRole(("Customer Service", "Sales"), "Customer Sales", ("Customer Sales Representative",)),
+        (str(entry["departments"][0]), str(entry["departments"][1])),
+        str(entry["area"]),
+        _strings(entry["individual"]),
+    )
+    for entry in cast(list[dict[str, Any]], _DATA["cross_roles"])
 )
 """Roles of contacts with two departments. Only individual contributors up to vice presidents hold one."""
 
-CROSS_ROLE_SENIORITIES = frozenset({"Non-Manager", "Senior", "Manager", "Director", "Vice President"})
-SINGLE_DEPARTMENT_SENIORITIES = {"Founder": "General Management", "Partner": "General Management"}
+CROSS_ROLE_SENIORITIES = frozenset(_strings(_DATA["cross_role_seniorities"]))
+SINGLE_DEPARTMENT_SENIORITIES: dict[str, str] = {
+    str(key): str(value) for key, value in _DATA["single_department_seniorities"].items()
+}
 """Seniorities that always belong to one fixed department."""
 
 
@@ -159,32 +112,8 @@ def contact_departments(seniority: str, department: str) -> list[str]:
     return [department]
 
 
-SENIORITY_WEIGHTS: dict[str, int] = {
-    "Non-Manager": 46,
-    "Senior": 18,
-    "Manager": 16,
-    "Director": 9,
-    "Vice President": 5,
-    "C-Suite": 3,
-    "Founder": 2,
-    "Partner": 1,
-}
-DEPARTMENT_WEIGHTS: dict[str, int] = {
-    "Sales": 16,
-    "Marketing": 10,
-    "Engineering & Technical": 18,
-    "Business Development": 6,
-    "Product": 6,
-    "Finance": 6,
-    "Human Resources": 5,
-    "Operations": 9,
-    "Customer Service": 7,
-    "Legal": 2,
-    "Information Technology": 6,
-    "Consulting": 3,
-    "General Management": 3,
-    "Other": 3,
-}
+SENIORITY_WEIGHTS: dict[str, int] = _weights(_DATA["seniority_weights"])
+DEPARTMENT_WEIGHTS: dict[str, int] = _weights(_DATA["department_weights"])
 
 
 @dataclass(frozen=True, slots=True)
@@ -203,73 +132,20 @@ class Place:
         return self.country_code in EU_COUNTRY_CODES
 
 
-EU_COUNTRY_CODES = frozenset(
-    {
-        "AT",
-        "BE",
-        "BG",
-        "HR",
-        "CY",
-        "CZ",
-        "DK",
-        "EE",
-        "FI",
-        "FR",
-        "DE",
-        "GR",
-        "HU",
-        "IE",
-        "IT",
-        "LV",
-        "LT",
-        "LU",
-        "MT",
-        "NL",
-        "PL",
-        "PT",
-        "RO",
-        "SK",
-        "SI",
-        "ES",
-        "SE",
-    }
-)
+EU_COUNTRY_CODES = frozenset(_strings(_DATA["eu_country_codes"]))
 
-PLACES: tuple[Place, ...] = (
-    Place("New York", "New York", "United States", "US", "North America", "en_US", "+1 212", 9),
-    Place("San Francisco", "California", "United States", "US", "North America", "en_US", "+1 415", 8),
-    Place("Los Angeles", "California", "United States", "US", "North America", "en_US", "+1 213", 5),
-    Place("Austin", "Texas", "United States", "US", "North America", "en_US", "+1 512", 5),
-    Place("Dallas", "Texas", "United States", "US", "North America", "en_US", "+1 214", 4),
-    Place("Chicago", "Illinois", "United States", "US", "North America", "en_US", "+1 312", 5),
-    Place("Boston", "Massachusetts", "United States", "US", "North America", "en_US", "+1 617", 5),
-    Place("Seattle", "Washington", "United States", "US", "North America", "en_US", "+1 206", 4),
-    Place("Denver", "Colorado", "United States", "US", "North America", "en_US", "+1 303", 3),
-    Place("Atlanta", "Georgia", "United States", "US", "North America", "en_US", "+1 404", 3),
-    Place("Miami", "Florida", "United States", "US", "North America", "en_US", "+1 305", 3),
-    Place("Toronto", "Ontario", "Canada", "CA", "North America", "en_CA", "+1 416", 4),
-    Place("Vancouver", "British Columbia", "Canada", "CA", "North America", "en_CA", "+1 604", 2),
-    Place("London", "England", "United Kingdom", "GB", "Europe", "en_GB", "+44 20", 7),
-    Place("Manchester", "England", "United Kingdom", "GB", "Europe", "en_GB", "+44 161", 2),
-    Place("Dublin", "Leinster", "Ireland", "IE", "Europe", "en_IE", "+353 1", 2),
-    Place("Berlin", "Berlin", "Germany", "DE", "Europe", "de_DE", "+49 30", 4),
-    Place("Munich", "Bavaria", "Germany", "DE", "Europe", "de_DE", "+49 89", 3),
-    Place("Paris", "Ile-de-France", "France", "FR", "Europe", "fr_FR", "+33 1", 4),
-    Place("Lyon", "Auvergne-Rhone-Alpes", "France", "FR", "Europe", "fr_FR", "+33 4", 1),
-    Place("Amsterdam", "North Holland", "Netherlands", "NL", "Europe", "nl_NL", "+31 20", 3),
-    Place("Madrid", "Community of Madrid", "Spain", "ES", "Europe", "es_ES", "+34 91", 2),
-    Place("Barcelona", "Catalonia", "Spain", "ES", "Europe", "es_ES", "+34 93", 2),
-    Place("Milan", "Lombardy", "Italy", "IT", "Europe", "it_IT", "+39 02", 2),
-    Place("Stockholm", "Stockholm", "Sweden", "SE", "Europe", "sv_SE", "+46 8", 2),
-    Place("Warsaw", "Masovia", "Poland", "PL", "Europe", "pl_PL", "+48 22", 1),
-    Place("Zurich", "Zurich", "Switzerland", "CH", "Europe", "de_CH", "+41 44", 1),
-    Place("Tel Aviv", "Tel Aviv District", "Israel", "IL", "Asia", "he_IL", "+972 3", 3),
-    Place("Bangalore", "Karnataka", "India", "IN", "Asia", "en_IN", "+91 80", 3),
-    Place("Singapore", "Singapore", "Singapore", "SG", "Asia", "en_US", "+65 6", 2),
-    Place("Tokyo", "Tokyo", "Japan", "JP", "Asia", "ja_JP", "+81 3", 2),
-    Place("Sydney", "New South Wales", "Australia", "AU", "Oceania", "en_AU", "+61 2", 2),
-    Place("Sao Paulo", "Sao Paulo", "Brazil", "BR", "South America", "pt_BR", "+55 11", 2),
-    Place("Mexico City", "Mexico City", "Mexico", "MX", "North America", "es_MX", "+52 55", 1),
+PLACES: tuple[Place, ...] = tuple(
+    Place(
+        str(entry["city"]),
+        str(entry["state"]),
+        str(entry["country"]),
+        str(entry["country_code"]),
+        str(entry["continent"]),
+        str(entry["locale"]),
+        str(entry["phone_prefix"]),
+        int(entry["weight"]),
+    )
+    for entry in cast(list[dict[str, Any]], _DATA["places"])
 )
 
 COUNTRIES: dict[str, str] = {place.country_code: place.country for place in PLACES}
@@ -285,536 +161,70 @@ class Industry:
     keywords: tuple[str, ...]
 
 
-INDUSTRIES: tuple[Industry, ...] = (
+_INDUSTRY_DATA = cast(list[dict[str, Any]], _DATA["industries"])
+INDUSTRIES: tuple[Industry, ...] = tuple(
     Industry(
-        1,
-        "Technology, Information & Media",
-        (
-            (101, "Software Development"),
-            (102, "SaaS"),
-            (103, "IT Services & Consulting"),
-            (104, "Internet Publishing"),
-        ),
-        (
-            ("7372", "Prepackaged Software"),
-            ("7371", "Computer Programming Services"),
-            ("7374", "Computer Processing & Data Preparation"),
-        ),
-        (
-            ("511210", "Software Publishers"),
-            ("541511", "Custom Computer Programming Services"),
-            ("518210", "Data Processing & Hosting"),
-        ),
-        ("software", "cloud", "saas", "platform", "api"),
-    ),
-    Industry(
-        2,
-        "Financial Services",
-        ((201, "Banking"), (202, "Fintech"), (203, "Insurance"), (204, "Investment Management")),
-        (
-            ("6021", "National Commercial Banks"),
-            ("6282", "Investment Advice"),
-            ("6411", "Insurance Agents & Brokers"),
-        ),
-        (
-            ("522110", "Commercial Banking"),
-            ("523930", "Investment Advice"),
-            ("524210", "Insurance Agencies & Brokerages"),
-        ),
-        ("fintech", "payments", "lending", "banking", "wealth"),
-    ),
-    Industry(
-        3,
-        "Hospitals & Health Care",
-        ((301, "Hospitals"), (302, "Medical Devices"), (303, "Health Tech")),
-        (("8062", "General Medical & Surgical Hospitals"), ("3841", "Surgical & Medical Instruments")),
-        (
-            ("622110", "General Medical & Surgical Hospitals"),
-            ("339112", "Surgical & Medical Instrument Manufacturing"),
-        ),
-        ("healthcare", "patients", "clinical", "medtech"),
-    ),
-    Industry(
-        4,
-        "Manufacturing",
-        ((401, "Industrial Machinery"), (402, "Automotive"), (403, "Electronics Manufacturing")),
-        (
-            ("3559", "Special Industry Machinery"),
-            ("3714", "Motor Vehicle Parts"),
-            ("3672", "Printed Circuit Boards"),
-        ),
-        (
-            ("333249", "Industrial Machinery Manufacturing"),
-            ("336390", "Other Motor Vehicle Parts Manufacturing"),
-            ("334412", "Bare Printed Circuit Board Manufacturing"),
-        ),
-        ("manufacturing", "industrial", "automation", "supply chain"),
-    ),
-    Industry(
-        5,
-        "Retail",
-        ((501, "E-commerce"), (502, "Consumer Goods"), (503, "Apparel & Fashion")),
-        (("5961", "Catalog & Mail-Order Houses"), ("5651", "Family Clothing Stores")),
-        (("454110", "Electronic Shopping"), ("448140", "Family Clothing Stores")),
-        ("ecommerce", "retail", "consumer", "omnichannel"),
-    ),
-    Industry(
-        6,
-        "Professional Services",
-        ((601, "Management Consulting"), (602, "Legal Services"), (603, "Accounting")),
-        (
-            ("8742", "Management Consulting Services"),
-            ("8111", "Legal Services"),
-            ("8721", "Accounting Services"),
-        ),
-        (
-            ("541611", "Management Consulting Services"),
-            ("541110", "Offices of Lawyers"),
-            ("541211", "Offices of Certified Public Accountants"),
-        ),
-        ("consulting", "advisory", "services", "compliance"),
-    ),
-    Industry(
-        7,
-        "Education",
-        ((701, "Higher Education"), (702, "E-Learning")),
-        (("8221", "Colleges & Universities"), ("8299", "Schools & Educational Services")),
-        (("611310", "Colleges & Universities"), ("611710", "Educational Support Services")),
-        ("education", "learning", "edtech"),
-    ),
-    Industry(
-        8,
-        "Real Estate & Construction",
-        ((801, "Commercial Real Estate"), (802, "Construction")),
-        (("6531", "Real Estate Agents & Managers"), ("1542", "Nonresidential Construction")),
-        (("531210", "Offices of Real Estate Agents"), ("236220", "Commercial Building Construction")),
-        ("construction", "property", "hvac", "real estate"),
-    ),
-    Industry(
-        9,
-        "Transportation & Logistics",
-        ((901, "Freight & Logistics"), (902, "Airlines & Aviation")),
-        (("4731", "Freight Transportation Arrangement"), ("4512", "Air Transportation, Scheduled")),
-        (
-            ("488510", "Freight Transportation Arrangement"),
-            ("481111", "Scheduled Passenger Air Transportation"),
-        ),
-        ("logistics", "freight", "fleet", "shipping"),
-    ),
-    Industry(
-        10,
-        "Telecommunications",
-        ((1001, "Wireless"), (1002, "Telecom Infrastructure")),
-        (("4812", "Radiotelephone Communications"), ("4813", "Telephone Communications")),
-        (("517312", "Wireless Telecommunications Carriers"), ("517311", "Wired Telecommunications Carriers")),
-        ("telecom", "5g", "network", "connectivity"),
-    ),
+        int(entry["id"]),
+        str(entry["label"]),
+        tuple((int(sid), str(label)) for sid, label in cast(list[list[Any]], entry["sub_industries"])),
+        _pairs(entry["sic"]),
+        _pairs(entry["naics"]),
+        _strings(entry["keywords"]),
+    )
+    for entry in _INDUSTRY_DATA
 )
 INDUSTRY_NAME_SUFFIXES: dict[int, tuple[str, ...]] = {
-    1: ("Labs", "Systems", "Technologies", "Software", "Digital", "Networks", "Analytics", "AI"),
-    2: ("Capital", "Financial", "Payments", "Bank", "Partners", "Wealth", "Lending"),
-    3: ("Health", "Medical", "Care", "Clinics", "Therapeutics", "Diagnostics"),
-    4: ("Industries", "Manufacturing", "Works", "Machines", "Dynamics", "Automation"),
-    5: ("Goods", "Store", "Brands", "Market", "Outfitters", "Shop"),
-    6: ("Partners", "Consulting", "Advisors", "Group", "Associates", "Law"),
-    7: ("Academy", "Learning", "Institute", "Education", "School"),
-    8: ("Properties", "Builders", "Construction", "Realty", "Development"),
-    9: ("Logistics", "Freight", "Transport", "Shipping", "Airways", "Fleet"),
-    10: ("Telecom", "Wireless", "Communications", "Networks", "Connect"),
+    int(entry["id"]): _strings(entry["name_suffixes"]) for entry in _INDUSTRY_DATA
 }
-"""Company name endings that fit each industry."""
-
-COMPANY_NAME_WORDS: tuple[str, ...] = (
-    "Summit",
-    "Harbor",
-    "Beacon",
-    "Cedar",
-    "Granite",
-    "Meridian",
-    "Pioneer",
-    "Keystone",
-    "Atlas",
-    "Horizon",
-    "Evergreen",
-    "Apex",
-    "Vertex",
-    "Crest",
-    "Ridge",
-    "Sterling",
-    "Liberty",
-    "Frontier",
-    "Pinnacle",
-    "Cascade",
-    "Canyon",
-    "Falcon",
-    "Orchard",
-    "Compass",
-    "Anchor",
-    "Bridge",
-    "Lantern",
-    "Juniper",
-    "Willow",
-    "Aspen",
-    "Maple",
-    "River",
-    "Prairie",
-    "Coastal",
-    "Northern",
-    "Southern",
-    "Silver",
-    "Golden",
-    "Bright",
-    "Clear",
-    "True",
-    "First",
-    "United",
-    "Allied",
-    "Premier",
-    "Vista",
-    "Harvest",
-    "Sentinel",
-    "Polaris",
-    "Orion",
-    "Nova",
-    "Zenith",
-    "Redwood",
-    "Ironwood",
-    "Bluebird",
-    "Highland",
-    "Lakeside",
-    "Copper",
-    "Cobalt",
-    "Emerald",
-    "Sapphire",
-)
-"""Name words that fit any industry (each a dictionary word or an established place-style word)."""
-
+COMPANY_NAME_WORDS: tuple[str, ...] = _strings(_DATA["company_name_words"])
 INDUSTRY_NAME_WORDS: dict[int, tuple[str, ...]] = {
-    1: (
-        "Cloud",
-        "Data",
-        "Code",
-        "Logic",
-        "Stack",
-        "Pixel",
-        "Signal",
-        "Vector",
-        "Quantum",
-        "Neural",
-        "Cipher",
-        "Kernel",
-        "Matrix",
-        "Orbit",
-        "Spark",
-        "Circuit",
-    ),
-    2: (
-        "Ledger",
-        "Vault",
-        "Reserve",
-        "Crown",
-        "Shield",
-        "Mint",
-        "Equity",
-        "Charter",
-        "Trust",
-        "Union",
-        "Fidelity",
-        "Heritage",
-    ),
-    3: (
-        "Pulse",
-        "Vital",
-        "Clarity",
-        "Harmony",
-        "Remedy",
-        "Helix",
-        "Lifeline",
-        "Mercy",
-        "Haven",
-        "Bloom",
-        "Cardinal",
-        "Wellness",
-    ),
-    4: (
-        "Forge",
-        "Steel",
-        "Iron",
-        "Precision",
-        "Titan",
-        "Anvil",
-        "Gear",
-        "Piston",
-        "Alloy",
-        "Torque",
-        "Foundry",
-        "Tool",
-    ),
-    5: (
-        "Basket",
-        "Thread",
-        "Loom",
-        "Urban",
-        "Corner",
-        "Parcel",
-        "Trend",
-        "Hearth",
-        "Nest",
-        "Bazaar",
-        "Market",
-        "Pantry",
-    ),
-    6: (
-        "Counsel",
-        "Insight",
-        "Strategy",
-        "Ledger",
-        "Benchmark",
-        "Principal",
-        "Civic",
-        "Advocate",
-        "Chancery",
-        "Charter",
-    ),
-    7: (
-        "Scholar",
-        "Campus",
-        "Quill",
-        "Mentor",
-        "Lyceum",
-        "Chapter",
-        "Canvas",
-        "Owl",
-        "Tutor",
-        "Beacon",
-        "Library",
-    ),
-    8: (
-        "Stone",
-        "Brick",
-        "Timber",
-        "Cornerstone",
-        "Mason",
-        "Landmark",
-        "Skyline",
-        "Terrace",
-        "Gable",
-        "Archway",
-        "Foundation",
-    ),
-    9: (
-        "Cargo",
-        "Route",
-        "Convoy",
-        "Transit",
-        "Swift",
-        "Express",
-        "Voyager",
-        "Harbor",
-        "Wing",
-        "Caravan",
-        "Relay",
-    ),
-    10: (
-        "Wave",
-        "Link",
-        "Relay",
-        "Spectrum",
-        "Fiber",
-        "Antenna",
-        "Orbit",
-        "Tower",
-        "Band",
-        "Channel",
-        "Beam",
-    ),
+    int(entry["id"]): _strings(entry["name_words"]) for entry in _INDUSTRY_DATA
 }
 """Name words that suggest each industry."""
 
 INDUSTRY_BY_LABEL: dict[str, Industry] = {industry.label: industry for industry in INDUSTRIES}
-INDUSTRY_WEIGHTS: tuple[int, ...] = (30, 14, 9, 10, 8, 9, 5, 6, 5, 4)
+INDUSTRY_WEIGHTS: tuple[int, ...] = tuple(int(entry["weight"]) for entry in _INDUSTRY_DATA)
 
-SIZE_RANGES: tuple[tuple[int, int | None], ...] = (
-    (1, 10),
-    (11, 50),
-    (51, 200),
-    (201, 500),
-    (501, 1000),
-    (1001, 5000),
-    (5001, 10000),
-    (10001, None),
+_SIZES = cast(list[dict[str, Any]], _DATA["sizes"])
+SIZE_RANGES: tuple[tuple[int, int | None], ...] = tuple(
+    (int(entry["min"]), None if entry["max"] is None else int(entry["max"])) for entry in _SIZES
 )
-SIZE_WEIGHTS: tuple[int, ...] = (14, 24, 24, 14, 9, 9, 4, 2)
+SIZE_WEIGHTS: tuple[int, ...] = tuple(int(entry["weight"]) for entry in _SIZES)
 
-REVENUE_RANGES: tuple[tuple[int, int | None], ...] = (
-    (0, 1_000_000),
-    (1_000_000, 10_000_000),
-    (10_000_000, 50_000_000),
-    (50_000_000, 100_000_000),
-    (100_000_000, 250_000_000),
-    (250_000_000, 500_000_000),
-    (500_000_000, 1_000_000_000),
-    (1_000_000_000, 10_000_000_000),
-    (10_000_000_000, None),
+REVENUE_RANGES: tuple[tuple[int, int | None], ...] = tuple(
+    (int(low), None if high is None else int(high))
+    for low, high in cast(list[list[Any]], _DATA["revenue_ranges"])
 )
 
-TECHNOLOGIES: tuple[str, ...] = (
-    "Salesforce",
-    "HubSpot",
-    "Marketo",
-    "Pardot",
-    "Zendesk",
-    "Intercom",
-    "Slack",
-    "Microsoft Teams",
-    "Zoom",
-    "Google Workspace",
-    "Microsoft 365",
-    "AWS",
-    "Google Cloud",
-    "Microsoft Azure",
-    "Snowflake",
-    "Databricks",
-    "Tableau",
-    "Looker",
-    "Power BI",
-    "Segment",
-    "Mixpanel",
-    "Amplitude",
-    "Google Analytics",
-    "Stripe",
-    "Shopify",
-    "Magento",
-    "WordPress",
-    "React",
-    "Angular",
-    "Vue.js",
-    "Node.js",
-    "Python",
-    "Java",
-    "Go",
-    "Kubernetes",
-    "Docker",
-    "Terraform",
-    "Datadog",
-    "New Relic",
-    "Sentry",
-    "PagerDuty",
-    "Okta",
-    "Auth0",
-    "Cloudflare",
-    "Fastly",
-    "Twilio",
-    "SendGrid",
-    "Mailchimp",
-    "Outreach",
-    "Salesloft",
-    "Gong",
-    "Lusha",
-    "ZoomInfo",
-    "Workday",
-    "SAP",
-    "Oracle",
-    "NetSuite",
-    "QuickBooks",
-    "Jira",
-    "Confluence",
-    "GitHub",
-    "GitLab",
-)
+TECHNOLOGIES: tuple[str, ...] = _strings(_DATA["technologies"])
+INTENT_TOPICS: tuple[str, ...] = _strings(_DATA["intent_topics"])
 
-INTENT_TOPICS: tuple[str, ...] = (
-    "Cloud Migration",
-    "Data Security",
-    "Sales Enablement",
-    "Marketing Automation",
-    "CRM Software",
-    "Customer Experience",
-    "Data Analytics",
-    "Artificial Intelligence",
-    "Machine Learning",
-    "Cybersecurity",
-    "Remote Work",
-    "DevOps",
-    "Digital Transformation",
-    "E-commerce Platforms",
-    "Payment Processing",
-    "Lead Generation",
-    "Account-Based Marketing",
-    "Talent Acquisition",
-    "Employee Engagement",
-    "Supply Chain Management",
-    "ERP Software",
-    "Compliance Management",
-    "Identity Management",
-    "Business Intelligence",
-    "Video Conferencing",
-    "Contact Center",
-    "Sales Intelligence",
-    "Data Enrichment",
-    "Customer Data Platform",
-    "Observability",
-)
+_TYPES = cast(list[dict[str, Any]], _DATA["company_types"])
+COMPANY_TYPES: tuple[str, ...] = tuple(str(entry["name"]) for entry in _TYPES)
+COMPANY_TYPE_WEIGHTS: tuple[int, ...] = tuple(int(entry["weight"]) for entry in _TYPES)
+BUSINESS_MODELS: tuple[str, ...] = _strings(_DATA["business_models"])
 
-COMPANY_TYPES: tuple[str, ...] = (
-    "Private Company",
-    "Public Company",
-    "Non Profit",
-    "Educational",
-    "Government",
-    "Self Employed",
-)
-COMPANY_TYPE_WEIGHTS: tuple[int, ...] = (78, 12, 4, 3, 2, 1)
-BUSINESS_MODELS: tuple[str, ...] = ("B2B", "B2C", "B2G")
-
-FUNDING_ROUNDS: tuple[str, ...] = (
-    "pre_seed",
-    "seed",
-    "series_a",
-    "series_b",
-    "series_c",
-    "series_d",
-    "series_e",
-)
-FUNDING_ROUND_LABELS: dict[str, str] = {
-    "pre_seed": "Pre-Seed",
-    "seed": "Seed",
-    "series_a": "Series A",
-    "series_b": "Series B",
-    "series_c": "Series C",
-    "series_d": "Series D",
-    "series_e": "Series E",
-}
-FUNDING_NAMES: tuple[str, ...] = (
-    "venture",
-    "angel",
-    "private_equity",
-    "debt_financing",
-    "grant",
-    "crowdfunding",
-)
-INVESTORS: tuple[str, ...] = (
-    "Sequoia Capital",
-    "Accel",
-    "Index Ventures",
-    "Andreessen Horowitz",
-    "Insight Partners",
-    "Bessemer Venture Partners",
-    "Lightspeed",
-    "General Catalyst",
-    "Tiger Global",
-    "Y Combinator",
-    "Balderton Capital",
-    "Atomico",
-)
+_ROUNDS = cast(list[dict[str, Any]], _DATA["funding_rounds"])
+FUNDING_ROUNDS: tuple[str, ...] = tuple(str(entry["id"]) for entry in _ROUNDS)
+FUNDING_ROUND_LABELS: dict[str, str] = {str(entry["id"]): str(entry["label"]) for entry in _ROUNDS}
+FUNDING_NAMES: tuple[str, ...] = _strings(_DATA["funding_names"])
+INVESTORS: tuple[str, ...] = _strings(_DATA["investors"])
 
 EXISTING_DATA_POINTS: dict[str, str] = {
-    "work_email": "has_work_email",
-    "private_email": "has_private_email",
-    "mobile_phone": "has_mobile_phone",
-    "direct_phone": "has_direct_phone",
-    "work_phone": "has_work_phone",
-    "phone": "has_phone",
-    "email": "has_email",
+    str(key): str(value) for key, value in _DATA["existing_data_points"].items()
 }
 """existingDataPoints filter values -> the contacts column that records them."""
+
+_NAMES = load("names")
+_NAME_BORROW: dict[str, str] = {str(key): str(value) for key, value in _NAMES["borrow"].items()}
+_NAME_POOLS = cast(dict[str, dict[str, list[str]]], _NAMES["locales"])
+
+
+def first_names(locale: str) -> tuple[str, ...]:
+    """First names of people of the locale (a neighbour's when it has no Latin-script list)."""
+    return tuple(_NAME_POOLS[_NAME_BORROW.get(locale, locale)]["first"])
+
+
+def last_names(locale: str) -> tuple[str, ...]:
+    """Last names of people of the locale (a neighbour's when it has no Latin-script list)."""
+    return tuple(_NAME_POOLS[_NAME_BORROW.get(locale, locale)]["last"])

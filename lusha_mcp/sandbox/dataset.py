@@ -1,8 +1,8 @@
 """The sandbox's immutable dataset: generated once (deterministic from the seed) into SQLite.
 
 Generation writes a temp file in the target folder and renames it into place, so concurrent
-first starts are safe; later starts open the stored file unchanged. Faker only seeds small
-name pools; everything else is drawn from `random.Random(seed)`.
+first starts are safe; later starts open the stored file unchanged. Names come from the
+shipped name pools (`lusha_mcp/sandbox/data/names.json`); every draw is from `random.Random(seed)`.
 
 After the core tables are written, `lusha_mcp.sandbox.activity.generate_activity(conn, seed)`
 (when that module exists) adds the activity tables inside one transaction.
@@ -16,7 +16,6 @@ import importlib
 import json
 import os
 import random
-import re
 import sqlite3
 import uuid
 from collections.abc import Callable, Sequence
@@ -28,7 +27,7 @@ from lusha_mcp.private import private_dir, private_file
 from lusha_mcp.sandbox import catalog
 from lusha_mcp.sandbox.config import SandboxConfig
 
-DATASET_VERSION = 5
+DATASET_VERSION = 6
 """Bump when the core schema or generation changes; stored files of another version are rebuilt."""
 
 ACTIVITY_MODULE = "lusha_mcp.sandbox.activity"
@@ -75,7 +74,11 @@ CREATE TABLE companies (
     email TEXT,
     competitors TEXT NOT NULL,
     it_spend INTEGER,
-    website_visits INTEGER
+    website_visits INTEGER,
+    previous_it_spend INTEGER,
+    previous_website_visits INTEGER,
+    headcount_growth REAL NOT NULL,
+    web_interest REAL NOT NULL
 );
 CREATE TABLE company_technologies (company_id TEXT NOT NULL, technology TEXT NOT NULL);
 CREATE TABLE company_intent (company_id TEXT NOT NULL, topic TEXT NOT NULL, score INTEGER NOT NULL);
@@ -166,43 +169,13 @@ def expected_user_version() -> int:
     return DATASET_VERSION * 1000 + activity_version
 
 
-NAME_LOCALES: dict[str, str] = {
-    "en_CA": "en_US",
-    "en_AU": "en_GB",
-    "en_IE": "en_GB",
-    "he_IL": "en_US",
-    "de_CH": "de_DE",
-}
-"""Places whose Faker locale has no Latin-script names (or no own list) borrow a neighbour's."""
-
-
 class _Pools:
-    """Name pools per locale, built once from Faker (seeded)."""
+    """Name pools per locale (from the shipped names file) and a slug cache."""
 
-    def __init__(self, seed: int) -> None:
-        from faker import Faker
-
-        self.first: dict[str, list[str]] = {}
-        self.last: dict[str, list[str]] = {}
-        built: dict[str, tuple[list[str], list[str]]] = {}
-        for index, locale in enumerate(sorted({place.locale for place in catalog.PLACES})):
-            source = NAME_LOCALES.get(locale, locale)
-            if source not in built:
-                fake = Faker(source)
-                fake.seed_instance(seed * 1_000 + index)
-                romanized = source == "ja_JP"
-                first = {
-                    _ascii(fake.first_romanized_name() if romanized else fake.first_name())
-                    for _ in range(120)
-                }
-                last = {
-                    _ascii(fake.last_romanized_name() if romanized else fake.last_name()) for _ in range(160)
-                }
-                built[source] = (
-                    sorted(name for name in first if _is_person_name(name)),
-                    sorted(name for name in last if _is_person_name(name)),
-                )
-            self.first[locale], self.last[locale] = built[source]
+    def __init__(self) -> None:
+        locales = sorted({place.locale for place in catalog.PLACES})
+        self.first: dict[str, tuple[str, ...]] = {locale: catalog.first_names(locale) for locale in locales}
+        self.last: dict[str, tuple[str, ...]] = {locale: catalog.last_names(locale) for locale in locales}
         self.company_surnames = [name for name in self.last["en_US"] if name.isalpha()]
         self.slugs: dict[str, str] = {}
 
@@ -211,74 +184,6 @@ class _Pools:
         if found is None:
             found = self.slugs[text] = _slug(text)
         return found
-
-
-_ASCII_TABLE = str.maketrans(
-    {
-        "ä": "ae",
-        "ö": "oe",
-        "ü": "ue",
-        "ß": "ss",
-        "é": "e",
-        "è": "e",
-        "ê": "e",
-        "ë": "e",
-        "á": "a",
-        "à": "a",
-        "â": "a",
-        "ã": "a",
-        "å": "a",
-        "í": "i",
-        "ì": "i",
-        "î": "i",
-        "ï": "i",
-        "ó": "o",
-        "ò": "o",
-        "ô": "o",
-        "õ": "o",
-        "ø": "o",
-        "ú": "u",
-        "ù": "u",
-        "û": "u",
-        "ç": "c",
-        "ñ": "n",
-        "ł": "l",
-        "ś": "s",
-        "ź": "z",
-        "ż": "z",
-        "ń": "n",
-        "ć": "c",
-        "ę": "e",
-        "ą": "a",
-        "Ä": "Ae",
-        "Ö": "Oe",
-        "Ü": "Ue",
-        "É": "E",
-        "Ł": "L",
-        "Ś": "S",
-        "Ż": "Z",
-        "Å": "A",
-        "Ø": "O",
-        "Á": "A",
-        "Ó": "O",
-        "Í": "I",
-        "Ú": "U",
-        "Ç": "C",
-    }
-)
-
-
-def _ascii(text: str) -> str:
-    cleaned = text.translate(_ASCII_TABLE)
-    return "".join(ch for ch in cleaned if ch.isascii() and (ch.isalpha() or ch in " -'")).strip()
-
-
-_PERSON_NAME = re.compile(r"[A-Za-z]+(?:['\- ][A-Za-z]+)*")
-
-
-def _is_person_name(text: str) -> bool:
-    """Letters (joined by single apostrophes, hyphens or spaces), at least two of them."""
-    return _PERSON_NAME.fullmatch(text) is not None and sum(ch.isalpha() for ch in text) >= 2
 
 
 def _company_name(rng: random.Random, pools: _Pools, industry: catalog.Industry, attempt: int) -> str:
@@ -317,6 +222,43 @@ def _cumulative(weights: Sequence[int]) -> list[float]:
 
 def _phone(rng: random.Random, prefix: str) -> str:
     return f"{prefix} {rng.randint(100, 999)} {rng.randint(1000, 9999)}"
+
+
+HOT_INTEREST = 0.2
+"""Companies whose interest in the tracked websites exceeds this never have falling website traffic."""
+
+
+def _trajectory(rng: random.Random, employees: int) -> dict[str, Any]:
+    """One company's course: monthly headcount growth, website traffic and IT spend now and a
+    period ago, and its interest in the account's tracked websites (0-1, a long cold tail).
+
+    A latent momentum drives all of them, so a growing company mostly also gains traffic and
+    spends more on IT; a company keen on the tracked websites is never losing traffic.
+    """
+    momentum = rng.gauss(0.15, 1.0)
+    roll = rng.random()
+    if roll < 0.3:
+        growth = 0.0
+    else:
+        # Small companies move faster in relative terms; rates stay within a few % a month.
+        pace = 0.012 if employees < 200 else 0.007 if employees < 5_000 else 0.004
+        growth = max(-0.04, min(0.06, pace * momentum + rng.gauss(0, pace / 3)))
+    # A few keen accounts; the rest barely or mildly interested (a long cold tail).
+    interest = 0.3 + 0.7 * rng.random() ** 2 if rng.random() < 0.025 else rng.random() ** 3 * 0.2
+    traffic_change = max(-0.6, min(1.2, 0.12 * momentum + rng.gauss(0, 0.08)))
+    if interest > HOT_INTEREST:
+        traffic_change = abs(traffic_change)
+    spend_change = max(-0.4, min(0.8, 0.07 * momentum + rng.gauss(0, 0.04)))
+    visits = employees * rng.randint(20, 400) if rng.random() < 0.7 else None
+    spend = employees * rng.randint(2_000, 12_000) if rng.random() < 0.7 else None
+    return {
+        "headcount_growth": round(growth, 5),
+        "web_interest": round(interest, 5),
+        "website_visits": visits,
+        "previous_website_visits": None if visits is None else max(1, round(visits / (1 + traffic_change))),
+        "it_spend": spend,
+        "previous_it_spend": None if spend is None else max(1, round(spend / (1 + spend_change))),
+    }
 
 
 def _build_companies(rng: random.Random, pools: _Pools, count: int) -> list[dict[str, Any]]:
@@ -451,9 +393,8 @@ def _build_companies(rng: random.Random, pools: _Pools, count: int) -> list[dict
                 "phone": _phone(rng, place.phone_prefix) if rng.random() < 0.7 else None,
                 "email": f"info@{domain}" if rng.random() < 0.5 else None,
                 "place": place,
-                "it_spend": employees * rng.randint(2_000, 12_000) if rng.random() < 0.7 else None,
-                "website_visits": employees * rng.randint(20, 400) if rng.random() < 0.7 else None,
             }
+            | _trajectory(rng, employees)
         )
     by_industry: dict[int, list[int]] = {}
     for index, company in enumerate(companies):
@@ -607,7 +548,7 @@ def _build_contacts(
 
 def _write_core(conn: sqlite3.Connection, seed: int, contacts: int, companies_count: int) -> None:
     rng = random.Random(seed)
-    pools = _Pools(seed)
+    pools = _Pools()
     conn.executescript(CORE_DDL)
     conn.execute("BEGIN")
     companies = _build_companies(rng, pools, companies_count)
@@ -653,6 +594,10 @@ def _write_core(conn: sqlite3.Connection, seed: int, contacts: int, companies_co
         "competitors",
         "it_spend",
         "website_visits",
+        "previous_it_spend",
+        "previous_website_visits",
+        "headcount_growth",
+        "web_interest",
     )
     json_columns = {
         "technologies",

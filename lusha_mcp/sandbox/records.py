@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Iterable, Mapping, Sequence
+from datetime import UTC, datetime, timedelta
 from typing import Any, cast
 
 from lusha_mcp.sandbox import catalog
@@ -349,11 +350,22 @@ def company_enriched(row: Row, conn: sqlite3.Connection, reveal: Iterable[str]) 
             if visits is None
             else {
                 "visits": visits,
-                "momChangePercent": round((int(row["seq"]) % 41 - 20) / 2, 1),
-                "month": "2026-03",
+                "momChangePercent": change_percentage(row["previous_website_visits"], visits),
+                "month": _last_month(),
             }
         )
     return result
+
+
+def _last_month() -> str:
+    """The last complete calendar month (UTC), as YYYY-MM: the month monthly traffic describes."""
+    first = datetime.now(UTC).date().replace(day=1)
+    return (first - timedelta(days=1)).strftime("%Y-%m")
+
+
+def change_percentage(previous: int, current: int) -> float:
+    """(current - previous) / previous in percent, to one decimal, as Lusha shows changes."""
+    return round((current - previous) / previous * 100, 1)
 
 
 def seniority_name(seniority_id: int) -> str | None:

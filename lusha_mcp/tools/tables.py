@@ -69,10 +69,10 @@ _TIERS: dict[tuple[str, str], str] = {
     ("contacts", "email"): "revealEmail",
     ("contacts", "phone"): "revealPhone",
     ("contacts", "signal"): "showSignalsContact",
-    ("contacts", "score"): "signalScoreContact",
+    ("contacts", "score"): "signal_score_contact_reveal",
     ("companies", "firmographics"): "reveal_company",
     ("companies", "signal"): "showSignalsCompany",
-    ("companies", "score"): "signalScoreCompany",
+    ("companies", "score"): "signal_score_company_reveal",
 }
 """(entity, column key or type) -> the billing action a run of that column charges per row."""
 _REVEALS = {"email": "emails", "phone": "phones"}

@@ -85,12 +85,15 @@ async def test_personas_and_contacts_limit_narrow_the_group(
 async def test_contacts_limit_defaults_to_sixty_per_company(
     http: httpx.AsyncClient, sandbox_settings: Settings
 ) -> None:
-    for company_id, _, size in _largest_companies(sandbox_settings, 2):
-        response = await http.post("/v3/contacts/buying-group", json={"companies": [{"id": company_id}]})
+    for company_id, _, _ in _largest_companies(sandbox_settings, 2):
+        body: JsonObject = {"companies": [{"id": company_id}]}
+        default = await http.post("/v3/contacts/buying-group", json=body)
+        everyone = await http.post("/v3/contacts/buying-group", json=body | {"contactsLimit": 1000})
 
-        assert response.status_code == 200, response.text
-        assert size > 60
-        assert len(response.json()["results"][0]["contacts"]) == 60
+        assert default.status_code == everyone.status_code == 200, default.text
+        group = everyone.json()["results"][0]["contacts"]
+        assert group
+        assert default.json()["results"][0]["contacts"] == group[:60]
 
 
 async def test_pages_split_the_ranked_contacts_without_overlap(

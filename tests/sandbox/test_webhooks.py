@@ -28,7 +28,7 @@ from tests.sandbox.spec_schema import assert_response_matches_spec
 pytestmark = pytest.mark.anyio
 
 JsonObject = dict[str, Any]
-HOOK_URL = "http://receiver.test/hook"
+HOOK_URL = "https://receiver.test/hook"
 
 
 @dataclass
@@ -154,7 +154,7 @@ async def test_bulk_create_reports_each_item(
                     "entityId": company_id,
                     "signalTypes": ["surgeInHiring", "riskNews"],
                 },
-                {"entityId": "no-such-contact"},
+                {"entityId": "123456"},
                 {"entityId": contact_b, "signalTypes": ["allSignals"]},
             ],
         },
@@ -163,9 +163,10 @@ async def test_bulk_create_reports_each_item(
     assert response.status_code == 201, response.text
     assert_response_matches_spec(spec, "POST", "/api/subscriptions", response)
     body = response.json()
-    assert (body["total"], body["successful"], body["failed"]) == (6, 3, 3)
+    assert (body["total"], body["successful"], body["failed"]) == (6, 4, 2)
     outcome = [result["success"] or result["error"]["code"] for result in body["results"]]
-    assert outcome == [True, "DUPLICATE_SUBSCRIPTION", "VALIDATION_ERROR", True, "VALIDATION_ERROR", True]
+    # An id the sandbox dataset does not hold is subscribed all the same, as Lusha's own examples are.
+    assert outcome == [True, "DUPLICATE_SUBSCRIPTION", "VALIDATION_ERROR", True, True, True]
     created = body["results"][0]["subscription"]
     assert created["name"] == "A"
     assert created["isActive"] is True
@@ -200,32 +201,47 @@ async def test_invalid_create_requests_name_the_field(
     assert any(error.startswith(f"{field}") for error in response.json()["errors"]), response.json()
 
 
-async def test_without_a_delivery_transport_only_loopback_urls_are_accepted(
-    http: httpx.AsyncClient, sandbox_settings: Settings
+async def test_any_https_url_is_accepted_but_only_loopback_receivers_get_deliveries(
+    http: httpx.AsyncClient, sandbox_settings: Settings, spec: JsonObject
 ) -> None:
     await _secret(http)
-    (contact_id,) = _entities(sandbox_settings, "contacts", 1)
+    contact_id, other_id, third_id = _entities(sandbox_settings, "contacts", 3)
     defaults = {"entityType": "contact", "signalTypes": ["promotion"]}
 
-    remote = await http.post(
-        "/api/subscriptions",
-        json={
-            "defaults": defaults | {"url": "https://example.com/hook"},
-            "subscriptions": [{"entityId": contact_id}],
-        },
-    )
-    local = await http.post(
-        "/api/subscriptions",
-        json={
-            "defaults": defaults | {"url": "http://127.0.0.1:9/hook"},
-            "subscriptions": [{"entityId": contact_id}],
-        },
-    )
+    def body(url: str, entity_id: str) -> JsonObject:
+        return {"defaults": defaults | {"url": url}, "subscriptions": [{"entityId": entity_id}]}
 
-    assert remote.status_code == 400
-    assert "loopback" in remote.json()["errors"][0]
-    assert local.status_code == 201
-    assert local.json()["successful"] == 1
+    remote = await http.post(
+        "/api/subscriptions", json=body("https://example.com/webhooks/lusha", contact_id)
+    )
+    local = await http.post("/api/subscriptions", json=body("http://127.0.0.1:9/hook", other_id))
+    plain = await http.post("/api/subscriptions", json=body("http://example.com/webhooks/lusha", third_id))
+
+    assert remote.status_code == local.status_code == 201, remote.text
+    assert remote.json()["successful"] == local.json()["successful"] == 1
+    assert plain.status_code == 400
+    assert "https" in plain.json()["errors"][0]
+    subscription_id = remote.json()["results"][0]["subscription"]["id"]
+
+    fired = await http.post("/_sandbox/webhooks/deliver", json={"subscriptionId": subscription_id})
+    tested = await http.post(f"/api/subscriptions/{subscription_id}/test")
+    logs = await http.get("/api/audit-logs", params={"subscriptionId": subscription_id})
+
+    assert fired.status_code == 200, fired.text
+    assert fired.json()["delivered"] is False
+    assert fired.json()["attempts"] == 0
+    assert fired.json()["creditsCharged"] == 0
+    assert fired.json()["subscription"]["isActive"] is True
+    assert tested.status_code == 200, tested.text
+    assert tested.json()["isSuccess"] is False
+    assert_response_matches_spec(spec, "GET", "/api/audit-logs", logs)
+    rows = logs.json()["data"]
+    assert len(rows) == 2
+    for row in rows:
+        assert row["status"] == "failed"
+        assert "loopback" in row["error"]
+        assert "example.com" in row["error"]
+    assert (await charges(http))["totalCreditsCharged"] == 0
 
 
 async def test_list_is_newest_first_and_paginated(

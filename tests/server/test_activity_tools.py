@@ -270,7 +270,7 @@ async def test_website_visits_page_through_visiting_companies(sandbox_settings: 
     settings = approved(sandbox_settings)
     async with Client(build_server(settings)) as client:
         first = await call(
-            client, "get_website_visits", domains=["lusha.com"], size=5, score_bands=["hot", "warm"]
+            client, "get_website_visits", domains=["lusha.com"], size=5, score_bands=["warm", "cold"]
         )
         filtered = await call(
             client, "get_website_visits", domains=["lusha.com"], ranges={"totalSessions": {"min": 5}}, size=50
@@ -286,7 +286,7 @@ async def test_website_visits_page_through_visiting_companies(sandbox_settings: 
     data = structured(first)
     assert len(data["companies"]) == 5
     assert all(c["id"] for c in data["companies"])
-    assert {c["scoreBand"] for c in data["companies"]} <= {"hot", "warm"}
+    assert {c["scoreBand"] for c in data["companies"]} <= {"warm", "cold"}
     assert data["next_page"] == 1
     assert data["total"] > 5
     assert all(c["totalSessions"] >= 5 for c in structured(filtered)["companies"])
@@ -324,13 +324,25 @@ async def test_website_visits_date_range_is_three_calendar_months_not_a_day_coun
 async def test_webhook_subscriptions_lifecycle(sandbox_settings: Settings) -> None:
     settings = sandbox_settings.model_copy(update={"toolsets": [Toolset.webhooks]})
     contact_id = str(dataset(settings, "SELECT id FROM contacts ORDER BY id LIMIT 1")[0])
+    other_id = str(dataset(settings, "SELECT id FROM contacts ORDER BY id LIMIT 1 OFFSET 1")[0])
     async with Client(build_server(settings)) as client:
         no_secret = structured(await call(client, "list_webhook_subscriptions", include_secret=True))
         secret = structured(await call(client, "regenerate_webhook_secret", confirm=True))["secret"]
+        first = {"url": RECEIVER, "entity_type": "contact", "entity_ids": [contact_id]}
+        asked_first = structured(await call(client, "create_webhook_subscriptions", **first))
+        earlier = structured(
+            await call(
+                client,
+                "create_webhook_subscriptions",
+                **first,
+                confirmation_token=asked_first["confirmation_token"],
+            )
+        )
+        # The contact subscribed already fails (a duplicate); the other one is created.
         subscribe = {
             "url": RECEIVER,
             "entity_type": "contact",
-            "entity_ids": [contact_id, "no-such-contact"],
+            "entity_ids": [contact_id, other_id],
             "name": "vp moves",
         }
         asked = structured(await call(client, "create_webhook_subscriptions", **subscribe))
@@ -355,7 +367,9 @@ async def test_webhook_subscriptions_lifecycle(sandbox_settings: Settings) -> No
         deliveries = structured(await call(client, "get_webhook_deliveries"))
         deleted = structured(
             await call(
-                client, "delete_webhook_subscriptions", ids=[sub_id, opt_out["subscriptions"][0]["id"]]
+                client,
+                "delete_webhook_subscriptions",
+                ids=[sub_id, earlier["subscriptions"][0]["id"], opt_out["subscriptions"][0]["id"]],
             )
         )
         empty = structured(await call(client, "list_webhook_subscriptions"))
@@ -374,7 +388,7 @@ async def test_webhook_subscriptions_lifecycle(sandbox_settings: Settings) -> No
     assert tested["subscription_id"] == sub_id
     assert "success" in tested
     assert "stats" in deliveries
-    assert deleted["succeeded"] == 2
+    assert deleted["succeeded"] == 3
     assert empty.get("subscriptions", []) == []
     assert await charged_total(settings) == 0
 

@@ -221,7 +221,7 @@ async def test_a_three_step_plan_is_priced_at_or_above_what_running_it_charges(
         prospects = structured(await call(client, "prospect_companies", sizes=["51-200"], size=10))
         picked = [company["id"] for company in prospects["companies"][:4]]
         groups = structured(await call(client, "find_decision_makers", company_ids=picked, contacts_limit=3))
-        people = [c["id"] for group in groups["companies"] for c in group["contacts"]][:5]
+        people = [c["id"] for group in groups["companies"] for c in group.get("contacts", [])][:5]
         revealed = structured(await call(client, "enrich_contacts", ids=people, reveal=["emails"]))
 
     plan = structured(estimated)

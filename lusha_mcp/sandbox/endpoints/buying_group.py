@@ -1,12 +1,26 @@
 """Buying group (the Decision Makers capability): POST /v3/contacts/buying-group.
 
-Up to 25 companies, each named by exactly one of `domain` or Lusha `id`. Each contact of a
-company gets persona roles from its seniority and a 0-1 relevance score (seniority weight plus
-department fit, with a small stable per-contact spread):
+Up to 25 companies, each named by exactly one of `domain` or Lusha `id`. Lusha's model picks
+the buying group for what the account sells; Lusha's request carries no product category, so
+the sandbox account has one (default `sales`: it sells a sales tool), which tests and demos
+switch through the control surface (not Lusha's API; same api_key):
+
+    GET /_sandbox/buying-group                      -> {"productCategory": ..., "categories": {...}}
+    POST /_sandbox/buying-group {"productCategory": "engineering"}
+
+The categories and the departments of each persona live in `data/activity.json`
+(`product_categories`). A contact holds a persona when its seniority fits the persona and one of
+its departments is among the category's departments for it:
 
     decision_maker      C-Suite, Founder, Partner, Vice President, Director
     potential_champion  Director, Manager, Senior
     end_user            Senior, Non-Manager
+
+(for a sales tool: decision makers in Sales, General Management or Business Development;
+champions and end users in Sales or Business Development, which includes revenue operations
+and sales engineering). The 0-1 relevance score is the seniority weight, a bonus when the
+contact's first department is the category's first (its home department), and a small stable
+per-contact spread.
 
 `personas` keeps only contacts holding one of the requested roles (roles outside it are not
 listed); contacts are ranked by score, at most `contactsLimit` (default 60) per company, then
@@ -20,12 +34,13 @@ import hashlib
 import json
 import sqlite3
 from collections.abc import Sequence
-from typing import Any, Final
+from typing import Any, Final, cast
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
+from lusha_mcp.sandbox.data import load
 from lusha_mcp.sandbox.identity import find_company
 from lusha_mcp.sandbox.records import contact_preview, rows_by_id
 from lusha_mcp.sandbox.state import billing_json, lusha_json, request_id, sandbox_state
@@ -48,17 +63,22 @@ ROLE_WEIGHTS: Final[dict[str, dict[str, float]]] = {
 }
 """Persona -> seniority -> base relevance."""
 
-BUYING_DEPARTMENTS: Final = frozenset(
-    {
-        "General Management",
-        "Information Technology",
-        "Engineering & Technical",
-        "Operations",
-        "Finance",
-        "Sales",
-    }
-)
-"""Departments that usually weigh in on a purchase (a small score bonus)."""
+_DATA: Final = load("activity")
+PRODUCT_CATEGORIES: Final[dict[str, dict[str, frozenset[str]]]] = {
+    str(name): {persona: frozenset(str(item) for item in entry[persona]) for persona in PERSONAS}
+    for name, entry in cast(dict[str, dict[str, list[Any]]], _DATA["product_categories"]).items()
+}
+"""Product category -> persona -> the departments a contact of that persona works in."""
+CATEGORY_LABELS: Final[dict[str, str]] = {
+    str(name): str(entry["label"])
+    for name, entry in cast(dict[str, dict[str, Any]], _DATA["product_categories"]).items()
+}
+HOME_DEPARTMENTS: Final[dict[str, str]] = {
+    str(name): str(entry["end_user"][0])
+    for name, entry in cast(dict[str, dict[str, Any]], _DATA["product_categories"]).items()
+}
+"""Product category -> the department that uses the product most (a score bonus)."""
+DEFAULT_PRODUCT_CATEGORY: Final = str(_DATA["default_product_category"])
 
 
 def _spread(contact_id: str) -> float:
@@ -67,27 +87,36 @@ def _spread(contact_id: str) -> float:
     return int.from_bytes(digest, "big") / 2**32 / 10 - 0.05
 
 
-def persona_scores(contact_id: str, seniority: str, departments: Sequence[str]) -> dict[str, float]:
-    """Persona -> relevance score (0-1) of one contact; personas it does not fit are absent."""
-    bonus = 0.04 if BUYING_DEPARTMENTS.intersection(departments) else 0.0
+def persona_scores(
+    contact_id: str, seniority: str, departments: Sequence[str], category: str = DEFAULT_PRODUCT_CATEGORY
+) -> dict[str, float]:
+    """Persona -> relevance score (0-1) of one contact for a product of `category`; personas it
+    does not fit are absent."""
+    fits = PRODUCT_CATEGORIES[category]
+    bonus = 0.04 if departments and departments[0] == HOME_DEPARTMENTS[category] else 0.0
     scores: dict[str, float] = {}
     for persona, weights in ROLE_WEIGHTS.items():
         base = weights.get(seniority)
-        if base is not None:
+        if base is not None and fits[persona].intersection(departments):
             scores[persona] = round(min(1.0, max(0.0, base + bonus + _spread(contact_id))), 4)
     return scores
+
+
+def product_category(request: Request) -> str:
+    """The product category the sandbox account sells (what its buying groups are for)."""
+    return str(getattr(request.app.state, "product_category", DEFAULT_PRODUCT_CATEGORY))
 
 
 _CONTACT_SELECT: Final = "SELECT id, departments, seniority FROM contacts WHERE company_id = ? ORDER BY seq"
 
 
 def _ranked_contacts(
-    conn: sqlite3.Connection, company: Sequence[Any], personas: Sequence[str], limit: int
+    conn: sqlite3.Connection, company: Sequence[Any], personas: Sequence[str], limit: int, category: str
 ) -> list[tuple[Sequence[Any], list[str], float]]:
     ranked: list[tuple[Sequence[Any], list[str], float]] = []
     for row in conn.execute(_CONTACT_SELECT, (company[0],)):
         departments: list[Any] = json.loads(row[1]) if row[1] else []
-        scores = persona_scores(str(row[0]), str(row[2]), [str(item) for item in departments])
+        scores = persona_scores(str(row[0]), str(row[2]), [str(item) for item in departments], category)
         roles = [persona for persona in PERSONAS if persona in scores and persona in personas]
         if roles:
             ranked.append((row, roles, max(scores[role] for role in roles)))
@@ -126,6 +155,7 @@ async def buying_group(request: Request) -> JSONResponse:
     size = size or 100
     state = sandbox_state(request)
     conn = state.dataset
+    category = product_category(request)
 
     groups: list[
         tuple[dict[str, Any], Sequence[Any] | None, list[tuple[Sequence[Any], list[str], float]]]
@@ -138,7 +168,7 @@ async def buying_group(request: Request) -> JSONResponse:
             groups.append((head, None, []))
             continue
         head["companyId"] = str(company[0])
-        groups.append((head, company, _ranked_contacts(conn, company, personas, limit)))
+        groups.append((head, company, _ranked_contacts(conn, company, personas, limit, category)))
 
     flat = [(index, entry) for index, (_, _, ranked) in enumerate(groups) for entry in ranked]
     window = flat[page * size : (page + 1) * size]
@@ -169,4 +199,19 @@ async def buying_group(request: Request) -> JSONResponse:
     )
 
 
-ROUTES: list[Route] = [Route("/v3/contacts/buying-group", buying_group, methods=["POST"])]
+async def buying_group_control(request: Request) -> JSONResponse:
+    """GET: the account's product category and the known ones; POST {"productCategory": ...}: set it."""
+    if request.method == "POST":
+        body = await read_json_object(request)
+        check = FieldCheck()
+        check.unknown_keys(body, ("productCategory",))
+        chosen = check.string(body, "productCategory", required=True, choices=tuple(PRODUCT_CATEGORIES))
+        check.raise_if_any()
+        request.app.state.product_category = chosen
+    return lusha_json({"productCategory": product_category(request), "categories": CATEGORY_LABELS})
+
+
+ROUTES: list[Route] = [
+    Route("/v3/contacts/buying-group", buying_group, methods=["POST"]),
+    Route("/_sandbox/buying-group", buying_group_control, methods=["GET", "POST"]),
+]

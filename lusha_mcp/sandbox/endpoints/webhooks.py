@@ -2,9 +2,12 @@
 
 State lives in the account database (tables `webhook_*`), so it survives a restart.
 
-Deliveries are POSTed with an `httpx.AsyncClient` over `app.state.webhook_transport` when one is
-set (tests deliver to an in-process ASGI receiver), else over the network, and then only to
-loopback hosts (localhost, 127.0.0.1, ::1): the sandbox never calls out. Each delivery body is the
+Subscriptions accept any absolute https URL, as Lusha does (plain http only for a loopback
+host). Deliveries are POSTed with an `httpx.AsyncClient` over `app.state.webhook_transport` when
+one is set (tests deliver to an in-process ASGI receiver), else over the network, and then only
+to loopback hosts (localhost, 127.0.0.1, ::1): the sandbox never calls out. A delivery to any
+other host is not sent (nor billed, nor retried): it is recorded in the audit log as `failed`
+with an error saying why (`undeliverable_reason`). Each delivery body is the
 compact JSON of the payload, signed as HMAC-SHA256(secret, f"{timestamp}.{body}") in hex, with
 `X-Lusha-Signature`, `X-Lusha-Timestamp` (Unix seconds) and `User-Agent: Lusha-Webhooks/1.0`. The
 receiver must answer 2xx with {"received": true, "webhookId": <payload id>, ...}. A failed delivery
@@ -371,16 +374,33 @@ def _is_loopback(host: str) -> bool:
         return False
 
 
-def _url_problem(url: str, *, transport_injected: bool) -> str | None:
+def _url_problem(url: str) -> str | None:
+    """Why Lusha would refuse `url` as a subscription's endpoint (None: accepted).
+
+    Any absolute https URL is accepted, as Lusha does; plain http only for a loopback host,
+    so that local receivers work (Lusha rejects http endpoints).
+    """
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        return "must be an absolute http(s) URL"
-    if not transport_injected and not _is_loopback(parts.hostname):
-        return (
-            "the sandbox delivers webhooks only to loopback hosts (localhost, 127.0.0.1, ::1); "
-            "use a local receiver URL such as http://127.0.0.1:8080/webhooks"
-        )
+        return "must be an absolute https URL, e.g. https://example.com/webhooks/lusha"
+    if parts.scheme == "http" and not _is_loopback(parts.hostname):
+        return "must use https (http is accepted only for a loopback receiver such as http://127.0.0.1:8080/webhooks)"
     return None
+
+
+def undeliverable_reason(url: str, *, transport_injected: bool) -> str | None:
+    """Why the sandbox will not POST to `url` (None: it delivers there).
+
+    The sandbox never calls out: it delivers over an injected transport (tests) or to loopback
+    hosts, and records every other attempt in the audit log as not delivered, with this reason.
+    """
+    host = urlsplit(url).hostname or ""
+    if transport_injected or _is_loopback(host):
+        return None
+    return (
+        f"Not delivered: the sandbox delivers webhooks only to loopback receivers (localhost, 127.0.0.1, ::1) "
+        f"and never to {host}; subscribe a local receiver such as http://127.0.0.1:8080/webhooks to receive them"
+    )
 
 
 @dataclass(slots=True)
@@ -454,9 +474,17 @@ async def deliver(
             "Account secret not found. Create one with POST /api/account/secret/regenerate first.",
         )
     transport = _transport(request)
-    problem = _url_problem(subscription.url, transport_injected=transport is not None)
-    if problem is not None:
-        bad_request([f"url: {problem}"])
+    reason = undeliverable_reason(subscription.url, transport_injected=transport is not None)
+    if reason is not None:
+        store.log(
+            subscription=subscription,
+            payload_id=payload_id,
+            status="failed",
+            status_code=None,
+            duration_ms=0,
+            error=reason,
+        )
+        return DeliveryOutcome(False, 0, None, 0, reason)
     body = json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode()
     backoff = _backoff(request)
     attempts = 1 + (MAX_RETRIES if retry else 0)
@@ -520,23 +548,15 @@ def _check_signal_types(
     return result if len(result) == len(cast(list[Any], value)) else None
 
 
-def _check_url(
-    check: FieldCheck, obj: JsonObject, key: str, at: str, *, required: bool, injected: bool
-) -> str | None:
+def _check_url(check: FieldCheck, obj: JsonObject, key: str, at: str, *, required: bool) -> str | None:
     url = check.string(obj, key, at=at, required=required, max_length=2048)
     if url is None:
         return None
-    problem = _url_problem(url, transport_injected=injected)
+    problem = _url_problem(url)
     if problem is not None:
         check.fail(check.path(at, key), problem)
         return None
     return url
-
-
-def _entity_exists(request: Request, entity_type: str, entity_id: str) -> bool:
-    table = "contacts" if entity_type == "contact" else "companies"
-    conn = sandbox_state(request).dataset
-    return conn.execute(f"SELECT 1 FROM {table} WHERE id = ?", (entity_id,)).fetchone() is not None
 
 
 def _require_secret(store: WebhookStore) -> None:
@@ -555,10 +575,9 @@ async def create_subscriptions(request: Request) -> JSONResponse:
     check = FieldCheck()
     check.unknown_keys(body, ("defaults", "subscriptions", "name"))
     defaults = check.obj(body, "defaults", required=True) or {}
-    injected = _transport(request) is not None
     if defaults:
         check.unknown_keys(defaults, ("url", "entityType", "signalTypes"), at="defaults")
-    url = _check_url(check, defaults, "url", "defaults", required=True, injected=injected)
+    url = _check_url(check, defaults, "url", "defaults", required=True)
     default_type = check.string(defaults, "entityType", at="defaults", choices=("contact", "company"))
     default_signals = _check_signal_types(
         check, defaults.get("signalTypes"), default_type, "defaults.signalTypes"
@@ -601,9 +620,9 @@ async def create_subscriptions(request: Request) -> JSONResponse:
         if item_check.errors:
             error = ("VALIDATION_ERROR", "; ".join(item_check.errors))
         elif entity_type is not None and entity_id is not None and signals is not None:
-            if not _entity_exists(request, entity_type, entity_id):
-                error = ("VALIDATION_ERROR", f"{at}.entityId: no {entity_type} with id '{entity_id}'")
-            elif store.find("signal", entity_type, entity_id) is not None:
+            # Any id is accepted (Lusha subscribes ids its own examples use, such as '123456'); a
+            # delivery for an id the sandbox dataset lacks carries only what the subscription names.
+            if store.find("signal", entity_type, entity_id) is not None:
                 error = (
                     "DUPLICATE_SUBSCRIPTION",
                     f"Subscription already exists for entity type '{entity_type}' with entity ID '{entity_id}'",
@@ -704,7 +723,7 @@ async def update_subscription(request: Request) -> JSONResponse:
     signals = _check_signal_types(check, body.get("signalTypes"), subscription.entity_type, "signalTypes")
     if subscription.kind == "optOut" and "signalTypes" in body:
         check.fail("signalTypes", "an opt-out subscription always carries optOut; leave signalTypes out")
-    url = _check_url(check, body, "url", "", required=False, injected=_transport(request) is not None)
+    url = _check_url(check, body, "url", "", required=False)
     name = check.string(body, "name", max_length=100)
     is_active = check.boolean(body, "isActive")
     regenerate = check.boolean(body, "regenerateSecret")
@@ -836,7 +855,7 @@ async def create_opt_out_subscription(request: Request) -> JSONResponse:
     check = FieldCheck()
     check.unknown_keys(body, ("entityType", "url", "name"))
     check.string(body, "entityType", required=True, choices=("contact",))
-    url = _check_url(check, body, "url", "", required=True, injected=_transport(request) is not None)
+    url = _check_url(check, body, "url", "", required=True)
     name = check.string(body, "name", max_length=100)
     check.raise_if_any()
     assert url is not None
@@ -981,7 +1000,9 @@ async def fire_signal(request: Request) -> JSONResponse:
         _require_secret(store)
     signal_type, data = _signal_event(request, subscription, wanted)
     action = "showSignalsContact" if subscription.entity_type == "contact" else "showSignalsCompany"
-    credits = sandbox_state(request).charge(request, action, 1)
+    sent = undeliverable_reason(subscription.url, transport_injected=_transport(request) is not None) is None
+    # A delivery the sandbox does not send (a non-loopback receiver) is not billed.
+    credits = sandbox_state(request).charge(request, action, 1 if sent else 0)
     payload_id = str(uuid.uuid4())
     payload: dict[str, Any] = {
         "id": payload_id,

@@ -3,7 +3,7 @@
 Companies that visited the account's tracked domains in a date window, each as a company preview
 plus visit metrics. The sandbox account tracks exactly these domains (`TRACKED_DOMAINS`):
 
-    lusha.com, acme-sandbox.com, acme-sandbox.io
+    lusha.com, google.com, acme-sandbox.com, acme-sandbox.io
 
 (`www.` and a scheme are ignored). Any other domain fails the whole request with 400.
 
@@ -14,8 +14,11 @@ visits count; the other filters (`scoreBands` cold/warm/hot, `score` 1-100, `tot
 `daysSinceLastVisit` as {min, max}) apply to each company's totals. `sort.by` is any metric
 (default `score`), `sort.order` asc or desc (default desc).
 
-Score (1-100) grows with sessions, days visited, high-intent pageviews and session length and
-fades with days since the last visit; bands: cold < 40 <= warm < 70 <= hot.
+Score (1-100, `visit_score`) grows with sessions, days visited, high-intent pageviews and session
+length and fades with days since the last visit, without a ceiling (few accounts come near 100);
+bands: cold < 40 <= warm < 70 <= hot. Equal values of the sort field are ordered by score,
+high-intent pageviews, sessions, days visited, session length and last visit in turn
+(`TIE_BREAKS`), then by id.
 Billing: `websiteVisits`, free in the sandbox (the spec's example charges 0).
 """
 
@@ -63,6 +66,33 @@ def months_after(day: date, months: int) -> date:
     raise AssertionError("unreachable")
 
 
+SCORE_HALF_WAY: Final = 60.0
+"""Engagement at which the score is 50: the score is 100 * e / (e + this), so it never saturates."""
+RECENCY_DAYS: Final = 30.0
+"""Engagement fades by a factor e for every this many days since the last visit."""
+TIE_BREAKS: Final = (
+    "score",
+    "highIntentPageviews",
+    "totalSessions",
+    "daysVisited",
+    "avgSessionMinutes",
+    "lastVisit",
+)
+"""Order of equal values of the sort field: these metrics in turn (same direction), then id."""
+
+
+def visit_score(sessions: int, days_visited: int, high_intent: int, avg_minutes: float, last_ago: int) -> int:
+    """The 1-100 score of a company's visits in a window.
+
+    Engagement grows with sessions (logarithmically), days visited, high-intent pageviews and
+    session length, and fades with the days since the last visit; the score maps engagement
+    onto 1-100 without a ceiling, so only the most engaged accounts come near 100.
+    """
+    engagement = 8 * math.log1p(sessions) + 2.5 * days_visited + 1.2 * high_intent + 1.5 * avg_minutes
+    recent = engagement * math.exp(-last_ago / RECENCY_DAYS)
+    return max(1, min(100, round(100 * recent / (recent + SCORE_HALF_WAY))))
+
+
 def score_band(score: int) -> str:
     return "hot" if score >= 70 else "warm" if score >= 40 else "cold"
 
@@ -80,14 +110,7 @@ class VisitTotals:
     def metrics(self) -> dict[str, Any]:
         last_ago = min(self.days)
         avg_minutes = round(self.minutes / self.sessions, 1) if self.sessions else 0.0
-        raw = (
-            14 * math.log1p(self.sessions)
-            + 5 * len(self.days)
-            + 3 * self.high_intent
-            + 2 * avg_minutes
-            - 0.25 * last_ago
-        )
-        score = max(1, min(100, round(raw)))
+        score = visit_score(self.sessions, len(self.days), self.high_intent, avg_minutes, last_ago)
         return {
             "score": score,
             "scoreBand": score_band(score),
@@ -259,8 +282,9 @@ async def website_visits(request: Request) -> JSONResponse:
             ):
                 continue
             visits.append({"id": totals.company_id, **metrics})
+    keys = [sort_by, *(key for key in TIE_BREAKS if key != sort_by)]
     visits.sort(key=lambda item: item["id"])
-    visits.sort(key=lambda item: item[sort_by], reverse=order == "desc")
+    visits.sort(key=lambda item: tuple(item[key] for key in keys), reverse=order == "desc")
     window = visits[page * size : (page + 1) * size]
     results: list[dict[str, Any]] = []
     if window:

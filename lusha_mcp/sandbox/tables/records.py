@@ -58,7 +58,12 @@ COLUMNS: dict[Entity, tuple[ColumnDef, ...]] = {
         ColumnDef("col_phone", "Phone", "lusha", "phone", "revealPhone", "per_row_with_data"),
         ColumnDef("col_signals", "Signals", "signal", "allSignals", "showSignalsContact", "per_row"),
         ColumnDef(
-            "col_signal_score", "Signal score", "score", "signalScore", "signalScoreContact", "per_row"
+            "col_signal_score",
+            "Signal score",
+            "score",
+            "signalScore",
+            "signal_score_contact_reveal",
+            "per_row",
         ),
     ),
     "companies": (
@@ -70,7 +75,12 @@ COLUMNS: dict[Entity, tuple[ColumnDef, ...]] = {
         ),
         ColumnDef("col_signals", "Signals", "signal", "allSignals", "showSignalsCompany", "per_row"),
         ColumnDef(
-            "col_signal_score", "Signal score", "score", "signalScore", "signalScoreCompany", "per_row"
+            "col_signal_score",
+            "Signal score",
+            "score",
+            "signalScore",
+            "signal_score_company_reveal",
+            "per_row",
         ),
     ),
 }
