@@ -39,7 +39,7 @@ __all__ = [
 ]
 
 _SUPPORT = "https://status.lusha.com"
-_KEYS_PAGE = "https://dashboard.lusha.com/api/manage-api-keys"
+_KEYS_PAGE = "https://dashboard.lusha.com/enrich/api"
 
 
 class LushaError(Exception):
