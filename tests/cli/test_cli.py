@@ -57,6 +57,7 @@ def test_invalid_environment_settings_are_a_configuration_error(run_cli: CLIRunn
 
 def test_a_flag_overrides_the_environment(run_cli: CLIRunner, tmp_path: Path) -> None:
     flagged = tmp_path / "from-flag"
+    flagged.mkdir()
     result = run_cli("ledger", "--json", "--data-dir", str(flagged))
     assert json.loads(result.stdout)["data_dir"] == str(flagged)
 
