@@ -6,14 +6,22 @@ root, so tests never touch the user's real data and never depend on an earlier r
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
 
 from lusha_mcp.settings import Settings
 
-SHARED_DIR = Path(__file__).resolve().parents[2] / "shared"
-SPEC_V3 = SHARED_DIR / "lusha-api" / "openapi-v3.yml"
+SHARED_DIR = Path(os.environ.get("LUSHA_SHARED_DIR") or Path(__file__).resolve().parents[2] / "shared")
+"""Lusha's docs, the MCP registry schema and a tokenizer cache, next to the checkout (not in a plain clone)."""
+SPEC_DIR = Path(os.environ.get("LUSHA_SPEC_DIR") or SHARED_DIR / "lusha-api")
+"""Lusha's published API docs (openapi-v3.yml): ../shared/lusha-api, or the folder in LUSHA_SPEC_DIR."""
+SPEC_V3 = SPEC_DIR / "openapi-v3.yml"
+SPEC_MISSING = (
+    f"Lusha's V3 spec is not at {SPEC_V3}: download openapi-v3.yml from Lusha's API docs and set "
+    "LUSHA_SPEC_DIR to its folder to run the spec tests"
+)
 
 # A small dataset keeps the suite fast; bench/ measures the default size.
 TEST_CONTACTS = 4_000
