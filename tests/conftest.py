@@ -7,11 +7,14 @@ root, so tests never touch the user's real data and never depend on an earlier r
 from __future__ import annotations
 
 import os
+from collections.abc import AsyncIterator
 from pathlib import Path
 
+import httpx
 import pytest
 
-from lusha_mcp.settings import Settings
+from lusha_mcp.sandbox import SANDBOX_BASE_URL, sandbox_transport
+from lusha_mcp.settings import SANDBOX_API_KEY, Settings
 
 SHARED_DIR = Path(os.environ.get("LUSHA_SHARED_DIR") or Path(__file__).resolve().parents[2] / "shared")
 """Lusha's docs, the MCP registry schema and a tokenizer cache, next to the checkout (not in a plain clone)."""
@@ -61,3 +64,26 @@ def sandbox_settings(data_dir: Path, session_data_dir: Path) -> Settings:
         sandbox_contacts=TEST_CONTACTS,
         sandbox_companies=TEST_COMPANIES,
     )
+
+
+@pytest.fixture
+async def http(sandbox_settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
+    """An httpx client talking to the in-process sandbox with the sandbox key."""
+    async with httpx.AsyncClient(
+        transport=sandbox_transport(sandbox_settings),
+        base_url=SANDBOX_BASE_URL,
+        headers={"api_key": SANDBOX_API_KEY},
+    ) as client:
+        yield client
+
+
+@pytest.fixture
+async def unthrottled_http(sandbox_settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
+    """Like `http`, but the sandbox does not enforce rate limits (for tests sending many calls)."""
+    settings = sandbox_settings.model_copy(update={"sandbox_rate_limits": False})
+    async with httpx.AsyncClient(
+        transport=sandbox_transport(settings),
+        base_url=SANDBOX_BASE_URL,
+        headers={"api_key": SANDBOX_API_KEY},
+    ) as client:
+        yield client

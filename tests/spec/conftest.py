@@ -12,7 +12,6 @@ from typing import Any
 import pytest
 import yaml
 
-from lusha_mcp.settings import Settings
 from tests.conftest import SPEC_MISSING, SPEC_V3
 from tests.spec.lusha_spec import LushaSpec, LushaSpecTransport
 
@@ -49,8 +48,3 @@ def spec() -> dict[str, Any]:
     loaded = load_spec()
     assert loaded is not None
     return loaded
-
-
-@pytest.fixture
-def unthrottled_settings(sandbox_settings: Settings) -> Settings:
-    return sandbox_settings.model_copy(update={"sandbox_rate_limits": False})
