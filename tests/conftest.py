@@ -26,6 +26,20 @@ SPEC_MISSING = (
     "LUSHA_SPEC_DIR to its folder to run the spec tests"
 )
 
+LONG_RUNS = os.environ.get("LUSHA_LONG", "") not in ("", "0", "false") or os.environ.get("CI") == "true"
+"""`slow` tests (fuzzing, soak, the Node clients) run in CI and with LUSHA_LONG=1; locally they skip."""
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    del config
+    if LONG_RUNS:
+        return
+    skip = pytest.mark.skip(reason="a long run: set LUSHA_LONG=1 (CI sets CI=true) to include it")
+    for item in items:
+        if item.get_closest_marker("slow") is not None:
+            item.add_marker(skip)
+
+
 # A small dataset keeps the suite fast; bench/ measures the default size.
 TEST_CONTACTS = 4_000
 TEST_COMPANIES = 400
