@@ -105,9 +105,7 @@ async def measure(section: Section, workspace: Workspace) -> None:
         "ms",
         note="the dataset is generated in a worker thread meanwhile; tools/list never waits for it",
     )
-    section.add(
-        "first start against a warm start", time_first / time_ours, "x", at_most=FIRST_START_TARGET
-    )
+    section.add("first start against a warm start", time_first / time_ours, "x", at_most=FIRST_START_TARGET)
     section.add(
         "CPU time against the bare server",
         cpu_ours / cpu_bare,

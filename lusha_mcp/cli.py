@@ -16,12 +16,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, get_args
 
-# httpx imports its own command-line client (click, rich, pygments) at `import httpx`; the server
-# never runs it, so `lusha-mcp` skips it (about 40 ms and 4 MB of start-up). httpx falls back to a stub.
-sys.modules.setdefault("httpx._main", None)  # type: ignore[assignment] # None in sys.modules blocks an import
-
-import anyio  # noqa: E402
-from pydantic import ValidationError  # noqa: E402
+import anyio
+from pydantic import ValidationError
 
 from lusha_mcp import __version__
 from lusha_mcp.settings import KEYS_PAGE, Settings
@@ -256,9 +252,13 @@ def _configure_logging(settings: Settings) -> None:
 
 
 def _innermost(exc: BaseException) -> BaseException:
-    while isinstance(exc, BaseExceptionGroup) and exc.exceptions:
-        exc = exc.exceptions[0]
-    return exc
+    """The first leaf of an exception group (the SDK's task groups wrap the error that matters)."""
+    current = exc
+    leaves: tuple[BaseException, ...] = getattr(current, "exceptions", ())
+    while leaves:
+        current = leaves[0]
+        leaves = getattr(current, "exceptions", ())
+    return current
 
 
 def _existing_data_dir(settings: Settings, command: str) -> bool:
@@ -276,6 +276,10 @@ def _existing_data_dir(settings: Settings, command: str) -> bool:
 def _build_server_quickly(settings: Settings) -> LushaServer:
     """build_server with the cyclic GC paused: start-up creates mostly long-lived objects (models,
     schemas), so collecting meanwhile is wasted work; they are then frozen out of later collections."""
+    # httpx imports its own command-line client (click, rich, pygments) at `import httpx`; the server
+    # never runs it, so it is skipped (about 40 ms and 4 MB of start-up): None in sys.modules makes
+    # that import fail, and httpx then defines a stub in its place.
+    sys.modules.setdefault("httpx._main", None)  # pyright: ignore[reportArgumentType]
     gc.disable()
     try:
         from lusha_mcp.server import build_server

@@ -259,7 +259,9 @@ async def _research(t: Transcript, toolsets: list[Toolset]) -> None:
     left, total = credits.get("remaining"), credits.get("total")
     if left is not None and total is not None:
         t.say(f"   Sandbox account: {left:g} of {total:g} credits left.")
-    t.say(f"   This demo spent {server.get('spent_session', t.run.credits_charged)} credits; no budget was set.")
+    t.say(
+        f"   This demo spent {server.get('spent_session', t.run.credits_charged)} credits; no budget was set."
+    )
 
 
 async def run_demo(base: Settings, out: TextIO) -> DemoRun:

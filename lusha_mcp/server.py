@@ -8,7 +8,6 @@ from contextlib import asynccontextmanager
 from typing import Protocol
 
 import httpx
-
 from mcp.types import SetLevelRequestParams
 
 from lusha_mcp import __version__
@@ -113,7 +112,9 @@ def build_server(settings: Settings, *, transport: httpx.AsyncBaseTransport | No
     )
     # logging/setLevel for 2025-protocol clients (the SDK then declares the `logging` capability);
     # registered directly because the constructor argument is deprecated for 2026-07-28 servers.
-    server._lowlevel_server.add_request_handler("logging/setLevel", SetLevelRequestParams, client_log.set_level)
+    server._lowlevel_server.add_request_handler(
+        "logging/setLevel", SetLevelRequestParams, client_log.set_level
+    )
     server.middleware.append(report_sandbox_waits)
     toolsets = ToolsetState.from_settings(settings)
     for module in TOOL_MODULES:

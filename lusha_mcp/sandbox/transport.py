@@ -113,7 +113,11 @@ class LazySandboxTransport(httpx.AsyncBaseTransport):
         while not self._done.is_set():
             percent = self.percent_done()
             # Progress must grow with every notification; at most one a second.
-            if reporter is not None and percent > last_percent and clock() - last_time >= _REPORT_EVERY_SECONDS:
+            if (
+                reporter is not None
+                and percent > last_percent
+                and clock() - last_time >= _REPORT_EVERY_SECONDS
+            ):
                 last_time, last_percent = clock(), percent
                 await reporter(percent, f"preparing the sandbox dataset, {percent:.0f}%")
             await anyio.sleep(_POLL_SECONDS)

@@ -24,7 +24,7 @@ from lusha_mcp.api.errors import (
     ServerError,
 )
 from lusha_mcp.sandbox.errors import LushaHTTPError, gone
-from tests.api.conftest import Responder, LushaStandIn, make_client
+from tests.api.conftest import LushaStandIn, Responder, make_client
 
 pytestmark = pytest.mark.anyio
 

@@ -13,7 +13,7 @@ from lusha_mcp.api.errors import (
     ServerError,
 )
 from lusha_mcp.api.models import ContactSearchItem
-from tests.api.conftest import Responder, LushaStandIn, make_client
+from tests.api.conftest import LushaStandIn, Responder, make_client
 
 pytestmark = pytest.mark.anyio
 
@@ -165,15 +165,15 @@ async def test_rate_limit_headers_are_exposed_to_callers(lusha: LushaStandIn) ->
             200,
             content=answered.content,
             headers={
-            "content-type": "application/json",
-            "x-rate-limit-daily": "5000",
-            "x-daily-requests-left": "4990",
-            "x-daily-usage": "10",
-            "x-rate-limit-hourly": "1000",
-            "x-hourly-requests-left": "995",
-            "x-rate-limit-minute": "300",
-            "x-minute-requests-left": "299",
-            "x-minute-usage": "1",
+                "content-type": "application/json",
+                "x-rate-limit-daily": "5000",
+                "x-daily-requests-left": "4990",
+                "x-daily-usage": "10",
+                "x-rate-limit-hourly": "1000",
+                "x-hourly-requests-left": "995",
+                "x-rate-limit-minute": "300",
+                "x-minute-requests-left": "299",
+                "x-minute-usage": "1",
             },
         )
 

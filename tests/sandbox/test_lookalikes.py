@@ -127,9 +127,7 @@ async def test_excluded_contacts_are_never_returned(
 
 
 @pytest.mark.parametrize("count", [4, 101])
-async def test_contact_lookalikes_need_five_to_a_hundred_seeds(
-    http: httpx.AsyncClient, count: int
-) -> None:
+async def test_contact_lookalikes_need_five_to_a_hundred_seeds(http: httpx.AsyncClient, count: int) -> None:
     response = await http.post(
         "/v3/contacts/lookalike",
         json={"seeds": {"linkedinUrls": [f"https://linkedin.com/in/x{n}" for n in range(count)]}},

@@ -94,7 +94,7 @@ async def _subscribe(
 
 
 async def test_account_secret_is_404_until_generated_and_regeneration_replaces_it(
-    http: httpx.AsyncClient
+    http: httpx.AsyncClient,
 ) -> None:
     missing = await http.get("/api/account/secret")
     first = await _secret(http)

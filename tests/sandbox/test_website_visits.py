@@ -33,9 +33,7 @@ def _request(**extra: Any) -> JsonObject:
     } | extra
 
 
-async def test_visits_are_company_previews_with_metrics_sorted_by_score(
-    http: httpx.AsyncClient
-) -> None:
+async def test_visits_are_company_previews_with_metrics_sorted_by_score(http: httpx.AsyncClient) -> None:
     response = await http.post(PATH, json=_request())
 
     assert response.status_code == 200, response.text

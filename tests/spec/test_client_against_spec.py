@@ -60,8 +60,9 @@ async def test_every_operation_sends_a_spec_valid_request_and_parses_the_spec_ex
         example_results: object = body.get("results")
         if isinstance(example_results, list):
             results: list[Any] = getattr(result, "results")  # noqa: B009
-            if len(results) != len(cast("list[Any]", example_results)):
-                problems.append(f"{name}: {len(results)} results parsed of the example's {len(example_results)}")
+            expected = len(cast("list[Any]", example_results))
+            if len(results) != expected:
+                problems.append(f"{name}: {len(results)} results parsed of the example's {expected}")
         if "requestId" in body and result.request_id != body["requestId"]:
             problems.append(f"{name}: request id {result.request_id!r} lost")
         if isinstance(result, MeteredResponse) and "billing" in body:
@@ -74,6 +75,7 @@ async def test_every_operation_sends_a_spec_valid_request_and_parses_the_spec_ex
 
 
 async def test_v3_not_enabled_says_to_ask_for_v3_access(spec_lusha: LushaSpecTransport) -> None:
+    assert spec_lusha.spec is not None
     examples = spec_lusha.spec.error_example("Forbidden")
     v3 = next(e for e in examples if "V3" in e["message"])
     spec_lusha.fallback = _answer(403, v3)
@@ -91,6 +93,7 @@ async def test_spec_error_examples_become_their_classes(spec_lusha: LushaSpecTra
         "PaymentRequired": InsufficientCreditsError,
         "NotFound": NotFoundError,
     }
+    assert spec_lusha.spec is not None
     for name, cls in cases.items():
         example = spec_lusha.spec.error_example(name)
         spec_lusha.fallback = _answer(example["statusCode"], example)
@@ -98,5 +101,3 @@ async def test_spec_error_examples_become_their_classes(spec_lusha: LushaSpecTra
             error = await _failure(client)
         assert type(error) is cls
         assert example["message"] in error.message
-
-

@@ -153,21 +153,33 @@ async def test_signals_lookalikes_buying_group_and_webhooks_match_the_spec(
     contact = one(sandbox_settings, "SELECT * FROM contacts WHERE gdpr_blocked = 0 AND has_email = 1 LIMIT 1")
     company = one(sandbox_settings, "SELECT * FROM companies ORDER BY employees DESC LIMIT 1")
     seeds = [str(row["id"]) for row in rows(sandbox_settings, "SELECT id FROM contacts ORDER BY id LIMIT 5")]
-    seed_domains = [str(row["domain"]) for row in rows(sandbox_settings, "SELECT domain FROM companies LIMIT 5")]
+    seed_domains = [
+        str(row["domain"]) for row in rows(sandbox_settings, "SELECT domain FROM companies LIMIT 5")
+    ]
     posts: list[tuple[str, JsonObject]] = [
         ("/v3/contacts/signals", {"ids": [contact["id"]], "signalTypes": ["allSignals"]}),
         ("/v3/companies/signals", {"ids": [company["id"]], "signalTypes": ["allSignals"]}),
         ("/v3/contacts/signal-score", {"contacts": [{"clientReferenceId": "a", "id": contact["id"]}]}),
-        ("/v3/companies/signal-score", {"companies": [{"clientReferenceId": "a", "domain": company["domain"]}]}),
+        (
+            "/v3/companies/signal-score",
+            {"companies": [{"clientReferenceId": "a", "domain": company["domain"]}]},
+        ),
         ("/v3/contacts/lookalike", {"seeds": {"ids": seeds}, "limit": 5}),
         ("/v3/companies/lookalike", {"seeds": {"domains": seed_domains}, "limit": 5}),
-        ("/v3/contacts/buying-group", {"companies": [{"clientReferenceId": "a", "domain": company["domain"]}]}),
+        (
+            "/v3/contacts/buying-group",
+            {"companies": [{"clientReferenceId": "a", "domain": company["domain"]}]},
+        ),
     ]
     for path, body in posts:
         response = await http.post(path, json=body)
         assert response.status_code == 200, (path, response.text)
         assert_response_matches_spec(spec, "POST", path, response)
-    for path in ("/v3/contacts/signals/types", "/v3/companies/signals/types", "/v3/companies/signals/filters"):
+    for path in (
+        "/v3/contacts/signals/types",
+        "/v3/companies/signals/types",
+        "/v3/companies/signals/filters",
+    ):
         response = await http.get(path)
         assert_response_matches_spec(spec, "GET", path, response)
 
@@ -179,7 +191,11 @@ async def test_signals_lookalikes_buying_group_and_webhooks_match_the_spec(
     created = await http.post(
         "/api/subscriptions",
         json={
-            "defaults": {"url": "http://127.0.0.1:9/hook", "entityType": "contact", "signalTypes": ["promotion"]},
+            "defaults": {
+                "url": "http://127.0.0.1:9/hook",
+                "entityType": "contact",
+                "signalTypes": ["promotion"],
+            },
             "subscriptions": [{"entityId": contact["id"]}],
         },
     )
@@ -214,6 +230,4 @@ async def test_website_visits_match_the_spec(http: httpx.AsyncClient, spec: Json
     body = response.json()
     for item in body["results"]:
         item["canReveal"] = [entry for entry in item["canReveal"] if entry["field"] in ("emails", "phones")]
-    assert_response_matches_spec(
-        spec, "POST", "/v3/companies/website-visits", httpx.Response(200, json=body)
-    )
+    assert_response_matches_spec(spec, "POST", "/v3/companies/website-visits", httpx.Response(200, json=body))
