@@ -105,7 +105,9 @@ async def report_sandbox_waits(ctx: ServerRequestContext[Any, Any], call_next: C
 
     async def report(percent: float, message: str) -> None:
         logging.getLogger("lusha_mcp.sandbox").info(message)
-        await ctx.session.report_progress(percent, 100, message)
+        # A share below 1 of a total of 1: whatever progress the tool itself reports afterwards on
+        # the same token (rows done, at least 1) is then still an increase, as the protocol requires.
+        await ctx.session.report_progress(min(percent, 99.0) / 100, 1.0, message)
 
     token = WAIT_REPORTER.set(report)
     try:

@@ -80,24 +80,21 @@ def sandbox_settings(data_dir: Path, session_data_dir: Path) -> Settings:
     )
 
 
+def _sandbox_http(settings: Settings) -> httpx.AsyncClient:
+    return httpx.AsyncClient(
+        transport=sandbox_transport(settings), base_url=SANDBOX_BASE_URL, headers={"api_key": SANDBOX_API_KEY}
+    )
+
+
 @pytest.fixture
 async def http(sandbox_settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
     """An httpx client talking to the in-process sandbox with the sandbox key."""
-    async with httpx.AsyncClient(
-        transport=sandbox_transport(sandbox_settings),
-        base_url=SANDBOX_BASE_URL,
-        headers={"api_key": SANDBOX_API_KEY},
-    ) as client:
+    async with _sandbox_http(sandbox_settings) as client:
         yield client
 
 
 @pytest.fixture
 async def unthrottled_http(sandbox_settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
     """Like `http`, but the sandbox does not enforce rate limits (for tests sending many calls)."""
-    settings = sandbox_settings.model_copy(update={"sandbox_rate_limits": False})
-    async with httpx.AsyncClient(
-        transport=sandbox_transport(settings),
-        base_url=SANDBOX_BASE_URL,
-        headers={"api_key": SANDBOX_API_KEY},
-    ) as client:
+    async with _sandbox_http(sandbox_settings.model_copy(update={"sandbox_rate_limits": False})) as client:
         yield client

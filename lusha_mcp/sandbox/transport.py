@@ -41,6 +41,7 @@ WAIT_REPORTER: ContextVar[WaitReporter | None] = ContextVar("lusha_sandbox_wait_
 
 _POLL_SECONDS = 0.1
 _REPORT_EVERY_SECONDS = 1.0
+_FIRST_REPORT_SECONDS = 0.5
 
 
 def sandbox_app(settings: Settings) -> Starlette:
@@ -108,16 +109,15 @@ class LazySandboxTransport(httpx.AsyncBaseTransport):
             return self._inner
         self.prepare_in_background()
         reporter = WAIT_REPORTER.get()
-        last_time, last_percent = -_REPORT_EVERY_SECONDS, -1.0
         clock = anyio.current_time
+        last_time, last_percent = clock() - _REPORT_EVERY_SECONDS + _FIRST_REPORT_SECONDS, -1.0
         while not self._done.is_set():
             percent = self.percent_done()
-            # Progress must grow with every notification; at most one a second.
-            if (
-                reporter is not None
-                and percent > last_percent
-                and clock() - last_time >= _REPORT_EVERY_SECONDS
-            ):
+            # Only a generation is worth reporting (opening a finished dataset takes a moment); progress
+            # must grow with every notification; at most one a second.
+            generating = progress.share(self._dataset_path) is not None or not self.dataset_ready
+            due = clock() - last_time >= _REPORT_EVERY_SECONDS
+            if reporter is not None and generating and due and percent > last_percent:
                 last_time, last_percent = clock(), percent
                 await reporter(percent, f"preparing the sandbox dataset, {percent:.0f}%")
             await anyio.sleep(_POLL_SECONDS)

@@ -20,7 +20,7 @@ import httpx
 import pytest
 
 from lusha_mcp.api import LushaClient
-from lusha_mcp.sandbox import sandbox_app
+from lusha_mcp.sandbox import SandboxConfig, create_app
 from lusha_mcp.settings import SANDBOX_API_KEY, Settings
 
 API_KEY = "lk_live_9f3c2e7a1b5d4c8e"
@@ -103,7 +103,8 @@ class LushaStandIn:
 def lusha(sandbox_settings: Settings) -> LushaStandIn:
     """Lusha as the sandbox answers (rate limits off: the client's pacing is what these tests watch)."""
     settings = sandbox_settings.model_copy(update={"sandbox_rate_limits": False})
-    return LushaStandIn(sandbox=httpx.ASGITransport(app=sandbox_app(settings)))
+    # Its own app (not the process-wide cached one): this test's account state goes with the test.
+    return LushaStandIn(sandbox=httpx.ASGITransport(app=create_app(SandboxConfig.from_settings(settings))))
 
 
 def make_client(server: LushaStandIn, **options: Any) -> LushaClient:
