@@ -14,6 +14,8 @@ from typing import ClassVar, cast
 
 import httpx
 
+from lusha_mcp.settings import KEYS_PAGE
+
 __all__ = [
     "APIConnectionError",
     "APIStatusError",
@@ -39,7 +41,7 @@ __all__ = [
 ]
 
 _SUPPORT = "https://status.lusha.com"
-_KEYS_PAGE = "https://dashboard.lusha.com/enrich/api"
+_KEYS_PAGE = KEYS_PAGE
 
 
 class LushaError(Exception):
