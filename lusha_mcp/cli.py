@@ -21,7 +21,7 @@ from pydantic import ValidationError
 
 from lusha_mcp import __version__
 from lusha_mcp.redaction import install_log_redaction
-from lusha_mcp.settings import Settings
+from lusha_mcp.settings import KEYS_PAGE, Settings
 
 if TYPE_CHECKING:
     from lusha_mcp.tools.catalog import LushaServer
@@ -32,7 +32,6 @@ EXIT_USAGE = 2
 EXIT_CONFIG = 3
 EXIT_INTERRUPTED = 130
 
-KEYS_PAGE = "https://dashboard.lusha.com/enrich/api"
 MISSING_KEY = (
     "lusha-mcp: no Lusha API key. Get one at "
     f"{KEYS_PAGE} and set LUSHA_API_KEY, or add --sandbox to run against the offline sandbox "
@@ -248,11 +247,40 @@ def _configure_logging(settings: Settings) -> None:
     logging.basicConfig(
         stream=sys.stderr, level=settings.log_level, format="%(levelname)s %(name)s: %(message)s"
     )
+    # stderr shows LUSHA_LOG_LEVEL and above even when a client asks for more (logging/setLevel).
+    for handler in logging.getLogger().handlers:
+        handler.setLevel(settings.log_level)
+
+
+def _innermost(exc: BaseException) -> BaseException:
+    """The first leaf of an exception group (the SDK's task groups wrap the error that matters)."""
+    current = exc
+    leaves: tuple[BaseException, ...] = getattr(current, "exceptions", ())
+    while leaves:
+        current = leaves[0]
+        leaves = getattr(current, "exceptions", ())
+    return current
+
+
+def _existing_data_dir(settings: Settings, command: str) -> bool:
+    """ledger/purge read a data dir the server wrote; a missing one is reported, never created."""
+    if settings.data_dir.is_dir():
+        return True
+    print(
+        f"lusha-mcp {command}: no data dir at {settings.data_dir} (nothing was recorded there). "
+        "Pass the server's --data-dir or set LUSHA_DATA_DIR to it.",
+        file=sys.stderr,
+    )
+    return False
 
 
 def _build_server_quickly(settings: Settings) -> LushaServer:
     """build_server with the cyclic GC paused: start-up creates mostly long-lived objects (models,
     schemas), so collecting meanwhile is wasted work; they are then frozen out of later collections."""
+    # httpx imports its own command-line client (click, rich, pygments) at `import httpx`; the server
+    # never runs it, so it is skipped (about 40 ms and 4 MB of start-up): None in sys.modules makes
+    # that import fail, and httpx then defines a stub in its place.
+    sys.modules.setdefault("httpx._main", None)  # pyright: ignore[reportArgumentType]
     gc.disable()
     try:
         from lusha_mcp.server import build_server
@@ -286,7 +314,15 @@ def serve(args: argparse.Namespace) -> int:
         )
         serve_http(server, settings)
         return EXIT_OK
-    server.run("stdio")
+    try:
+        server.run("stdio")
+    except BaseExceptionGroup as group:  # a failure inside the SDK's task groups: one line, not a traceback
+        cause = _innermost(group)
+        if isinstance(cause, KeyboardInterrupt):
+            return EXIT_INTERRUPTED
+        logging.getLogger(__name__).debug("the server stopped", exc_info=group)
+        print(f"lusha-mcp: the server stopped: {type(cause).__name__}: {cause}", file=sys.stderr)
+        return EXIT_FAILURE
     return EXIT_OK
 
 
@@ -331,6 +367,8 @@ def doctor(args: argparse.Namespace) -> int:
 
 def ledger(args: argparse.Namespace) -> int:
     settings = settings_from_flags(args)
+    if not _existing_data_dir(settings, "ledger"):
+        return EXIT_FAILURE
     from lusha_mcp.guard import ledger_report
 
     groupings: list[Any] = [args.by] if args.by else ["day", "tool", "session"]
@@ -366,6 +404,8 @@ def ledger(args: argparse.Namespace) -> int:
 
 def purge(args: argparse.Namespace) -> int:
     settings = settings_from_flags(args)
+    if not _existing_data_dir(settings, "purge"):
+        return EXIT_FAILURE
     from lusha_mcp.guard import purge_cache
 
     result = purge_cache(settings.data_dir, contact_id=args.contact_id, email=args.email, domain=args.domain)
@@ -396,8 +436,16 @@ def docs(args: argparse.Namespace) -> int:
     from lusha_mcp.readme import render_readme
 
     path = Path(args.readme)
-    current = path.read_text(encoding="utf-8")
-    rendered = render_readme(current)
+    try:
+        current = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        print(f"lusha-mcp docs: cannot read {path}: {exc.strerror or exc}", file=sys.stderr)
+        return EXIT_FAILURE
+    try:
+        rendered = render_readme(current)
+    except ValueError as exc:  # a marker is missing: the message names it
+        print(f"lusha-mcp docs: {path}: {exc}; add the marker pair, then run again.", file=sys.stderr)
+        return EXIT_FAILURE
     if args.check:
         if rendered != current:
             print(f"{path} is stale: run `lusha-mcp docs` to regenerate it.", file=sys.stderr)

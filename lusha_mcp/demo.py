@@ -18,7 +18,7 @@ from mcp_types import CallToolResult, TextContent
 
 from lusha_mcp.guard import ledger_report
 from lusha_mcp.server import build_server
-from lusha_mcp.settings import Settings
+from lusha_mcp.settings import Settings, Toolset
 
 DEMO_CONTACTS = 5_000
 DEMO_COMPANIES = 500
@@ -71,7 +71,7 @@ class Transcript:
     async def optional(self, tool: str, **arguments: Any) -> dict[str, Any]:
         return await _optional(self, tool, **arguments)
 
-    async def call(self, tool: str, **arguments: Any) -> dict[str, Any]:
+    async def call(self, tool: str, *, echo: bool = True, **arguments: Any) -> dict[str, Any]:
         shown = json.dumps(arguments, separators=(", ", ": "))
         if len(shown) > LINE_WIDTH:
             shown = shown[: LINE_WIDTH - 3] + "..."
@@ -79,7 +79,7 @@ class Transcript:
         result: CallToolResult = await self.client.call_tool(tool, arguments)
         self.run.calls.append(tool)
         text = "\n".join(block.text for block in result.content if isinstance(block, TextContent))
-        lines = text.splitlines()
+        lines = text.splitlines() if echo or result.is_error else []
         for line in lines[:TEXT_LINES]:
             self.say(f"   | {line if len(line) <= LINE_WIDTH else line[: LINE_WIDTH - 3] + '...'}")
         if len(lines) > TEXT_LINES:
@@ -130,17 +130,62 @@ def _company_domains(body: dict[str, Any]) -> list[str]:
     return domains
 
 
-def _email_ids(body: dict[str, Any], count: int) -> list[str]:
-    picked: list[str] = []
+@dataclass(frozen=True)
+class Pick:
+    """A contact the demo reveals: its id, and who it is (for the narration)."""
+
+    id: str
+    label: str
+
+
+def _prospects_with_emails(body: dict[str, Any], count: int) -> list[Pick]:
+    picked: list[Pick] = []
     for item in cast(list[dict[str, Any]], body.get("contacts") or []):
         if "emails" in cast(dict[str, Any], item.get("can_reveal") or {}):
-            picked.append(str(item["id"]))
+            picked.append(Pick(str(item["id"]), str(item.get("name") or item["id"])))
         if len(picked) == count:
             break
     return picked
 
 
-async def _research(t: Transcript) -> None:
+ROLE_ORDER = ("decision_maker", "potential_champion", "influencer")
+
+
+def _decision_makers_with_emails(body: dict[str, Any], count: int) -> list[Pick]:
+    """Decision makers, champions and influencers of the buying group whose email can be revealed."""
+    members: list[dict[str, Any]] = [
+        member
+        for group in cast(list[dict[str, Any]], body.get("companies") or [])
+        for member in cast(list[dict[str, Any]], group.get("contacts") or [])
+        if member.get("id")
+        and "emails" in cast(dict[str, Any], member.get("can_reveal") or {})
+        and any(role in ROLE_ORDER for role in cast(list[str], member.get("roles") or []))
+    ]
+
+    def rank(member: dict[str, Any]) -> int:
+        roles = cast(list[str], member.get("roles") or [])
+        return min((ROLE_ORDER.index(role) for role in roles if role in ROLE_ORDER), default=len(ROLE_ORDER))
+
+    members.sort(key=rank)
+    return [
+        Pick(str(member["id"]), f"{member.get('name') or member['id']} ({member.get('title') or 'no title'})")
+        for member in members[:count]
+    ]
+
+
+def _webhooks_note(settings_toolsets: list[Toolset]) -> str | None:
+    if Toolset.webhooks in settings_toolsets:
+        return None
+    from lusha_mcp.tools import webhooks
+
+    return (
+        f"(The {len(webhooks.group.specs)} webhook tools are off by default because they change the "
+        "account's subscriptions; turn them on with --toolsets core,signals,lookalikes,decision_makers,"
+        "website_visits,webhooks or the same in LUSHA_TOOLSETS.)"
+    )
+
+
+async def _research(t: Transcript, toolsets: list[Toolset]) -> None:
     t.say("lusha-mcp demo: go-to-market research on the offline sandbox (no key, no network).")
     t.say("An MCP client session drives the server exactly as an assistant would.")
     listed = (await t.client.list_tools()).tools
@@ -150,6 +195,9 @@ async def _research(t: Transcript) -> None:
         tool.name: cast(dict[str, Any], tool.input_schema.get("properties") or {}) for tool in listed
     }
     t.say(f"Server exposes {len(tools)} tools: {', '.join(tools)}")
+    note = _webhooks_note(toolsets)
+    if note:
+        t.say(note)
 
     t.narrate("Which prospecting filters exist, and which departments can we target? (free)")
     await t.call("list_filter_values", scope="contacts")
@@ -174,28 +222,43 @@ async def _research(t: Transcript) -> None:
             signal_types=["surgeInHiring", "headcountIncrease3m", "websiteTrafficIncrease"],
         )
 
+    picks: list[Pick] = []
+    who = ""
     if "find_decision_makers" in t.tools and domains:
-        t.narrate(f"The buying group for a sales tool at {', '.join(domains[:3])}.")
-        await t.optional("find_decision_makers", domains=domains[:3], contacts_limit=5)
-
-    picks = _email_ids(prospects, 2)
+        t.narrate(f"Decision makers at {', '.join(domains[:3])}: the buying group for a sales tool.")
+        group = await t.optional("find_decision_makers", domains=domains[:3], contacts_limit=5)
+        picks = _decision_makers_with_emails(group, 2)
+        who = "the decision maker just found" if len(picks) == 1 else "the decision makers just found"
+    if not picks:
+        picks = _prospects_with_emails(prospects, 2)
+        who = "two of the sales leaders found above"
     if not picks:
         raise DemoStepError("the sandbox returned no contacts with an email to reveal")
-    t.narrate(f"Reveal the emails of the two picked contacts ({', '.join(picks)}): first, a quote.")
-    quote = await t.call("enrich_contacts", ids=picks, reveal=["emails"])
+    ids = [pick.id for pick in picks]
+    t.narrate(f"Reveal the emails (only the emails) of {who}: {', '.join(pick.label for pick in picks)}.")
+    t.say("   First the server quotes the reveal and asks the user; nothing is spent yet.")
+    quote = await t.call("enrich_contacts", ids=ids, reveal=["emails"])
     token = quote.get("confirmation_token")
     if quote.get("status") == "confirmation_required" and isinstance(token, str):
         total = cast(dict[str, Any], quote.get("quote") or {}).get("total_credits")
         t.narrate(f"The user agrees to spend up to {total} credits; the call is repeated with the token.")
-        await t.call("enrich_contacts", ids=picks, reveal=["emails"], confirmation_token=token)
+        await t.call("enrich_contacts", ids=ids, reveal=["emails"], confirmation_token=token)
 
     t.narrate("The same reveal again is served from the local cache at 0 credits.")
-    again = await t.call("enrich_contacts", ids=picks, reveal=["emails"])
+    again = await t.call("enrich_contacts", ids=ids, reveal=["emails"])
     if again.get("status") == "confirmation_required":
         t.say("   (the guard asked again: the cache did not hold these contacts)")
 
-    t.narrate("Account usage and the session's spend (free).")
-    await t.call("get_account_usage")
+    t.narrate("Where the account stands (free).")
+    usage = await t.call("get_account_usage", echo=False)
+    credits = cast(dict[str, Any], usage.get("credits") or {})
+    server = cast(dict[str, Any], usage.get("server") or {})
+    left, total = credits.get("remaining"), credits.get("total")
+    if left is not None and total is not None:
+        t.say(f"   Sandbox account: {left:g} of {total:g} credits left.")
+    t.say(
+        f"   This demo spent {server.get('spent_session', t.run.credits_charged)} credits; no budget was set."
+    )
 
 
 async def run_demo(base: Settings, out: TextIO) -> DemoRun:
@@ -207,7 +270,7 @@ async def run_demo(base: Settings, out: TextIO) -> DemoRun:
         failure: DemoStepError | None = None
         async with Client(build_server(settings)) as client:
             try:
-                await _research(Transcript(out, client, run))
+                await _research(Transcript(out, client, run), settings.toolsets)
             except DemoStepError as exc:
                 failure = exc
         if failure is not None:

@@ -16,9 +16,7 @@ from lusha_mcp.api.errors import (
     PermissionDeniedError,
 )
 from lusha_mcp.guard import ledger_report
-from lusha_mcp.settings import SANDBOX_API_KEY, Settings
-
-KEYS_PAGE = "https://dashboard.lusha.com/enrich/api"
+from lusha_mcp.settings import KEYS_PAGE, SANDBOX_API_KEY, Settings
 
 Status = Literal["ok", "warn", "fail"]
 MARKS: dict[Status, str] = {"ok": "[ok]  ", "warn": "[warn]", "fail": "[FAIL]"}
@@ -82,7 +80,13 @@ def _check_settings(report: DoctorReport, settings: Settings) -> bool:
             f"get a key at {KEYS_PAGE} and set LUSHA_API_KEY, or use --sandbox (no key needed)",
         )
         return False
-    if settings.sandbox or settings.api_key.get_secret_value() == SANDBOX_API_KEY:
+    if settings.sandbox and settings.ignored_api_key:
+        report.add(
+            "api key",
+            "ok",
+            "the sandbox key (lusha-sandbox); LUSHA_API_KEY is set but not used in sandbox mode",
+        )
+    elif settings.sandbox or settings.api_key.get_secret_value() == SANDBOX_API_KEY:
         report.add("api key", "ok", "the sandbox key (lusha-sandbox)")
     else:
         report.add("api key", "ok", "set (not shown)")
@@ -103,8 +107,15 @@ def _check_settings(report: DoctorReport, settings: Settings) -> bool:
     return True
 
 
-async def _check_account(report: DoctorReport, settings: Settings) -> None:
+async def _check_account(report: DoctorReport, settings: Settings, out: TextIO) -> None:
     where = "the sandbox" if settings.sandbox else settings.base_url
+    if settings.sandbox and not settings.sandbox_db_path().exists():
+        print(
+            "(first run: generating the sandbox dataset in "
+            f"{settings.sandbox_db_path().parent}; this takes about 10-30 s, once)",
+            file=out,
+            flush=True,
+        )
     try:
         async with LushaClient.from_settings(settings.model_copy(update={"max_retries": 0})) as client:
             usage = await client.account.usage()
@@ -185,10 +196,10 @@ def _check_data_dir(report: DoctorReport, settings: Settings) -> None:
     )
 
 
-async def run_doctor(settings: Settings) -> DoctorReport:
+async def run_doctor(settings: Settings, out: TextIO = sys.stdout) -> DoctorReport:
     report = DoctorReport()
     _check_install(report)
     if _check_settings(report, settings):
-        await _check_account(report, settings)
+        await _check_account(report, settings, out)
     _check_data_dir(report, settings)
     return report

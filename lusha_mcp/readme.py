@@ -98,6 +98,9 @@ def _replace(text: str, start: str, end: str, body: str) -> str:
 
 
 def render_readme(text: str) -> str:
-    """`text` with the generated tables brought up to date."""
+    """`text` with the generated tables brought up to date (ValueError naming a missing marker)."""
+    for marker in (TOOLS_START, TOOLS_END, SETTINGS_START, SETTINGS_END):
+        if marker not in text:
+            raise ValueError(f"README.md lacks the marker {marker!r}")
     text = _replace(text, TOOLS_START, TOOLS_END, tools_table(catalogue()))
     return _replace(text, SETTINGS_START, SETTINGS_END, settings_table())

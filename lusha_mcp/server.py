@@ -8,9 +8,11 @@ from contextlib import asynccontextmanager
 from typing import Any, Protocol
 
 import httpx
+from mcp.types import SetLevelRequestParams
 
 from lusha_mcp import __version__
 from lusha_mcp.api.client import LushaClient
+from lusha_mcp.client_log import ClientLogBridge, report_sandbox_waits
 from lusha_mcp.guard import CreditGuard, PricingSource
 from lusha_mcp.private import tighten
 from lusha_mcp.prompts import register_prompts
@@ -74,16 +76,39 @@ def _sign_in(settings: Settings) -> dict[str, Any]:
     return {"auth": auth_settings(settings), "token_verifier": JWTVerifier.from_settings(settings)}
 
 
+def _sandbox_transport(settings: Settings) -> httpx.AsyncBaseTransport | None:
+    """In sandbox mode, the sandbox built lazily: `initialize` and `tools/list` never wait for it.
+
+    On a first run (no dataset yet) its generation starts now in a worker thread; otherwise it is
+    built on the first request. A tool call that needs it sooner waits, reporting progress.
+    """
+    if not settings.sandbox:
+        return None
+    from lusha_mcp.sandbox.transport import LazySandboxTransport
+
+    lazy = LazySandboxTransport(settings)
+    if not lazy.dataset_ready:
+        logger.info("generating the sandbox dataset in the background (first run)")
+        lazy.prepare_in_background()
+    return lazy
+
+
 def build_server(settings: Settings, *, transport: httpx.AsyncBaseTransport | None = None) -> LushaServer:
     """The lusha-mcp server. In sandbox mode the client talks to the in-process sandbox."""
 
     install_log_redaction()
     live = LiveState()
+    client_log = ClientLogBridge(
+        part.strip()
+        for secret in (settings.api_key, settings.http_token)
+        if secret is not None
+        for part in secret.get_secret_value().split(",")
+    )
 
     @asynccontextmanager
     async def lifespan(_: object) -> AsyncGenerator[LushaState]:
         tighten(settings.data_dir)  # owner-only, also what an older version left readable
-        client = LushaClient.from_settings(settings, transport=transport)
+        client = LushaClient.from_settings(settings, transport=transport or _sandbox_transport(settings))
         usage = AccountUsageSnapshot(client)
         guard = CreditGuard(settings, PricingSource(usage.pricing))
         logger.info("lusha-mcp session %s started (sandbox=%s)", guard.session_id, settings.sandbox)
@@ -92,6 +117,7 @@ def build_server(settings: Settings, *, transport: httpx.AsyncBaseTransport | No
             live.attach(state)
             yield state
         finally:
+            client_log.close()
             await client.aclose()
             guard.close()
 
@@ -106,6 +132,12 @@ def build_server(settings: Settings, *, transport: httpx.AsyncBaseTransport | No
         middleware=[ViewsMiddleware()],
         **_sign_in(settings),
     )
+    # logging/setLevel for 2025-protocol clients (the SDK then declares the `logging` capability);
+    # registered directly because the constructor argument is deprecated for 2026-07-28 servers.
+    server._lowlevel_server.add_request_handler(
+        "logging/setLevel", SetLevelRequestParams, client_log.set_level
+    )
+    server.middleware.append(report_sandbox_waits)
     toolsets = ToolsetState.from_settings(settings)
     for module in TOOL_MODULES:
         module.register(server, toolsets)

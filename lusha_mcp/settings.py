@@ -11,12 +11,14 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import platformdirs
-from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic import Field, PrivateAttr, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 PRODUCTION_BASE_URL = "https://api.lusha.com"
 SANDBOX_API_KEY = "lusha-sandbox"
 """The one key the embedded sandbox accepts; any other gets 401."""
+KEYS_PAGE = "https://dashboard.lusha.com/enrich/api"
+"""Where Lusha users create and manage API keys (the page Lusha's V3 docs name)."""
 
 RevealField = Literal["emails", "phones"]
 
@@ -166,6 +168,17 @@ class Settings(BaseSettings):
     )
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(default="WARNING")
 
+    _ignored_api_key: bool = PrivateAttr(default=False)
+
+    @field_validator("api_key", mode="before")
+    @classmethod
+    def _blank_key_is_no_key(cls, value: Any) -> Any:
+        """An empty or whitespace key (what a blank `promptString` gives) is no key at all."""
+        raw = value.get_secret_value() if isinstance(value, SecretStr) else value
+        if isinstance(raw, str) and not raw.strip():
+            return None
+        return value
+
     # --- sign-in (the HTTP transport as an OAuth 2.1 resource server) --------------------------
     oauth_issuer: str | None = Field(
         default=None,
@@ -231,9 +244,17 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _sandbox_key(self) -> Settings:
-        if self.sandbox and self.api_key is None:
+        """The sandbox accepts only its own key, so sandbox mode uses it whatever LUSHA_API_KEY holds."""
+        if self.sandbox:
+            if self.api_key is not None and self.api_key.get_secret_value() != SANDBOX_API_KEY:
+                self._ignored_api_key = True
             self.api_key = SecretStr(SANDBOX_API_KEY)
         return self
+
+    @property
+    def ignored_api_key(self) -> bool:
+        """True when a real key was configured but sandbox mode replaced it with the sandbox key."""
+        return self._ignored_api_key
 
     @property
     def effective_toolsets(self) -> tuple[Toolset, ...]:

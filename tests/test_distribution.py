@@ -191,7 +191,13 @@ def test_manifest_launches_the_package_with_uv() -> None:
 
 
 def mcpb_command() -> list[str]:
-    """The mcpb CLI: $LUSHA_MCPB_CLI, else a locally installed one through `npx --no-install`."""
+    """The mcpb CLI of @anthropic-ai/mcpb named by $LUSHA_MCPB_CLI (never fetched: no network in tests)."""
+    configured = os.environ.get("LUSHA_MCPB_CLI")
+    if not configured:
+        pytest.skip(
+            reason="LUSHA_MCPB_CLI is not set: install @anthropic-ai/mcpb (.ci/run does, into .ci/.node) and "
+            "point LUSHA_MCPB_CLI at its bin/mcpb"
+        )
     node = shutil.which("node")
     if node is None:
         pytest.skip(reason="node is not installed (mcpb needs node >= 18)")
@@ -199,20 +205,7 @@ def mcpb_command() -> list[str]:
     major = int(node_version.strip().lstrip("v").split(".")[0])
     if major < 18:
         pytest.skip(reason=f"mcpb needs node >= 18; found {node_version.strip()}")
-    configured = os.environ.get("LUSHA_MCPB_CLI")
-    if configured:
-        return shlex.split(configured)
-    npx = shutil.which("npx")
-    if npx is not None:
-        probe = subprocess.run(
-            [npx, "--no-install", "mcpb", "--version"], capture_output=True, text=True, cwd=ROOT, timeout=60
-        )
-        if probe.returncode == 0:
-            return [npx, "--no-install", "mcpb"]
-    pytest.skip(
-        reason="the mcpb CLI is not installed; set LUSHA_MCPB_CLI (e.g. after "
-        "`npm install --prefix /tmp/mcpb @anthropic-ai/mcpb`, LUSHA_MCPB_CLI=/tmp/mcpb/node_modules/.bin/mcpb)"
-    )
+    return shlex.split(configured)
 
 
 def test_mcpb_validates_the_manifest() -> None:

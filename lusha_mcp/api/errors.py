@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, ClassVar, cast
 import httpx
 
 from lusha_mcp.redaction import redact
+from lusha_mcp.settings import KEYS_PAGE
 
 if TYPE_CHECKING:
     from lusha_mcp.api.models.base import LushaResponse
@@ -44,7 +45,7 @@ __all__ = [
 ]
 
 _SUPPORT = "https://status.lusha.com"
-_KEYS_PAGE = "https://dashboard.lusha.com/api/manage-api-keys"
+_KEYS_PAGE = KEYS_PAGE
 
 
 class LushaError(Exception):

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any, TypeVar, cast
 
 from lusha_mcp.private import private_dir, private_file
-from lusha_mcp.sandbox import catalog
+from lusha_mcp.sandbox import catalog, progress
 from lusha_mcp.sandbox.config import SandboxConfig
 
 DATASET_VERSION = 6
@@ -546,9 +546,16 @@ def _build_contacts(
     return rows
 
 
-def _write_core(conn: sqlite3.Connection, seed: int, contacts: int, companies_count: int) -> None:
+def _write_core(
+    conn: sqlite3.Connection,
+    seed: int,
+    contacts: int,
+    companies_count: int,
+    step: Callable[[float], None] = lambda share: None,
+) -> None:
     rng = random.Random(seed)
     pools = _Pools()
+    step(0.15)
     conn.executescript(CORE_DDL)
     conn.execute("BEGIN")
     companies = _build_companies(rng, pools, companies_count)
@@ -642,7 +649,9 @@ def _write_core(conn: sqlite3.Connection, seed: int, contacts: int, companies_co
         "INSERT INTO company_naics VALUES (?, ?)",
         [(company["id"], item["code"]) for company in companies for item in company["naics_codes"]],
     )
+    step(0.25)
     rows = _build_contacts(rng, pools, companies, contacts)
+    step(0.4)
     conn.executemany(f"INSERT INTO contacts VALUES ({', '.join('?' * len(rows[0]))})", rows)
     conn.executemany(
         "INSERT OR IGNORE INTO contact_emails VALUES (?, ?)",
@@ -653,14 +662,17 @@ def _write_core(conn: sqlite3.Connection, seed: int, contacts: int, companies_co
         ],
     )
     conn.execute("COMMIT")
+    step(0.5)
     conn.executescript(CORE_INDEXES)
 
 
 def generate_dataset(path: Path, *, seed: int, contacts: int, companies: int) -> None:
     """Write the dataset to `path` (atomically: temp file, then rename).
 
-    When a concurrent start published a current dataset meanwhile, that one is kept.
+    When a concurrent start published a current dataset meanwhile, that one is kept. How far it
+    has got is readable meanwhile with `progress.share(path)`.
     """
+    progress.report(path, 0.0)
     private_dir(path.parent)
     tmp = private_file(path.with_name(f".{path.name}.{os.getpid()}.{uuid.uuid4().hex}.tmp"))
     generator, activity_version = _activity_generator()
@@ -670,12 +682,20 @@ def generate_dataset(path: Path, *, seed: int, contacts: int, companies: int) ->
             conn.execute("PRAGMA journal_mode=OFF")
             conn.execute("PRAGMA synchronous=OFF")
             conn.execute("PRAGMA page_size=8192")
-            _write_core(conn, seed, contacts, max(1, min(companies, contacts)))
+            _write_core(
+                conn,
+                seed,
+                contacts,
+                max(1, min(companies, contacts)),
+                lambda share: progress.report(path, share),
+            )
+            progress.report(path, 0.6)
             if generator is not None:
                 conn.execute("BEGIN")
                 generator(conn, seed)
                 if conn.in_transaction:
                     conn.execute("COMMIT")
+            progress.report(path, 0.92)
             conn.execute(f"PRAGMA user_version = {DATASET_VERSION * 1000 + activity_version}")
             conn.execute("ANALYZE")
         finally:
@@ -683,6 +703,7 @@ def generate_dataset(path: Path, *, seed: int, contacts: int, companies: int) ->
         if not (path.exists() and _stored_version(path) == expected_user_version()):
             os.replace(tmp, path)
     finally:
+        progress.report(path, 1.0)
         with contextlib.suppress(FileNotFoundError):
             tmp.unlink()
 

@@ -1,62 +1,33 @@
-"""A Lusha stand-in built from the V3 spec itself, served through httpx.MockTransport.
+"""A Lusha stand-in for client tests: the in-process sandbox behind an httpx.MockTransport.
 
-Every request the client sends is validated against the spec's request schema (and query
-parameter schemas); the answer is the spec's own example response of that operation,
-assembled from the property examples when the operation has no whole example.
+Tests script answers (`script`: one-shot responders, `fallback`: answers every request) or let the
+sandbox answer as Lusha would; every request is recorded in `seen`. Whatever key the client sends,
+the stand-in passes the sandbox's own key on. Checking requests and answers against Lusha's
+published spec is the job of tests/spec/ (LushaLushaStandIn there).
 """
 
 from __future__ import annotations
 
-import copy
 import inspect
 import json
-import re
 import time
 from collections import deque
 from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from typing import Any, cast
+from typing import Any
 
 import httpx
-import jsonschema
 import pytest
-import yaml
-from referencing import Registry, Resource
-from referencing.jsonschema import DRAFT7
 
 from lusha_mcp.api import LushaClient, authorized_spend
-from lusha_mcp.sandbox import SANDBOX_BASE_URL, sandbox_transport
+from lusha_mcp.sandbox import SANDBOX_BASE_URL, SandboxConfig, create_app, sandbox_transport
 from lusha_mcp.settings import SANDBOX_API_KEY, Settings
-from tests.conftest import SPEC_V3
 
 API_KEY = "lk_live_9f3c2e7a1b5d4c8e"
 BASE_URL = "https://api.lusha.test"
-_SPEC_URI = "urn:lusha-v3"
-_METHODS = ("get", "post", "patch", "put", "delete")
 
-JSON = dict[str, Any]
 Responder = Callable[[httpx.Request], httpx.Response | Awaitable[httpx.Response | None] | None]
-
-
-def _escape(segment: str) -> str:
-    return segment.replace("~", "~0").replace("/", "~1")
-
-
-def _ref_of(node: object) -> str | None:
-    if isinstance(node, dict):
-        ref = cast("JSON", node).get("$ref")
-        return ref if isinstance(ref, str) else None
-    return None
-
-
-@dataclass(frozen=True)
-class Operation:
-    method: str
-    template: str
-    pattern: re.Pattern[str]
-    pointer: str
-    spec: JSON
 
 
 @dataclass
@@ -68,122 +39,12 @@ class SeenRequest:
     headers: httpx.Headers
 
 
-class LushaSpec:
-    """The parsed spec: operations, request validation and example responses."""
-
-    def __init__(self, document: JSON) -> None:
-        self.document = document
-        resource: Resource[Any] = Resource.from_contents(document, default_specification=DRAFT7)
-        self.registry: Registry[Any] = Registry().with_resource(_SPEC_URI, resource)  # pyright: ignore[reportUnknownArgumentType]
-        self.operations: list[Operation] = []
-        for template, item in cast("dict[str, JSON]", document["paths"]).items():
-            regex = "^" + re.sub(r"\{[^/]+\}", "[^/]+", template) + "$"
-            for method in _METHODS:
-                if method in item:
-                    pointer = f"/paths/{_escape(template)}/{method}"
-                    self.operations.append(
-                        Operation(method.upper(), template, re.compile(regex), pointer, item[method])
-                    )
-        # literal paths win over templated ones (/api/subscriptions/delete vs /api/subscriptions/{id})
-        self.operations.sort(key=lambda op: op.template.count("{"))
-
-    def resolve(self, node: Any) -> Any:
-        current: Any = node
-        while (ref := _ref_of(current)) is not None:
-            target: Any = self.document
-            for part in ref.removeprefix("#/").split("/"):
-                target = target[part.replace("~1", "/").replace("~0", "~")]
-            current = target
-        return current
-
-    def operation(self, method: str, path: str) -> Operation:
-        for op in self.operations:
-            if op.method == method and op.pattern.match(path):
-                return op
-        raise AssertionError(f"{method} {path} is not an operation of the spec")
-
-    def request_errors(self, op: Operation, body: Any, params: dict[str, str]) -> list[str]:
-        errors: list[str] = []
-        content = self.resolve(op.spec.get("requestBody", {})).get("content", {}).get("application/json")
-        if content is not None:
-            pointer = f"{op.pointer}/requestBody/content/application~1json/schema"
-            validator = jsonschema.Draft7Validator(
-                {"$ref": f"{_SPEC_URI}#{pointer}"},
-                registry=self.registry,
-                format_checker=jsonschema.Draft7Validator.FORMAT_CHECKER,
-            )
-            errors += [f"body {list(e.absolute_path)}: {e.message}" for e in validator.iter_errors(body)]
-        elif body is not None:
-            errors.append("this operation takes no body")
-        declared = {p["name"]: p for p in (self.resolve(x) for x in op.spec.get("parameters", []))}
-        for name, raw in params.items():
-            param = declared.get(name)
-            if param is None or param.get("in") != "query":
-                errors.append(f"query parameter {name!r} is not in the spec")
-                continue
-            schema = param.get("schema", {})
-            value: Any = int(raw) if schema.get("type") == "integer" and raw.lstrip("-").isdigit() else raw
-            errors += [
-                f"query {name}: {e.message}" for e in jsonschema.Draft7Validator(schema).iter_errors(value)
-            ]
-        return errors
-
-    def example_response(self, op: Operation) -> tuple[int, Any]:
-        for status, response in op.spec["responses"].items():
-            if not str(status).startswith("2"):
-                continue
-            content = self.resolve(response).get("content", {}).get("application/json", {})
-            if "example" in content:
-                return int(status), copy.deepcopy(content["example"])
-            if content.get("examples"):
-                first = next(iter(content["examples"].values()))
-                return int(status), copy.deepcopy(self.resolve(first)["value"])
-            return int(status), self.example_of(content.get("schema", {}))
-        raise AssertionError(f"{op.method} {op.template} documents no 2xx response")
-
-    def error_example(self, name: str) -> Any:
-        """The example body of a shared error response (BadRequest, Forbidden...)."""
-        content = self.document["components"]["responses"][name]["content"]["application/json"]
-        if "example" in content:
-            return copy.deepcopy(content["example"])
-        return [copy.deepcopy(e["value"]) for e in content["examples"].values()]
-
-    def example_of(self, schema: Any, depth: int = 0) -> Any:
-        schema = self.resolve(schema)
-        if not isinstance(schema, dict) or depth > 12:
-            return None
-        node = cast("JSON", schema)
-        if "example" in node:
-            return copy.deepcopy(node["example"])
-        if "allOf" in node:
-            merged: JSON = {}
-            for part in node["allOf"]:
-                value = self.example_of(part, depth + 1)
-                if isinstance(value, dict):
-                    merged.update(cast("JSON", value))
-            return merged
-        for key in ("oneOf", "anyOf"):
-            if key in node:
-                return self.example_of(node[key][0], depth + 1)
-        if "enum" in node:
-            return node["enum"][0]
-        kind = node.get("type")
-        if kind == "object" or "properties" in node:
-            return {
-                name: self.example_of(prop, depth + 1) for name, prop in node.get("properties", {}).items()
-            }
-        if kind == "array":
-            return [self.example_of(node.get("items", {}), depth + 1)]
-        return {"string": "example", "integer": 1, "number": 1.0, "boolean": True}.get(str(kind))
-
-
 @dataclass
-class SpecTransport:
-    """Answers like Lusha would, per the spec; records and validates every request."""
+class LushaStandIn:
+    """Answers like Lusha would (the sandbox, or what the test scripts); records every request."""
 
-    spec: LushaSpec
+    sandbox: httpx.AsyncBaseTransport | None = None
     seen: list[SeenRequest] = field(default_factory=list[SeenRequest])
-    invalid: list[str] = field(default_factory=list[str])
     script: deque[Responder] = field(default_factory=deque[Responder])
     fallback: Responder | None = None
     per_endpoint_per_second: int | None = None
@@ -218,13 +79,19 @@ class SpecTransport:
             answer = await self._respond(self.fallback, request)
             if answer is not None:
                 return answer
-        op = self.spec.operation(request.method, path)
-        problems = self.spec.request_errors(op, body, params)
-        if problems:
-            self.invalid.extend(f"{request.method} {path}: {p}" for p in problems)
-            return httpx.Response(400, json={"statusCode": 400, "message": "; ".join(problems)})
-        status, example = self.spec.example_response(op)
-        return httpx.Response(status, json=example)
+        return await self.answer(request, body, params)
+
+    async def answer(self, request: httpx.Request, body: Any, params: dict[str, str]) -> httpx.Response:
+        """What Lusha answers when the test scripted nothing: the sandbox's answer."""
+        assert self.sandbox is not None, "this stand-in has no sandbox: script every answer"
+        headers = {**request.headers, "api_key": SANDBOX_API_KEY}
+        forwarded = httpx.Request(
+            request.method, request.url.copy_with(scheme="http", host="sandbox.lusha.invalid"),
+            headers=headers, content=request.content,
+        )  # fmt: skip
+        response = await self.sandbox.handle_async_request(forwarded)
+        content = await response.aread()
+        return httpx.Response(response.status_code, headers=response.headers, content=content)
 
     def transport(self) -> httpx.MockTransport:
         return httpx.MockTransport(self.handle)
@@ -233,20 +100,15 @@ class SpecTransport:
         return [s.path for s in self.seen]
 
 
-@pytest.fixture(scope="session")
-def lusha_spec() -> LushaSpec:
-    if not SPEC_V3.exists():
-        pytest.skip(reason=f"the Lusha V3 spec is not at {SPEC_V3}; these tests need ../shared/lusha-api")
-    with SPEC_V3.open(encoding="utf-8") as handle:
-        return LushaSpec(yaml.safe_load(handle))
-
-
 @pytest.fixture
-def lusha(lusha_spec: LushaSpec) -> SpecTransport:
-    return SpecTransport(lusha_spec)
+def lusha(sandbox_settings: Settings) -> LushaStandIn:
+    """Lusha as the sandbox answers (rate limits off: the client's pacing is what these tests watch)."""
+    settings = sandbox_settings.model_copy(update={"sandbox_rate_limits": False})
+    # Its own app (not the process-wide cached one): this test's account state goes with the test.
+    return LushaStandIn(sandbox=httpx.ASGITransport(app=create_app(SandboxConfig.from_settings(settings))))
 
 
-def make_client(server: SpecTransport, **options: Any) -> LushaClient:
+def make_client(server: LushaStandIn, **options: Any) -> LushaClient:
     options.setdefault("retry_base_delay", 0.001)
     options.setdefault("retry_max_delay", 0.01)
     return LushaClient(API_KEY, base_url=BASE_URL, transport=server.transport(), **options)
@@ -272,7 +134,7 @@ async def spend_authorised() -> AsyncGenerator[None]:
 
 
 @pytest.fixture
-async def client(lusha: SpecTransport) -> AsyncIterator[LushaClient]:
+async def client(lusha: LushaStandIn) -> AsyncIterator[LushaClient]:
     api = make_client(lusha)
     yield api
     await api.aclose()

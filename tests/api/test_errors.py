@@ -23,7 +23,8 @@ from lusha_mcp.api.errors import (
     RateLimitError,
     ServerError,
 )
-from tests.api.conftest import Responder, SpecTransport, make_client
+from lusha_mcp.sandbox.errors import LushaHTTPError, gone
+from tests.api.conftest import LushaStandIn, Responder, make_client
 
 pytestmark = pytest.mark.anyio
 
@@ -58,7 +59,7 @@ async def _failure(client: LushaClient) -> LushaError:
 
 @pytest.mark.parametrize(("status", "cls", "hint"), STATUSES, ids=[str(s[0]) for s in STATUSES])
 async def test_standard_envelope_maps_status_to_its_class_with_what_to_do(
-    lusha: SpecTransport, status: int, cls: type[APIStatusError], hint: str
+    lusha: LushaStandIn, status: int, cls: type[APIStatusError], hint: str
 ) -> None:
     lusha.fallback = _answer(
         status,
@@ -81,7 +82,7 @@ async def test_standard_envelope_maps_status_to_its_class_with_what_to_do(
 
 @pytest.mark.parametrize(("status", "cls", "hint"), STATUSES, ids=[str(s[0]) for s in STATUSES])
 async def test_nested_error_envelope_maps_status_to_its_class(
-    lusha: SpecTransport, status: int, cls: type[APIStatusError], hint: str
+    lusha: LushaStandIn, status: int, cls: type[APIStatusError], hint: str
 ) -> None:
     lusha.fallback = _answer(status, {"error": {"code": "SOME_CODE", "message": "Nested explanation"}})
     async with make_client(lusha, max_retries=0) as client:
@@ -94,36 +95,11 @@ async def test_nested_error_envelope_maps_status_to_its_class(
     assert hint in error.message
 
 
-async def test_v3_not_enabled_says_to_ask_for_v3_access(lusha: SpecTransport) -> None:
-    examples = lusha.spec.error_example("Forbidden")
-    v3 = next(e for e in examples if "V3" in e["message"])
-    lusha.fallback = _answer(403, v3)
-    async with make_client(lusha) as client:
-        error = await _failure(client)
-
-    assert isinstance(error, PermissionDeniedError)
-    assert "enable the V3 API" in error.message
-
-
-async def test_spec_error_examples_become_their_classes(lusha: SpecTransport) -> None:
-    cases = {
-        "BadRequest": BadRequestError,
-        "Unauthorized": AuthenticationError,
-        "PaymentRequired": InsufficientCreditsError,
-        "NotFound": NotFoundError,
-    }
-    for name, cls in cases.items():
-        example = lusha.spec.error_example(name)
-        lusha.fallback = _answer(example["statusCode"], example)
-        async with make_client(lusha) as client:
-            error = await _failure(client)
-        assert type(error) is cls
-        assert example["message"] in error.message
-
-
-async def test_dedupe_session_expiry_is_a_gone_error_that_says_to_start_fresh(lusha: SpecTransport) -> None:
-    schema = lusha.spec.resolve({"$ref": "#/components/schemas/DedupeSessionInvalidError"})
-    lusha.fallback = _answer(410, lusha.spec.example_of(schema))
+async def test_dedupe_session_expiry_is_a_gone_error_that_says_to_start_fresh(lusha: LushaStandIn) -> None:
+    # The sandbox's 410 for an expired lookalike session (its LushaHTTPError envelope).
+    with pytest.raises(LushaHTTPError) as expired:
+        gone()
+    lusha.fallback = _answer(410, expired.value.envelope())
     async with make_client(lusha) as client:
         error = await _failure(client)
 
@@ -132,7 +108,7 @@ async def test_dedupe_session_expiry_is_a_gone_error_that_says_to_start_fresh(lu
     assert "start a fresh session" in error.message
 
 
-async def test_a_non_json_error_body_still_gives_a_clear_error(lusha: SpecTransport) -> None:
+async def test_a_non_json_error_body_still_gives_a_clear_error(lusha: LushaStandIn) -> None:
     lusha.fallback = lambda _r: httpx.Response(502, text="<html>Bad gateway</html>")
     async with make_client(lusha, max_retries=0) as client:
         error = await _failure(client)

@@ -13,7 +13,7 @@ from lusha_mcp.api.errors import (
     ServerError,
 )
 from lusha_mcp.api.models import ContactSearchItem
-from tests.api.conftest import Responder, SpecTransport, make_client, spend_authorised
+from tests.api.conftest import LushaStandIn, Responder, make_client, spend_authorised
 
 pytestmark = pytest.mark.anyio
 
@@ -38,7 +38,7 @@ def _raise(exc: type[httpx.TransportError]) -> Responder:
     ids=["retry-after", "reset-header", "backoff"],
 )
 async def test_rate_limited_request_is_retried_and_succeeds(
-    lusha: SpecTransport, headers: dict[str, str]
+    lusha: LushaStandIn, headers: dict[str, str]
 ) -> None:
     lusha.script.extend([_status(429, headers), _status(429, headers)])
     async with make_client(lusha) as client, spend_authorised():
@@ -50,7 +50,7 @@ async def test_rate_limited_request_is_retried_and_succeeds(
 
 @pytest.mark.parametrize("status", [502, 503, 504])
 async def test_gateway_and_unavailable_errors_are_retried_and_succeed(
-    lusha: SpecTransport, status: int
+    lusha: LushaStandIn, status: int
 ) -> None:
     lusha.script.append(_status(status))
     async with make_client(lusha) as client, spend_authorised():
@@ -62,7 +62,7 @@ async def test_gateway_and_unavailable_errors_are_retried_and_succeed(
 
 @pytest.mark.parametrize("failure", [httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout])
 async def test_failures_before_sending_are_retried_even_for_metered_calls(
-    lusha: SpecTransport, failure: type[httpx.TransportError]
+    lusha: LushaStandIn, failure: type[httpx.TransportError]
 ) -> None:
     lusha.script.append(_raise(failure))
     async with make_client(lusha) as client, spend_authorised():
@@ -74,7 +74,7 @@ async def test_failures_before_sending_are_retried_even_for_metered_calls(
 
 @pytest.mark.parametrize("failure", [httpx.ReadTimeout, httpx.RemoteProtocolError, httpx.ReadError])
 async def test_a_metered_post_whose_response_was_lost_is_not_retried(
-    lusha: SpecTransport, failure: type[httpx.TransportError]
+    lusha: LushaStandIn, failure: type[httpx.TransportError]
 ) -> None:
     lusha.script.append(_raise(failure))
     async with make_client(lusha) as client, spend_authorised():
@@ -88,7 +88,7 @@ async def test_a_metered_post_whose_response_was_lost_is_not_retried(
 
 
 async def test_an_unreadable_success_body_of_a_metered_post_is_reported_as_possibly_charged(
-    lusha: SpecTransport,
+    lusha: LushaStandIn,
 ) -> None:
     lusha.script.append(lambda _r: httpx.Response(200, text="{not json"))
     async with make_client(lusha) as client, spend_authorised():
@@ -99,7 +99,7 @@ async def test_an_unreadable_success_body_of_a_metered_post_is_reported_as_possi
     assert "may have been charged" in caught.value.message
 
 
-async def test_a_free_get_is_retried_after_a_read_timeout(lusha: SpecTransport) -> None:
+async def test_a_free_get_is_retried_after_a_read_timeout(lusha: LushaStandIn) -> None:
     lusha.script.append(_raise(httpx.ReadTimeout))
     async with make_client(lusha) as client:
         result = await client.signals.contact_types()
@@ -108,7 +108,7 @@ async def test_a_free_get_is_retried_after_a_read_timeout(lusha: SpecTransport) 
     assert result.signal_types
 
 
-async def test_retries_stop_after_max_retries_with_the_last_error(lusha: SpecTransport) -> None:
+async def test_retries_stop_after_max_retries_with_the_last_error(lusha: LushaStandIn) -> None:
     lusha.fallback = _status(503)
     async with make_client(lusha, max_retries=2) as client:
         with pytest.raises(ServerError):
@@ -117,7 +117,7 @@ async def test_retries_stop_after_max_retries_with_the_last_error(lusha: SpecTra
     assert len(lusha.seen) == 3
 
 
-async def test_connection_failures_give_up_with_a_connection_error(lusha: SpecTransport) -> None:
+async def test_connection_failures_give_up_with_a_connection_error(lusha: LushaStandIn) -> None:
     lusha.fallback = _raise(httpx.ConnectError)
     async with make_client(lusha, max_retries=1) as client:
         with pytest.raises(APIConnectionError) as caught:
@@ -127,7 +127,7 @@ async def test_connection_failures_give_up_with_a_connection_error(lusha: SpecTr
     assert "nothing was sent or charged" in caught.value.message
 
 
-async def test_an_exhausted_daily_quota_is_not_retried(lusha: SpecTransport) -> None:
+async def test_an_exhausted_daily_quota_is_not_retried(lusha: LushaStandIn) -> None:
     lusha.fallback = _status(429, {"x-rate-limit-daily": "1000", "x-daily-requests-left": "0"})
     async with make_client(lusha) as client:
         with pytest.raises(RateLimitError) as caught:
@@ -139,7 +139,7 @@ async def test_an_exhausted_daily_quota_is_not_retried(lusha: SpecTransport) -> 
     assert "daily request quota" in caught.value.message
 
 
-async def test_a_retry_after_longer_than_the_cap_is_raised_not_slept(lusha: SpecTransport) -> None:
+async def test_a_retry_after_longer_than_the_cap_is_raised_not_slept(lusha: LushaStandIn) -> None:
     lusha.fallback = _status(429, {"retry-after": "3600"})
     async with make_client(lusha) as client:
         with pytest.raises(RateLimitError) as caught:
@@ -149,7 +149,7 @@ async def test_a_retry_after_longer_than_the_cap_is_raised_not_slept(lusha: Spec
     assert len(lusha.seen) == 1
 
 
-async def test_client_errors_are_not_retried(lusha: SpecTransport) -> None:
+async def test_client_errors_are_not_retried(lusha: LushaStandIn) -> None:
     lusha.fallback = _status(401)
     async with make_client(lusha) as client, spend_authorised():
         with pytest.raises(AuthenticationError):
@@ -158,22 +158,26 @@ async def test_client_errors_are_not_retried(lusha: SpecTransport) -> None:
     assert len(lusha.seen) == 1
 
 
-async def test_rate_limit_headers_are_exposed_to_callers(lusha: SpecTransport) -> None:
-    example = lusha.spec.example_response(lusha.spec.operation("GET", "/v3/contacts/signals/types"))[1]
-    lusha.fallback = lambda _r: httpx.Response(
-        200,
-        json=example,
-        headers={
-            "x-rate-limit-daily": "5000",
-            "x-daily-requests-left": "4990",
-            "x-daily-usage": "10",
-            "x-rate-limit-hourly": "1000",
-            "x-hourly-requests-left": "995",
-            "x-rate-limit-minute": "300",
-            "x-minute-requests-left": "299",
-            "x-minute-usage": "1",
-        },
-    )
+async def test_rate_limit_headers_are_exposed_to_callers(lusha: LushaStandIn) -> None:
+    async def with_quota_headers(request: httpx.Request) -> httpx.Response:
+        answered = await lusha.answer(request, None, {})
+        return httpx.Response(
+            200,
+            content=answered.content,
+            headers={
+                "content-type": "application/json",
+                "x-rate-limit-daily": "5000",
+                "x-daily-requests-left": "4990",
+                "x-daily-usage": "10",
+                "x-rate-limit-hourly": "1000",
+                "x-hourly-requests-left": "995",
+                "x-rate-limit-minute": "300",
+                "x-minute-requests-left": "299",
+                "x-minute-usage": "1",
+            },
+        )
+
+    lusha.fallback = with_quota_headers
     async with make_client(lusha) as client:
         await client.signals.contact_types()
         limits = client.rate_limits

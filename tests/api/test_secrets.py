@@ -11,7 +11,7 @@ import pytest
 from lusha_mcp.api import LushaClient
 from lusha_mcp.api.errors import APIStatusError, InvalidRequestError, LushaError
 from lusha_mcp.api.models import ContactSearchItem
-from tests.api.conftest import API_KEY, BASE_URL, SpecTransport, make_client, spend_authorised
+from tests.api.conftest import API_KEY, BASE_URL, LushaStandIn, make_client, spend_authorised
 
 pytestmark = pytest.mark.anyio
 
@@ -26,7 +26,7 @@ def _leaks(error: BaseException) -> list[str]:
 
 
 @pytest.mark.parametrize("status", [400, 401, 403, 429, 500])
-async def test_an_error_body_echoing_the_key_is_scrubbed(lusha: SpecTransport, status: int) -> None:
+async def test_an_error_body_echoing_the_key_is_scrubbed(lusha: LushaStandIn, status: int) -> None:
     lusha.fallback = lambda _r: httpx.Response(
         status,
         json={
@@ -47,7 +47,7 @@ async def test_an_error_body_echoing_the_key_is_scrubbed(lusha: SpecTransport, s
     "failure", [httpx.ConnectError, httpx.ReadTimeout, httpx.RemoteProtocolError, httpx.UnsupportedProtocol]
 )
 async def test_transport_failures_never_chain_the_httpx_error_and_its_headers(
-    lusha: SpecTransport, failure: type[httpx.TransportError]
+    lusha: LushaStandIn, failure: type[httpx.TransportError]
 ) -> None:
     def handler(request: httpx.Request) -> httpx.Response:
         raise failure(f"failed with headers {dict(request.headers)}", request=request)
@@ -63,7 +63,7 @@ async def test_transport_failures_never_chain_the_httpx_error_and_its_headers(
 
 
 async def test_the_client_repr_and_logs_hide_the_key(
-    lusha: SpecTransport, caplog: pytest.LogCaptureFixture
+    lusha: LushaStandIn, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.DEBUG)
     async with make_client(lusha) as client:

@@ -8,12 +8,12 @@ from pydantic import SecretStr
 from lusha_mcp.api import LushaClient
 from lusha_mcp.api.errors import AuthenticationError, InvalidRequestError
 from lusha_mcp.settings import Settings
-from tests.api.conftest import API_KEY, SpecTransport
+from tests.api.conftest import API_KEY, LushaStandIn
 
 pytestmark = pytest.mark.anyio
 
 
-async def test_from_settings_uses_the_configured_key_and_base_url(lusha: SpecTransport) -> None:
+async def test_from_settings_uses_the_configured_key_and_base_url(lusha: LushaStandIn) -> None:
     settings = Settings(api_key=SecretStr(API_KEY), base_url="https://eu.lusha.test/", max_retries=1)
     async with LushaClient.from_settings(settings, transport=lusha.transport()) as client:
         await client.signals.contact_types()

@@ -3,6 +3,7 @@ refused before any request, and every operation says whether it is metered where
 
 from __future__ import annotations
 
+import contextlib
 import inspect
 import re
 from pathlib import Path
@@ -13,11 +14,12 @@ import pytest
 
 from lusha_mcp.api import LushaClient, UnauthorizedSpendError, authorized_spend
 from lusha_mcp.api import resources as resources_package
+from lusha_mcp.api.errors import LushaError
 from lusha_mcp.api.models import MeteredResponse
 from lusha_mcp.api.resources import Resource
 from lusha_mcp.api.transport import Operation
 from lusha_mcp.settings import Settings
-from tests.api.conftest import SpecTransport, make_client
+from tests.api.conftest import LushaStandIn, make_client
 from tests.api.test_operations import CASES, Call
 from tests.sandbox.dataset_picks import rows
 
@@ -45,7 +47,7 @@ def test_an_operation_is_metered_exactly_when_lusha_bills_its_answer() -> None:
 
 @pytest.mark.parametrize(("name", "method", "path", "call", "model"), CASES, ids=[c[0] for c in CASES])
 async def test_a_metered_operation_outside_a_plan_sends_nothing(
-    lusha: SpecTransport, name: str, method: str, path: str, call: Call, model: type[object]
+    lusha: LushaStandIn, name: str, method: str, path: str, call: Call, model: type[object]
 ) -> None:
     async with make_client(lusha) as client:
         if issubclass(model, MeteredResponse):
@@ -54,7 +56,9 @@ async def test_a_metered_operation_outside_a_plan_sends_nothing(
             assert "outside a plan the credit guard authorised" in str(refused.value)
             assert lusha.seen == []
         else:
-            await call(client)
+            # Lusha's answer (even a 400 or 404 of the stand-in) proves the request was sent.
+            with contextlib.suppress(LushaError):
+                await call(client)
             assert [s.method for s in lusha.seen] == [method], "a free operation is sent as before"
 
 

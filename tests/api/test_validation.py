@@ -21,7 +21,7 @@ from lusha_mcp.api.models import (
     SubscriptionUpdate,
     WebsiteVisitsRequest,
 )
-from tests.api.conftest import SpecTransport
+from tests.api.conftest import LushaStandIn
 
 pytestmark = pytest.mark.anyio
 
@@ -51,7 +51,7 @@ CLIENT_CALLS: list[tuple[str, Callable[[LushaClient], Awaitable[Any]], str]] = [
 @pytest.mark.parametrize(("case", "call", "expected"), CLIENT_CALLS, ids=[c[0] for c in CLIENT_CALLS])
 async def test_bad_client_arguments_fail_before_any_request(
     client: LushaClient,
-    lusha: SpecTransport,
+    lusha: LushaStandIn,
     case: str,
     call: Callable[[LushaClient], Awaitable[Any]],
     expected: str,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import httpx
@@ -57,6 +58,7 @@ def test_invalid_environment_settings_are_a_configuration_error(run_cli: CLIRunn
 
 def test_a_flag_overrides_the_environment(run_cli: CLIRunner, tmp_path: Path) -> None:
     flagged = tmp_path / "from-flag"
+    flagged.mkdir()
     result = run_cli("ledger", "--json", "--data-dir", str(flagged))
     assert json.loads(result.stdout)["data_dir"] == str(flagged)
 
@@ -79,6 +81,30 @@ def test_demo_completes_with_a_transcript_and_leaves_the_users_ledger_alone(
     assert "served from the cache at 0 credits" in transcript
     ledger = json.loads(run_cli("ledger", "--json").stdout)
     assert ledger["tool"] == []
+
+
+def test_the_demo_reveals_the_decision_makers_it_found_and_only_what_it_quoted(run_cli: CLIRunner) -> None:
+    result = run_cli("demo")
+    assert result.returncode == 0, result.stdout + result.stderr
+    transcript = result.stdout
+    # The answer of the last find_decision_makers call (after a confirmation, the repeated call).
+    found_section = transcript.split("-> find_decision_makers")[-1].split("\n\n", 1)[0]
+    found = set(re.findall(r"\| (\d{6,}) (?=\|)", found_section))
+    reveals = [
+        json.loads(line.split("-> enrich_contacts ", 1)[1])
+        for line in transcript.splitlines()
+        if "-> enrich_contacts " in line and not line.rstrip().endswith("...")
+    ]
+    assert reveals, transcript
+    assert found, transcript
+    for arguments in reveals:
+        assert set(arguments["ids"]) <= found, (arguments["ids"], found)
+        assert arguments["reveal"] == ["emails"]
+    assert "webhook tools are off by default" in transcript
+    assert "--toolsets" in transcript
+    assert "figures are" not in transcript
+    closing = transcript.split("Where the account stands", 1)[1]
+    assert re.search(r"Sandbox account: \d+ of 10000 credits left\.", closing), closing
 
 
 def test_doctor_passes_on_the_sandbox(run_cli: CLIRunner) -> None:

@@ -52,7 +52,8 @@ def inspect(prefix: Path, tmp_path: Path, *method: str) -> dict[str, Any]:
         "LUSHA_SANDBOX_CONTACTS": str(TEST_CONTACTS),
         "LUSHA_SANDBOX_COMPANIES": str(TEST_COMPANIES),
     }
-    command = [str(prefix / "node_modules" / ".bin" / "mcp-inspector"), "--cli"]
+    # A generous connect timeout (the default is 15 s): on a loaded CI machine a first start can be slow.
+    command = [str(prefix / "node_modules" / ".bin" / "mcp-inspector"), "--cli", "--connect-timeout", "90000"]
     for name, value in server_env.items():
         command += ["-e", f"{name}={value}"]
     command += [sys.executable, "-m", "lusha_mcp", "serve", "--sandbox", *method]

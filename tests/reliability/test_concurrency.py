@@ -93,6 +93,7 @@ def spent_by_session(data_dir: Path) -> dict[str, int]:
     return dict(spent)
 
 
+@pytest.mark.slow  # a soak of concurrent sessions: CI (CI=true) and LUSHA_LONG=1 runs
 async def test_concurrent_sessions_never_spend_past_the_session_or_daily_budget(
     sandbox_settings: Settings,
 ) -> None:

@@ -247,6 +247,7 @@ def fuzz_every_tool(
     return calls
 
 
+@pytest.mark.slow  # minutes of fuzzing: CI (CI=true) and LUSHA_LONG=1 runs
 def test_every_tool_answers_schema_valid_arguments_with_a_result_or_a_clean_error(
     sandbox_settings: Settings,
 ) -> None:
@@ -260,6 +261,7 @@ def test_every_tool_answers_schema_valid_arguments_with_a_result_or_a_clean_erro
     assert calls > 0
 
 
+@pytest.mark.slow  # minutes of fuzzing: CI (CI=true) and LUSHA_LONG=1 runs
 def test_every_tool_refuses_broken_arguments_with_a_clear_error(sandbox_settings: Settings) -> None:
     """Wrong types, missing fields, huge lists, unicode and injection strings: clean errors only."""
     calls = fuzz_every_tool(fuzz_settings(sandbox_settings), invalid_arguments, EXAMPLES_INVALID)

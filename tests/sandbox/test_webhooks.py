@@ -23,7 +23,7 @@ from starlette.routing import Route
 from lusha_mcp.sandbox import sandbox_app
 from lusha_mcp.settings import Settings
 from tests.sandbox.activity_support import charges, dataset
-from tests.sandbox.spec_schema import assert_response_matches_spec
+from tests.sandbox.answers import assert_answer_parses
 
 pytestmark = pytest.mark.anyio
 
@@ -94,7 +94,7 @@ async def _subscribe(
 
 
 async def test_account_secret_is_404_until_generated_and_regeneration_replaces_it(
-    http: httpx.AsyncClient, spec: JsonObject
+    http: httpx.AsyncClient,
 ) -> None:
     missing = await http.get("/api/account/secret")
     first = await _secret(http)
@@ -102,9 +102,9 @@ async def test_account_secret_is_404_until_generated_and_regeneration_replaces_i
     second = await _secret(http)
 
     assert missing.status_code == 404
-    assert_response_matches_spec(spec, "GET", "/api/account/secret", missing)
+    assert_answer_parses("GET", "/api/account/secret", missing)
     assert shown.json() == {"secret": first}
-    assert_response_matches_spec(spec, "GET", "/api/account/secret", shown)
+    assert_answer_parses("GET", "/api/account/secret", shown)
     assert second != first
     assert (await http.get("/api/account/secret")).json() == {"secret": second}
 
@@ -131,7 +131,7 @@ async def test_subscribing_needs_an_account_secret(
 
 
 async def test_bulk_create_reports_each_item(
-    http: httpx.AsyncClient, sandbox_settings: Settings, spec: JsonObject, receiver: Receiver
+    http: httpx.AsyncClient, sandbox_settings: Settings, receiver: Receiver
 ) -> None:
     await _secret(http)
     contact_a, contact_b = _entities(sandbox_settings, "contacts", 2)
@@ -161,7 +161,7 @@ async def test_bulk_create_reports_each_item(
     )
 
     assert response.status_code == 201, response.text
-    assert_response_matches_spec(spec, "POST", "/api/subscriptions", response)
+    assert_answer_parses("POST", "/api/subscriptions", response)
     body = response.json()
     assert (body["total"], body["successful"], body["failed"]) == (6, 4, 2)
     outcome = [result["success"] or result["error"]["code"] for result in body["results"]]
@@ -190,19 +190,19 @@ async def test_bulk_create_reports_each_item(
     ],
 )
 async def test_invalid_create_requests_name_the_field(
-    http: httpx.AsyncClient, receiver: Receiver, spec: JsonObject, body: JsonObject, field: str
+    http: httpx.AsyncClient, receiver: Receiver, body: JsonObject, field: str
 ) -> None:
     await _secret(http)
 
     response = await http.post("/api/subscriptions", json=body)
 
     assert response.status_code == 400
-    assert_response_matches_spec(spec, "POST", "/api/subscriptions", response)
+    assert_answer_parses("POST", "/api/subscriptions", response)
     assert any(error.startswith(f"{field}") for error in response.json()["errors"]), response.json()
 
 
 async def test_any_https_url_is_accepted_but_only_loopback_receivers_get_deliveries(
-    http: httpx.AsyncClient, sandbox_settings: Settings, spec: JsonObject
+    http: httpx.AsyncClient, sandbox_settings: Settings
 ) -> None:
     await _secret(http)
     contact_id, other_id, third_id = _entities(sandbox_settings, "contacts", 3)
@@ -234,7 +234,7 @@ async def test_any_https_url_is_accepted_but_only_loopback_receivers_get_deliver
     assert fired.json()["subscription"]["isActive"] is True
     assert tested.status_code == 200, tested.text
     assert tested.json()["isSuccess"] is False
-    assert_response_matches_spec(spec, "GET", "/api/audit-logs", logs)
+    assert_answer_parses("GET", "/api/audit-logs", logs)
     rows = logs.json()["data"]
     assert len(rows) == 2
     for row in rows:
@@ -245,7 +245,7 @@ async def test_any_https_url_is_accepted_but_only_loopback_receivers_get_deliver
 
 
 async def test_list_is_newest_first_and_paginated(
-    http: httpx.AsyncClient, sandbox_settings: Settings, spec: JsonObject, receiver: Receiver
+    http: httpx.AsyncClient, sandbox_settings: Settings, receiver: Receiver
 ) -> None:
     await _secret(http)
     ids = _entities(sandbox_settings, "contacts", 5)
@@ -262,7 +262,7 @@ async def test_list_is_newest_first_and_paginated(
     too_big = await http.get("/api/subscriptions", params={"limit": 101})
 
     assert page.status_code == 200
-    assert_response_matches_spec(spec, "GET", "/api/subscriptions", page)
+    assert_answer_parses("GET", "/api/subscriptions", page)
     assert [item["entityId"] for item in page.json()["data"]] == [ids[3], ids[2]]
     pagination = page.json()["pagination"]
     assert (pagination["total"], pagination["limit"], pagination["offset"], pagination["hasMore"]) == (
@@ -276,7 +276,7 @@ async def test_list_is_newest_first_and_paginated(
 
 
 async def test_get_update_and_bulk_delete(
-    http: httpx.AsyncClient, sandbox_settings: Settings, spec: JsonObject, receiver: Receiver
+    http: httpx.AsyncClient, sandbox_settings: Settings, receiver: Receiver
 ) -> None:
     await _secret(http)
     (contact_id,) = _entities(sandbox_settings, "contacts", 1)
@@ -294,15 +294,15 @@ async def test_get_update_and_bulk_delete(
     gone = await http.get(path)
 
     assert updated.status_code == 200, updated.text
-    assert_response_matches_spec(spec, "PATCH", "/api/subscriptions/{id}", updated)
-    assert_response_matches_spec(spec, "GET", "/api/subscriptions/{id}", fetched)
+    assert_answer_parses("PATCH", "/api/subscriptions/{id}", updated)
+    assert_answer_parses("GET", "/api/subscriptions/{id}", fetched)
     assert fetched.json()["signalTypes"] == ["companyChange"]
     assert fetched.json()["name"] == "Renamed"
     assert fetched.json()["isActive"] is False
     assert wrong_type.status_code == 400
     assert wrong_type.json()["errors"][0].startswith("signalTypes[0]:")
     assert deleted.status_code == 200
-    assert_response_matches_spec(spec, "POST", "/api/subscriptions/delete", deleted)
+    assert_answer_parses("POST", "/api/subscriptions/delete", deleted)
     assert [result["success"] for result in deleted.json()["results"]] == [True, False]
     assert deleted.json()["results"][1]["error"]["code"] == "NOT_FOUND"
     assert gone.status_code == 404
@@ -344,7 +344,7 @@ async def test_signal_delivery_is_signed_with_the_account_secret_and_charged_onc
 
 
 async def test_a_failing_endpoint_is_retried_three_times_then_the_subscription_is_disabled(
-    http: httpx.AsyncClient, sandbox_settings: Settings, spec: JsonObject, receiver: Receiver
+    http: httpx.AsyncClient, sandbox_settings: Settings, receiver: Receiver
 ) -> None:
     await _secret(http)
     (company_id,) = _entities(sandbox_settings, "companies", 1)
@@ -362,7 +362,7 @@ async def test_a_failing_endpoint_is_retried_three_times_then_the_subscription_i
     assert disabled["blockReason"] == "Max retries exceeded"
     assert disabled["blockedAt"]
     logs = await http.get("/api/audit-logs", params={"subscriptionId": subscription["id"]})
-    assert_response_matches_spec(spec, "GET", "/api/audit-logs", logs)
+    assert_answer_parses("GET", "/api/audit-logs", logs)
     assert [entry["status"] for entry in logs.json()["data"]] == [
         "permanent_failure",
         "failed",
@@ -371,7 +371,7 @@ async def test_a_failing_endpoint_is_retried_three_times_then_the_subscription_i
     ]
     assert all(entry["statusCode"] == 503 for entry in logs.json()["data"])
     stats = await http.get("/api/audit-logs/stats")
-    assert_response_matches_spec(spec, "GET", "/api/audit-logs/stats", stats)
+    assert_answer_parses("GET", "/api/audit-logs/stats", stats)
     assert stats.json() == {"total": 4, "success": 0, "failed": 4, "successRate": "0.00%"}
     assert (await charges(http))["totalCreditsCharged"] == 1
     refused = await http.post("/_sandbox/webhooks/deliver", json={"subscriptionId": subscription["id"]})
@@ -399,7 +399,7 @@ async def test_reactivating_a_disabled_subscription_clears_the_block(
 
 
 async def test_test_delivery_costs_nothing_and_reports_the_flow(
-    http: httpx.AsyncClient, sandbox_settings: Settings, spec: JsonObject, receiver: Receiver
+    http: httpx.AsyncClient, sandbox_settings: Settings, receiver: Receiver
 ) -> None:
     await _secret(http)
     (contact_id,) = _entities(sandbox_settings, "contacts", 1)
@@ -409,7 +409,7 @@ async def test_test_delivery_costs_nothing_and_reports_the_flow(
     bad_mode = await http.post(f"/api/subscriptions/{subscription['id']}/test", params={"mode": "smoke"})
 
     assert response.status_code == 200, response.text
-    assert_response_matches_spec(spec, "POST", "/api/subscriptions/{id}/test", response)
+    assert_answer_parses("POST", "/api/subscriptions/{id}/test", response)
     body = response.json()
     assert body["isSuccess"] is True
     assert body["flowCheck"]["statusCode"] == 201
@@ -420,7 +420,7 @@ async def test_test_delivery_costs_nothing_and_reports_the_flow(
 
 
 async def test_opt_out_subscription_is_one_per_account_and_receives_removals(
-    http: httpx.AsyncClient, sandbox_settings: Settings, spec: JsonObject, receiver: Receiver
+    http: httpx.AsyncClient, sandbox_settings: Settings, receiver: Receiver
 ) -> None:
     await _secret(http)
     with dataset(sandbox_settings) as conn:
@@ -434,7 +434,7 @@ async def test_opt_out_subscription_is_one_per_account_and_receives_removals(
     fired = await http.post("/_sandbox/webhooks/opt-out", json={"contactId": contact_id})
 
     assert created.status_code == 201, created.text
-    assert_response_matches_spec(spec, "POST", "/api/subscriptions/opt-out", created)
+    assert_answer_parses("POST", "/api/subscriptions/opt-out", created)
     assert created.json()["signalTypes"] == ["optOut"]
     assert duplicate.status_code == 403
     assert fired.json()["delivered"] is True

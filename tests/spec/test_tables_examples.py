@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 from lusha_mcp.settings import Settings
-from tests.sandbox.spec_schema import assert_response_matches_spec
+from tests.spec.sandbox_schema import assert_response_matches_spec
 
 pytestmark = pytest.mark.anyio
 

@@ -19,7 +19,7 @@ from typing import Any, cast
 import httpx
 import pytest
 
-from tests.sandbox.spec_schema import assert_response_matches_spec
+from tests.spec.sandbox_schema import assert_response_matches_spec
 
 pytestmark = pytest.mark.anyio
 
