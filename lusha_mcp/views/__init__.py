@@ -75,13 +75,27 @@ TOOL_VIEWS: Mapping[str, View] = {
 APPROVABLE = Literal["enrich_contacts", "enrich_companies"]
 
 
+CSP = "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data:"
+"""Every view's Content-Security-Policy: inline script and style only, no fetch of any kind."""
+
+
 @functools.cache
 def html(view: View) -> str:
-    """The view's document with the shared bridge script and stylesheet inlined (no fetches)."""
+    """The view's document: one head for all views (CSP, stylesheet), its body, and the shared
+    bridge script inlined where the body names it (nothing is fetched)."""
     folder = files(__name__)
-    document = folder.joinpath(view.file).read_text(encoding="utf-8")
-    return document.replace("/*STYLE*/", folder.joinpath("style.css").read_text(encoding="utf-8")).replace(
-        "/*BRIDGE*/", folder.joinpath("bridge.js").read_text(encoding="utf-8")
+    style = folder.joinpath("style.css").read_text(encoding="utf-8")
+    body = folder.joinpath(view.file).read_text(encoding="utf-8")
+    head = (
+        '<!doctype html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
+        f'<meta http-equiv="Content-Security-Policy" content="{CSP}">\n'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+        f"<title>Lusha: {view.title}</title>\n<style>{style}</style>\n</head>\n"
+    )
+    return (
+        head
+        + body.replace("/*BRIDGE*/", folder.joinpath("bridge.js").read_text(encoding="utf-8"))
+        + "</html>\n"
     )
 
 
