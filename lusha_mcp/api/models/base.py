@@ -63,7 +63,7 @@ class LushaModel(BaseModel):
     """A response model: snake_case attributes, camelCase on the wire, unknown fields kept
     (previews shown to the model pass through `known_fields`, which drops them)."""
 
-    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="allow")
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="allow", defer_build=True)
 
 
 logger = logging.getLogger(__name__)
@@ -122,7 +122,11 @@ class LushaRequest(BaseModel):
     """A request model: validated before sending; bad input raises InvalidRequestError."""
 
     model_config = ConfigDict(
-        alias_generator=to_camel, populate_by_name=True, extra="forbid", hide_input_in_errors=True
+        alias_generator=to_camel,
+        populate_by_name=True,
+        extra="forbid",
+        hide_input_in_errors=True,
+        defer_build=True,
     )
 
     def __init__(self, /, **data: Any) -> None:
