@@ -63,7 +63,9 @@ class LushaModel(BaseModel):
     """A response model: snake_case attributes, camelCase on the wire, unknown fields kept
     (previews shown to the model pass through `known_fields`, which drops them)."""
 
-    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="allow", defer_build=True)
+    model_config = ConfigDict(
+        alias_generator=to_camel, populate_by_name=True, extra="allow", defer_build=True
+    )
 
 
 logger = logging.getLogger(__name__)
