@@ -48,8 +48,9 @@ class AccountUsageReport(ToolResult):
             else "Lusha credits: not reported.",
             *(
                 [
-                    f"(Lusha's figures are {self.snapshot_age_seconds} s old; the {self.charged_since_snapshot} "
-                    "credits this server was charged since are deducted above.)"
+                    f"(Lusha reported its figures {self.snapshot_age_seconds} s ago; the balance above already "
+                    f"subtracts the {self.charged_since_snapshot} credit{'' if self.charged_since_snapshot == 1 else 's'} "
+                    "this server spent since.)"
                 ]
                 if self.charged_since_snapshot
                 else []

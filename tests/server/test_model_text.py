@@ -216,6 +216,10 @@ async def test_account_usage_lists_the_spend_of_each_tool(sandbox_settings: Sett
         text_of(usage)
     )
     assert sum(entry["session"] for entry in spent.values()) == await charged_total(settings)
+    since = structured(usage)["charged_since_snapshot"]
+    assert since > 0
+    # One plain sentence: Lusha's (older) figures, with this server's later spend already subtracted.
+    assert f"already subtracts the {since} credits this server spent since" in text_of(usage), text_of(usage)
 
 
 async def test_decision_makers_name_the_companies_that_had_nobody(sandbox_settings: Settings) -> None:
