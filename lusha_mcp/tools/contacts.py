@@ -353,7 +353,7 @@ def _store(call: ToolCall, records: Iterable[EnrichedContact], reveal: Sequence[
 
 
 @group.tool(
-    toolset=Toolset.core, title="Reveal contact emails and phones", annotations=METERED_REVEAL, metered=True
+    toolset=Toolset.core, title="Reveal contact details", annotations=METERED_REVEAL, metered=True
 )
 async def enrich_contacts(
     call: ToolCall,
