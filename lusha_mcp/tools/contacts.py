@@ -352,9 +352,7 @@ def _store(call: ToolCall, records: Iterable[EnrichedContact], reveal: Sequence[
     )
 
 
-@group.tool(
-    toolset=Toolset.core, title="Reveal contact details", annotations=METERED_REVEAL, metered=True
-)
+@group.tool(toolset=Toolset.core, title="Reveal contact details", annotations=METERED_REVEAL, metered=True)
 async def enrich_contacts(
     call: ToolCall,
     reveal: Annotated[list[RevealField], Field(description="Fields to reveal.", min_length=1)],
