@@ -19,7 +19,6 @@ from pydantic import ValidationError
 from pydantic_core import to_jsonable_python
 
 from lusha_mcp.tools.catalog import (
-    FRAMEWORK_ARGUMENTS,
     LushaServer,
     ToolCall,
     invalid_arguments_message,
@@ -36,20 +35,21 @@ async def quote_for_approval(
 ) -> CallToolResult:
     server = ctx.mcp_server
     spec = server.specs.get(tool) if isinstance(server, LushaServer) else None
-    metadata = server.arguments.get(tool) if isinstance(server, LushaServer) else None
-    if spec is None or metadata is None or not spec.metered:
+    if (
+        not isinstance(server, LushaServer)
+        or spec is None
+        or tool not in server.arguments
+        or not spec.metered
+    ):
         raise ToolError(f"{tool} is not a metered tool enabled on this server; nothing to approve.")
-    accepted = server.argument_names.get(tool, ()) if isinstance(server, LushaServer) else ()
-    unknown = [key for key in arguments if key not in accepted or key in FRAMEWORK_ARGUMENTS]
+    accepted = server.own_arguments(tool)
+    unknown = [key for key in arguments if key not in accepted]
     if unknown:
-        raise ToolError(
-            unknown_arguments_message(tool, unknown, [a for a in accepted if a not in FRAMEWORK_ARGUMENTS])
-        )
+        raise ToolError(unknown_arguments_message(tool, unknown, accepted))
     try:
-        validated = metadata.validate_arguments(dict(arguments))
+        own = server.validate_own_arguments(tool, arguments)
     except ValidationError as exc:
         raise ToolError(invalid_arguments_message(tool, exc)) from exc
-    own = {key: value for key, value in validated.items() if key not in FRAMEWORK_ARGUMENTS}
     try:
         priced = await price_call(spec, ToolCall(LushaState.of(ctx), ctx, tool), own, always_token=True)
     except Exception as exc:

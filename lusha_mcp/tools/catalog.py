@@ -208,6 +208,17 @@ class LushaServer(MCPServer[LushaState]):
         self.arguments: dict[str, FuncMetadata] = {}
         """Each tool's argument model, so estimate_plan validates a step as the call would."""
 
+    def own_arguments(self, tool: str) -> tuple[str, ...]:
+        """What `tool` itself accepts, as its input schema offers it, less the framework's arguments."""
+        return tuple(name for name in self.argument_names.get(tool, ()) if name not in FRAMEWORK_ARGUMENTS)
+
+    def validate_own_arguments(self, tool: str, arguments: Mapping[str, Any]) -> dict[str, Any]:
+        """`arguments` validated and defaulted by the tool's own argument model, exactly as when it
+        runs (so a token issued for them binds the same hash), the framework's arguments left out.
+        Raises ValidationError; the caller has already refused names not in `own_arguments`."""
+        validated = self.arguments[tool].validate_arguments(dict(arguments))
+        return {name: value for name, value in validated.items() if name not in FRAMEWORK_ARGUMENTS}
+
     def hide_tool(self, name: str, refusal: str) -> None:
         self._refusals[name] = refusal
 

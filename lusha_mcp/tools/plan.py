@@ -15,7 +15,6 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from lusha_mcp.guard import BudgetLeft, Quote
 from lusha_mcp.settings import Toolset
 from lusha_mcp.tools.catalog import (
-    FRAMEWORK_ARGUMENTS,
     FREE_READ,
     LushaServer,
     ToolCall,
@@ -182,8 +181,7 @@ async def _estimate_step(
 def _step_arguments(server: LushaServer, number: int, step: PlanStep) -> dict[str, Any]:
     """The step's arguments validated as its call would validate them, ids from an earlier step filled in."""
     where = f"steps[{number - 1}]"
-    metadata = server.arguments[step.tool]
-    accepted = [name for name in metadata.arg_model.model_fields if name not in FRAMEWORK_ARGUMENTS]
+    accepted = server.own_arguments(step.tool)
     unknown = [name for name in step.arguments if name not in accepted]
     if unknown:
         raise ArgumentError(
@@ -206,5 +204,4 @@ def _step_arguments(server: LushaServer, number: int, step: PlanStep) -> dict[st
         if arguments.get(target):
             raise ArgumentError(f"{where}.arguments.{target}", "given with ids_from_step", "one of them")
         arguments[target] = [f"plan-step{step.ids_from_step}-id{index}" for index in range(step.up_to)]
-    validated = metadata.validate_arguments(arguments)
-    return {name: value for name, value in validated.items() if name not in FRAMEWORK_ARGUMENTS}
+    return server.validate_own_arguments(step.tool, arguments)
