@@ -93,13 +93,14 @@ class Redactor:
             return [self.redact_value(item) for item in cast(list[object], value)]
         return value
 
-    def redact_whole_value(self, value: object) -> object:
-        """A parsed JSON value with every whole registered secret masked in its strings (keys too).
+    def redact_whole_value(self, value: object, *extra: str) -> object:
+        """A parsed JSON value with every whole registered secret (and `extra` ones) masked in its
+        strings (keys too).
 
         For successful bodies: nothing in them was cut, so a secret could only be there whole, and
         masking pieces would corrupt ids that happen to share six characters with a secret."""
         with self._lock:
-            secrets = sorted(self._secrets, key=len, reverse=True)
+            secrets = sorted(self._secrets.union(secret for secret in extra if secret), key=len, reverse=True)
         return _whole(value, secrets)
 
 

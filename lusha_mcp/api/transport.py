@@ -14,7 +14,7 @@ import logging
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Generic, Literal, TypeVar, cast
+from typing import Any, Generic, Literal, TypeVar
 
 import anyio
 import httpx
@@ -109,7 +109,7 @@ class Transport:
             return _UNREADABLE
         key = self._api_key.get_secret_value()
         if key in response.text or SECRETS.may_contain(response.text):
-            data = SECRETS.redact_whole_value(_redact_whole(data, key))
+            data = SECRETS.redact_whole_value(data, key)
         return data
 
     async def send(
@@ -245,18 +245,3 @@ class Transport:
             )  # fmt: skip
             await anyio.sleep(delay)
             attempt += 1
-
-
-def _redact_whole(value: object, secret: str) -> object:
-    """`value` with every whole occurrence of `secret` in its strings (keys too) masked."""
-    if isinstance(value, str):
-        return value.replace(secret, "***")
-    if isinstance(value, dict):
-        mapping = cast(dict[object, object], value)
-        return {
-            (k.replace(secret, "***") if isinstance(k, str) else k): _redact_whole(v, secret)
-            for k, v in mapping.items()
-        }
-    if isinstance(value, list):
-        return [_redact_whole(item, secret) for item in cast(list[object], value)]
-    return value
