@@ -24,6 +24,7 @@ from typing import Any, cast
 
 from mcp.server.mcpserver import Context
 from mcp_types.version import HANDSHAKE_PROTOCOL_VERSIONS
+from starlette.datastructures import Headers
 
 PRINCIPAL_SCOPE_KEY = "lusha_principal"
 """Key in the ASGI scope's `state` under which the bearer middleware names the token's holder."""
@@ -53,15 +54,16 @@ def _signed_in(scope: Mapping[str, Any]) -> tuple[str, str] | None:
     principal = principal_of_token(user.access_token)
     if principal is None:
         return None
-    headers = {
-        bytes(key).lower(): bytes(value)
-        for key, value in cast(list[tuple[bytes, bytes]], scope.get("headers", []))
-    }
-    version = headers.get(b"mcp-protocol-version", b"").decode("latin-1")
-    session = ""
-    if not version or version in HANDSHAKE_PROTOCOL_VERSIONS:
-        session = headers.get(b"mcp-session-id", b"").decode("latin-1")
+    headers = Headers(scope=cast(Any, scope))
+    session = headers.get("mcp-session-id", "") if has_sessions(headers) else ""
     return principal.id, session
+
+
+def has_sessions(headers: Headers) -> bool:
+    """Whether the request speaks a protocol with MCP sessions (the 2025 handshake ones; a request
+    that names no version is one of them); on 2026-07-28 there are none, whatever the headers say."""
+    version = headers.get("mcp-protocol-version")
+    return version is None or version in HANDSHAKE_PROTOCOL_VERSIONS
 
 
 def principal_of(token: str) -> str:

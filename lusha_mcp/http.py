@@ -14,11 +14,10 @@ from typing import Any
 
 from mcp.server.mcpserver import MCPServer
 from mcp.server.transport_security import TransportSecuritySettings
-from mcp_types.version import HANDSHAKE_PROTOCOL_VERSIONS
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from lusha_mcp.client_sessions import PRINCIPAL_SCOPE_KEY, SESSION_SCOPE_KEY, principal_of
+from lusha_mcp.client_sessions import PRINCIPAL_SCOPE_KEY, SESSION_SCOPE_KEY, has_sessions, principal_of
 from lusha_mcp.redaction import SECRETS
 from lusha_mcp.settings import Settings
 
@@ -174,10 +173,9 @@ class SessionOwnerMiddleware:
             await self.app(scope, receive, send)
             return
         headers = Headers(scope=scope)
-        version = headers.get("mcp-protocol-version")
         state: dict[str, Any] = scope.setdefault("state", {})
         state.pop(SESSION_SCOPE_KEY, None)
-        if version is not None and version not in HANDSHAKE_PROTOCOL_VERSIONS:
+        if not has_sessions(headers):
             await self.app(scope, receive, send)  # 2026 protocol: no session, whatever the headers say
             return
         principal = str(state.get(PRINCIPAL_SCOPE_KEY, ""))
