@@ -29,6 +29,7 @@ from mcp.shared._httpx_utils import create_mcp_http_client
 from mcp_types import CallToolResult, TextResourceContents
 
 from lusha_mcp.guard import Ledger
+from lusha_mcp.sandbox import sandbox_app
 from lusha_mcp.settings import Settings
 from tests.http.conftest import RunningServer, cli_environment, start_http_server, stop
 from tests.reliability.conftest import FIGURES
@@ -44,7 +45,7 @@ MALLORY_TOKEN = "mallory-token-0123456789abcdef"
 @pytest.fixture
 def http_server(tmp_path: Path, session_data_dir: Path) -> Generator[RunningServer]:
     """Loopback, no token: clients are told apart by their MCP session."""
-    server = start_http_server(cli_environment(tmp_path / "data", session_data_dir))
+    server = start_http_server(cli_environment(tmp_path / "server-data", session_data_dir))
     yield server
     stop(server)
 
@@ -53,7 +54,7 @@ def http_server(tmp_path: Path, session_data_dir: Path) -> Generator[RunningServ
 def two_token_server(tmp_path: Path, session_data_dir: Path) -> Generator[RunningServer]:
     """Two bearer tokens configured: each holder is a client of its own."""
     env = cli_environment(
-        tmp_path / "data", session_data_dir, LUSHA_HTTP_TOKEN=f"{ALICE_TOKEN}, {MALLORY_TOKEN}"
+        tmp_path / "server-data", session_data_dir, LUSHA_HTTP_TOKEN=f"{ALICE_TOKEN}, {MALLORY_TOKEN}"
     )
     server = start_http_server(env)
     yield server
@@ -71,8 +72,10 @@ async def session(
         yield client
 
 
-def some_contact_ids(session_data_dir: Path) -> list[str]:
-    paths = sorted(session_data_dir.glob("dataset-*.sqlite"))
+def some_contact_ids(settings: Settings) -> list[str]:
+    sandbox_app(settings)  # generates the session's dataset if no earlier test did
+    assert settings.sandbox_dataset_dir is not None
+    paths = sorted(settings.sandbox_dataset_dir.glob("dataset-*.sqlite"))
     assert paths, "the sandbox dataset is missing"
     with sqlite3.connect(paths[0]) as db:
         rows = db.execute("SELECT id FROM contacts WHERE gdpr_blocked = 0 ORDER BY id LIMIT 3").fetchall()
@@ -102,9 +105,9 @@ def assert_refused_as_other_clients(stolen: CallToolResult) -> None:
 
 
 async def test_another_mcp_session_cannot_redeem_a_confirmation_token_or_read_the_ledger(
-    http_server: RunningServer, session_data_dir: Path
+    http_server: RunningServer, sandbox_settings: Settings
 ) -> None:
-    arguments = {"ids": some_contact_ids(session_data_dir), "reveal": ["emails"]}
+    arguments = {"ids": some_contact_ids(sandbox_settings), "reveal": ["emails"]}
     async with session(http_server) as alice:
         asked = await alice.call_tool("enrich_contacts", arguments)
         assert status(asked) == "confirmation_required", text_of(asked)
@@ -134,9 +137,9 @@ async def test_another_mcp_session_cannot_redeem_a_confirmation_token_or_read_th
 
 
 async def test_holders_of_different_bearer_tokens_are_kept_apart_on_either_protocol(
-    two_token_server: RunningServer, session_data_dir: Path
+    two_token_server: RunningServer, sandbox_settings: Settings
 ) -> None:
-    arguments = {"ids": some_contact_ids(session_data_dir)[:2], "reveal": ["phones"]}
+    arguments = {"ids": some_contact_ids(sandbox_settings)[:2], "reveal": ["phones"]}
     for mode in ("auto", "legacy"):
         async with session(two_token_server, mode=mode, token=ALICE_TOKEN) as alice:
             asked = await alice.call_tool("enrich_contacts", arguments)
@@ -299,9 +302,9 @@ async def test_a_made_up_session_id_per_call_gets_no_fresh_session_budget(
 
 
 async def test_another_principals_session_id_gets_neither_its_session_nor_its_token_nor_its_ledger(
-    two_token_server: RunningServer, session_data_dir: Path
+    two_token_server: RunningServer, sandbox_settings: Settings
 ) -> None:
-    arguments = {"ids": some_contact_ids(session_data_dir)[:2], "reveal": ["phones"]}
+    arguments = {"ids": some_contact_ids(sandbox_settings)[:2], "reveal": ["phones"]}
     async with session_seen(two_token_server, token=ALICE_TOKEN) as (alice, issued):
         asked = await alice.call_tool("enrich_contacts", arguments)
         assert status(asked) == "confirmation_required", text_of(asked)
