@@ -25,8 +25,8 @@ from lusha_mcp.tools.catalog import (
     price_call,
     unknown_arguments_message,
 )
-from lusha_mcp.tools.errors import tool_error
-from lusha_mcp.tools.results import budget_line
+from lusha_mcp.tools.framework.errors import tool_error
+from lusha_mcp.tools.framework.results import budget_line
 from lusha_mcp.tools.state import LushaState
 
 

@@ -42,8 +42,8 @@ from lusha_mcp.api.spend import authorized_spend
 from lusha_mcp.client_sessions import CLIENT_SESSION, client_session_of
 from lusha_mcp.guard import BudgetLeft, ConfirmationRequest, CreditGuard, GuardRefusal, OverBudget, Quote
 from lusha_mcp.settings import Settings, Toolset
-from lusha_mcp.tools.errors import ArgumentError, tool_error
-from lusha_mcp.tools.results import Fit, MeteredResult, ToolResult, budget_line
+from lusha_mcp.tools.framework.errors import ArgumentError, tool_error
+from lusha_mcp.tools.framework.results import Fit, MeteredResult, ToolResult, budget_line
 from lusha_mcp.tools.state import LushaState
 from lusha_mcp.tools.webhook_spend import reconcile_deliveries
 

@@ -35,7 +35,8 @@ from lusha_mcp.tools.catalog import (
     until_failure,
 )
 from lusha_mcp.tools.contacts import BATCH, PageArg, SizeArg
-from lusha_mcp.tools.errors import ArgumentError
+from lusha_mcp.tools.framework.errors import ArgumentError
+from lusha_mcp.tools.framework.results import MeteredResult, compact, page_heading, table
 from lusha_mcp.tools.prospecting_filters import (
     AllTechnologiesArg,
     CountriesArg,
@@ -56,7 +57,6 @@ from lusha_mcp.tools.prospecting_filters import (
     signal_types,
     technologies_condition,
 )
-from lusha_mcp.tools.results import MeteredResult, compact, page_heading, table
 from lusha_mcp.tools.signals import signal_item
 from lusha_mcp.tools.tables import SaveToTableArg, table_write_note
 

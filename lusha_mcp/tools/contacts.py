@@ -31,7 +31,8 @@ from lusha_mcp.tools.catalog import (
     billed,
     until_failure,
 )
-from lusha_mcp.tools.errors import ArgumentError
+from lusha_mcp.tools.framework.errors import ArgumentError
+from lusha_mcp.tools.framework.results import MeteredResult, page_heading, table
 from lusha_mcp.tools.prospecting_filters import (
     AllTechnologiesArg,
     CountriesArg,
@@ -55,7 +56,6 @@ from lusha_mcp.tools.prospecting_filters import (
     prune,
     technologies_condition,
 )
-from lusha_mcp.tools.results import MeteredResult, page_heading, table
 from lusha_mcp.tools.signals import signal_item
 from lusha_mcp.tools.tables import SaveToTableArg, table_write_note
 

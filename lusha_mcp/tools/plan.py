@@ -22,8 +22,8 @@ from lusha_mcp.tools.catalog import (
     invalid_arguments_message,
     price_call,
 )
-from lusha_mcp.tools.errors import ArgumentError, tool_error
-from lusha_mcp.tools.results import ToolResult, budget_line, table
+from lusha_mcp.tools.framework.errors import ArgumentError, tool_error
+from lusha_mcp.tools.framework.results import ToolResult, budget_line, table
 
 group = ToolGroup()
 register = group.register

@@ -38,8 +38,8 @@ from lusha_mcp.tools.catalog import (
     billed,
     until_failure,
 )
-from lusha_mcp.tools.errors import ArgumentError
-from lusha_mcp.tools.results import MeteredResult, ToolResult, table
+from lusha_mcp.tools.framework.errors import ArgumentError
+from lusha_mcp.tools.framework.results import MeteredResult, ToolResult, table
 
 group = ToolGroup()
 register = group.register

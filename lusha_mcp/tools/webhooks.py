@@ -34,8 +34,8 @@ from lusha_mcp.tools.catalog import (
     ToolCall,
     ToolGroup,
 )
-from lusha_mcp.tools.errors import ArgumentError
-from lusha_mcp.tools.results import ToolResult, table
+from lusha_mcp.tools.framework.errors import ArgumentError
+from lusha_mcp.tools.framework.results import ToolResult, table
 from lusha_mcp.tools.webhook_spend import (
     Commitment,
     approve_commitment,

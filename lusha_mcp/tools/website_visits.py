@@ -20,8 +20,8 @@ from lusha_mcp.api.models.website_visits import MAX_SPAN_MONTHS, ScoreBand, Webs
 from lusha_mcp.guard import Quote
 from lusha_mcp.settings import Toolset
 from lusha_mcp.tools.catalog import METERED_SEARCH, Billed, Plan, ToolCall, ToolGroup
-from lusha_mcp.tools.errors import ArgumentError
-from lusha_mcp.tools.results import MeteredResult, table
+from lusha_mcp.tools.framework.errors import ArgumentError
+from lusha_mcp.tools.framework.results import MeteredResult, table
 
 group = ToolGroup()
 register = group.register

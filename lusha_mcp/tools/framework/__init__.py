@@ -1,0 +1,1 @@
+"""The tool framework: how a tool is declared, registered, priced, approved, run and rendered."""
