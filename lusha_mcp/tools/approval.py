@@ -26,7 +26,7 @@ from lusha_mcp.tools.catalog import (
     unknown_arguments_message,
 )
 from lusha_mcp.tools.framework.errors import tool_error
-from lusha_mcp.tools.framework.results import budget_line
+from lusha_mcp.tools.framework.render import budget_line
 from lusha_mcp.tools.state import LushaState
 
 

@@ -27,7 +27,6 @@ from mcp_types import (
     ElicitRequestFormParams,
     ElicitResult,
     InputRequiredResult,
-    TextContent,
     ToolAnnotations,
 )
 from mcp_types import Tool as MCPTool
@@ -43,7 +42,14 @@ from lusha_mcp.client_sessions import CLIENT_SESSION, client_session_of
 from lusha_mcp.guard import BudgetLeft, ConfirmationRequest, CreditGuard, GuardRefusal, OverBudget, Quote
 from lusha_mcp.settings import Settings, Toolset
 from lusha_mcp.tools.framework.errors import ArgumentError, tool_error
-from lusha_mcp.tools.framework.results import Fit, MeteredResult, ToolResult, budget_line
+from lusha_mcp.tools.framework.render import (
+    approval_message,
+    as_call_result,
+    confirmation_text,
+    metered_text,
+    quoted_text,
+)
+from lusha_mcp.tools.framework.results import Fit, MeteredResult, ToolResult
 from lusha_mcp.tools.state import LushaState
 from lusha_mcp.tools.webhook_spend import reconcile_deliveries
 
@@ -584,17 +590,6 @@ def _can_elicit(ctx: Context[Any, Any]) -> bool:
     return elicitation is not None and (elicitation.form is not None or elicitation.url is None)
 
 
-def _approval_message(spec: ToolSpec, quote: Quote, left: BudgetLeft) -> str:
-    lines = [f"{spec.title}: spend up to {quote.total_credits} Lusha credits?"]
-    if quote.reveals:
-        lines.append(f"This reveals personal data: {', '.join(quote.reveals)}.")
-    lines.append(quote.describe())
-    budget = budget_line(left)
-    if budget:
-        lines.append(budget.capitalize() + ".")
-    return "\n".join(lines)
-
-
 APPROVAL_KEY = "lusha_spend_approval"
 """The key of the approval question in a 2026-07-28 `InputRequiredResult`."""
 
@@ -674,7 +669,7 @@ def _mcp_function(
             if spec.metered:
                 return await _run_metered(spec, tool_call, kwargs, token)
             result = cast(ToolResult, await spec.fn(tool_call, **kwargs))
-            return _render(result, result.render())
+            return as_call_result(result, result.render())
         except Exception as exc:
             mapped = tool_error(exc, metered=spec.metered)
             if mapped is None:
@@ -687,12 +682,6 @@ def _mcp_function(
     }
     call.__name__ = call.__qualname__ = spec.name
     return call
-
-
-def _render(result: ToolResult, text: str) -> CallToolResult:
-    return CallToolResult(
-        content=[TextContent(type="text", text=text)], structured_content=result.structured()
-    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -801,30 +790,7 @@ async def _quote_only(
         expires_in_seconds=priced.expires_in_seconds,
         notes=list(priced.notes),
     )
-    return _render(quoted, _quoted_text(spec, priced))
-
-
-def _quoted_text(spec: ToolSpec, priced: Priced) -> str:
-    verdict = {
-        "run": "It would run now: within the per-call cap, the budgets and the reveal allowlist.",
-        "confirm": "It would need the user's confirmation first.",
-        "refuse": "It would be refused.",
-    }[priced.fit.would]
-    lines = [
-        f"Quote only: nothing was spent. {spec.title} would cost at most {priced.quote.total_credits} credits.",
-        priced.quote.describe(),
-        *priced.notes,
-        " ".join(part for part in (verdict, priced.fit.reason) if part),
-    ]
-    after = budget_line(priced.fit.budget_left_after)
-    if after:
-        lines.append(f"After it, {after}.")
-    if priced.confirmation_token:
-        lines.append(
-            f"If the user agrees, call {spec.name} with the same arguments, without quote_only, and "
-            f'confirmation_token="{priced.confirmation_token}" (valid {priced.expires_in_seconds} s, once).'
-        )
-    return "\n".join(lines)
+    return as_call_result(quoted, quoted_text(spec, priced))
 
 
 def _partial_billing(exc: BaseException) -> tuple[int, str | None]:
@@ -852,7 +818,7 @@ async def _approval(
     left = await guard.preflight(quote)
     if not guard.needs_confirmation(quote):
         return None
-    return await _ask_approval(call.ctx, _approval_message(spec, quote, left))
+    return await _ask_approval(call.ctx, approval_message(spec, quote, left))
 
 
 async def _run_metered(
@@ -873,7 +839,7 @@ async def _run_metered(
             )
         result.credits_charged = 0
         result.budget_left = await guard.budget_left()
-        return _render(result, _metered_text(result))
+        return as_call_result(result, metered_text(result))
     plan = cast(Plan[MeteredResult], outcome)
     decision = await _approval(spec, call, plan.quote, token)
     if isinstance(decision, InputRequiredResult):
@@ -886,7 +852,7 @@ async def _run_metered(
             budget_left=await guard.budget_left(),
             notes=["The user declined; nothing was sent to Lusha and nothing was spent."],
         )
-        return _render(declined, _metered_text(declined))
+        return as_call_result(declined, metered_text(declined))
     authorized = await guard.authorize(
         tool=spec.name,
         arguments_hash=arguments_hash,
@@ -902,7 +868,7 @@ async def _run_metered(
             confirmation_token=authorized.confirmation_token,
             expires_in_seconds=authorized.expires_in_seconds,
         )
-        return _render(pending, _confirmation_text(spec, authorized))
+        return as_call_result(pending, confirmation_text(spec, authorized))
     try:
         with authorized_spend(f"ledger call {authorized.reservation.call_id}"):
             billed = await plan.run()
@@ -944,41 +910,8 @@ async def _run_metered(
             f"Lusha charged {settlement.charged} credits, more than the quote of "
             f"{plan.quote.total_credits}; recorded in the ledger."
         )
-    return _render(result, _metered_text(result))
+    return as_call_result(result, metered_text(result))
 
 
 def _metered_output(spec: ToolSpec) -> type[MeteredResult]:
     return cast(type[MeteredResult], spec.output)
-
-
-def _metered_text(result: MeteredResult) -> str:
-    parts: list[str] = []
-    if result.status == "declined":
-        parts.append("Declined by the user: nothing was spent.")
-    else:
-        parts.append(result.render())
-    parts.extend(result.notes if result.status != "declined" else [])
-    footer = f"Credits charged: {result.credits_charged or 0}"
-    budget = budget_line(result.budget_left)
-    if budget:
-        footer += f"; {budget}"
-    parts.append(footer + ".")
-    return "\n".join(part for part in parts if part)
-
-
-def _confirmation_text(spec: ToolSpec, request: ConfirmationRequest) -> str:
-    lines = [
-        f"Confirmation required: nothing was spent. {spec.title} may cost up to "
-        f"{request.quote.total_credits} credits.",
-    ]
-    if request.quote.reveals:
-        lines.append(f"It reveals personal data: {', '.join(request.quote.reveals)}.")
-    lines.append(request.quote.describe())
-    budget = budget_line(request.budget_left)
-    if budget:
-        lines.append(budget.capitalize() + ".")
-    lines.append(
-        f"Ask the user. If they agree, call {spec.name} again with the same arguments and "
-        f'confirmation_token="{request.confirmation_token}" (valid {request.expires_in_seconds} s, once).'
-    )
-    return "\n".join(lines)

@@ -36,7 +36,8 @@ from lusha_mcp.tools.catalog import (
 )
 from lusha_mcp.tools.contacts import BATCH, PageArg, SizeArg
 from lusha_mcp.tools.framework.errors import ArgumentError
-from lusha_mcp.tools.framework.results import MeteredResult, compact, page_heading, table
+from lusha_mcp.tools.framework.render import page_heading, table
+from lusha_mcp.tools.framework.results import MeteredResult, compact
 from lusha_mcp.tools.prospecting_filters import (
     AllTechnologiesArg,
     CountriesArg,

@@ -32,7 +32,8 @@ from lusha_mcp.tools.catalog import (
     until_failure,
 )
 from lusha_mcp.tools.framework.errors import ArgumentError
-from lusha_mcp.tools.framework.results import MeteredResult, page_heading, table
+from lusha_mcp.tools.framework.render import page_heading, table
+from lusha_mcp.tools.framework.results import MeteredResult
 from lusha_mcp.tools.prospecting_filters import (
     AllTechnologiesArg,
     CountriesArg,

@@ -15,7 +15,8 @@ from lusha_mcp.settings import Toolset
 from lusha_mcp.tools.catalog import METERED_SEARCH, Billed, Plan, ToolCall, ToolGroup, billed, until_failure
 from lusha_mcp.tools.contacts import remember_previews
 from lusha_mcp.tools.framework.errors import ArgumentError
-from lusha_mcp.tools.framework.results import MeteredResult, table
+from lusha_mcp.tools.framework.render import table
+from lusha_mcp.tools.framework.results import MeteredResult
 
 group = ToolGroup()
 register = group.register

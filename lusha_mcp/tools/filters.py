@@ -9,7 +9,8 @@ from pydantic import Field
 from lusha_mcp.settings import Toolset
 from lusha_mcp.tools.catalog import FREE_READ, ToolCall, ToolGroup
 from lusha_mcp.tools.framework.errors import ArgumentError
-from lusha_mcp.tools.framework.results import ToolResult, table
+from lusha_mcp.tools.framework.render import table
+from lusha_mcp.tools.framework.results import ToolResult
 
 group = ToolGroup()
 register = group.register

@@ -23,7 +23,8 @@ from lusha_mcp.tools.catalog import (
     price_call,
 )
 from lusha_mcp.tools.framework.errors import ArgumentError, tool_error
-from lusha_mcp.tools.framework.results import ToolResult, budget_line, table
+from lusha_mcp.tools.framework.render import budget_line, table
+from lusha_mcp.tools.framework.results import ToolResult
 
 group = ToolGroup()
 register = group.register

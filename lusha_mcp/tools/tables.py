@@ -39,7 +39,8 @@ from lusha_mcp.tools.catalog import (
     until_failure,
 )
 from lusha_mcp.tools.framework.errors import ArgumentError
-from lusha_mcp.tools.framework.results import MeteredResult, ToolResult, table
+from lusha_mcp.tools.framework.render import table
+from lusha_mcp.tools.framework.results import MeteredResult, ToolResult
 
 group = ToolGroup()
 register = group.register

@@ -35,7 +35,8 @@ from lusha_mcp.tools.catalog import (
     ToolGroup,
 )
 from lusha_mcp.tools.framework.errors import ArgumentError
-from lusha_mcp.tools.framework.results import ToolResult, table
+from lusha_mcp.tools.framework.render import table
+from lusha_mcp.tools.framework.results import ToolResult
 from lusha_mcp.tools.webhook_spend import (
     Commitment,
     approve_commitment,

@@ -21,7 +21,8 @@ from lusha_mcp.guard import Quote
 from lusha_mcp.settings import Toolset
 from lusha_mcp.tools.catalog import METERED_SEARCH, Billed, Plan, ToolCall, ToolGroup
 from lusha_mcp.tools.framework.errors import ArgumentError
-from lusha_mcp.tools.framework.results import MeteredResult, table
+from lusha_mcp.tools.framework.render import table
+from lusha_mcp.tools.framework.results import MeteredResult
 
 group = ToolGroup()
 register = group.register
