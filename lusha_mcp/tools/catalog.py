@@ -6,10 +6,8 @@ See the docstring of `lusha_mcp.tools` for how to add a tool.
 from __future__ import annotations
 
 import copy
-import difflib
 import hashlib
 import inspect
-import json
 import typing
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass
@@ -41,6 +39,13 @@ from lusha_mcp.api.spend import authorized_spend
 from lusha_mcp.client_sessions import CLIENT_SESSION, client_session_of
 from lusha_mcp.guard import BudgetLeft, ConfirmationRequest, CreditGuard, GuardRefusal, OverBudget, Quote
 from lusha_mcp.settings import Settings, Toolset
+from lusha_mcp.tools.framework.arguments import (
+    FRAMEWORK_ARGUMENTS,
+    invalid_arguments_message,
+    mcp_parameters,
+    unknown_arguments_message,
+    without_arguments_of_other_toolsets,
+)
 from lusha_mcp.tools.framework.errors import ArgumentError, tool_error
 from lusha_mcp.tools.framework.render import (
     approval_message,
@@ -50,6 +55,7 @@ from lusha_mcp.tools.framework.render import (
     quoted_text,
 )
 from lusha_mcp.tools.framework.results import Fit, MeteredResult, ToolResult
+from lusha_mcp.tools.framework.schemas import compact_schema, inline_definitions, slim_output_schema
 from lusha_mcp.tools.state import LushaState
 from lusha_mcp.tools.webhook_spend import reconcile_deliveries
 
@@ -80,13 +86,6 @@ FREE_DELETE = ToolAnnotations(
     read_only_hint=False, destructive_hint=True, idempotent_hint=True, open_world_hint=True
 )
 """Deletes account configuration without spending credits."""
-
-# The two arguments every metered tool takes carry no description in its schema (it would repeat
-# on every metered tool, ~140 tokens of the 4,000-token catalogue): the server instructions
-# explain both once, and a confirmation_required result says how to pass its token.
-ConfirmationTokenArg = str | None
-QuoteOnlyArg = bool | None
-FRAMEWORK_ARGUMENTS = ("confirmation_token", "quote_only")
 
 
 class SpendApproval(BaseModel):
@@ -266,49 +265,6 @@ class LushaServer(MCPServer[LushaState]):
             CLIENT_SESSION.reset(client)
 
 
-def closest_names(key: str, valid: Iterable[str]) -> list[str]:
-    """`valid` ranked by likeness to `key` (difflib), or of a compound key's last word when that
-    is closer (page_size -> size)."""
-
-    low = key.lower()
-    head = low.rsplit("_", 1)[-1] if "_" in low else None
-
-    def likeness(name: str) -> float:
-        score = difflib.SequenceMatcher(None, low, name.lower()).ratio()
-        if head is None:
-            return score
-        return max(score, 0.9 * difflib.SequenceMatcher(None, head, name.lower()).ratio())
-
-    return sorted(valid, key=lambda name: -likeness(name))
-
-
-def unknown_arguments_message(tool: str, unknown: list[str], accepted: Iterable[str]) -> str:
-    """Names each unknown argument and lists the valid ones, the closest match first."""
-    valid = list(accepted)
-    parts: list[str] = []
-    for key in unknown:
-        if not valid:
-            parts.append(f"{key!r}: {tool} takes no arguments")
-            continue
-        ranked = closest_names(key, valid)
-        parts.append(
-            f"{key!r} is not an argument of {tool}; did you mean {ranked[0]}? Valid: {', '.join(ranked)}"
-        )
-    return "Unknown argument " + "; ".join(parts) + ". Nothing was run; call again with valid names."
-
-
-def invalid_arguments_message(tool: str, error: ValidationError) -> str:
-    """Which arguments are wrong and what each accepts, without pydantic's boilerplate."""
-    problems: list[str] = []
-    for entry in error.errors(include_url=False):
-        where = "".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in entry["loc"]).lstrip(
-            "."
-        )
-        problems.append(f"{where or 'arguments'}: {entry['msg']}")
-    shown = "; ".join(problems[:5]) + (f" (and {len(problems) - 5} more)" if len(problems) > 5 else "")
-    return f"Invalid arguments for {tool}: {shown}. Fix them and call again (see the tool's input schema)."
-
-
 class ToolGroup:
     """The tools of one capability module: decorate with `.tool(...)`, expose `register = group.register`."""
 
@@ -402,157 +358,6 @@ class ToolGroup:
                 )
 
 
-def inline_definitions(schema: dict[str, Any]) -> dict[str, Any]:
-    """Put each `$defs` model in place of its `$ref` (fewer tokens for the model to read); a model
-    that refers to itself keeps its definition."""
-    definitions = cast(dict[str, Any], schema.get("$defs") or {})
-
-    def inline(value: Any, seen: frozenset[str]) -> Any:
-        if isinstance(value, list):
-            return [inline(item, seen) for item in cast(list[Any], value)]
-        if not isinstance(value, dict):
-            return value
-        node = cast(dict[str, Any], value)
-        ref = node.get("$ref")
-        name = ref.removeprefix("#/$defs/") if isinstance(ref, str) else None
-        if name is not None and name in definitions and name not in seen:
-            siblings = {key: item for key, item in node.items() if key != "$ref"}
-            return {**inline(definitions[name], seen | {name}), **inline(siblings, seen)}
-        return {key: inline(item, seen) for key, item in node.items()}
-
-    body = {key: value for key, value in schema.items() if key != "$defs"}
-    inlined = cast(dict[str, Any], inline(body, frozenset()))
-    if "#/$defs/" in json.dumps(inlined):
-        return schema
-    return inlined
-
-
-TOOLSET_ARGUMENTS: Mapping[str, Toolset] = {"table_id": Toolset.tables}
-"""Arguments that only make sense with another toolset's tools (saving into a table needs the
-table tools): offered, and accepted, only when that toolset is enabled."""
-
-
-def without_arguments_of_other_toolsets(
-    schema: dict[str, Any], enabled: frozenset[Toolset]
-) -> dict[str, Any]:
-    properties = cast(dict[str, Any], schema.get("properties", {}))
-    dropped = {
-        name for name, toolset in TOOLSET_ARGUMENTS.items() if name in properties and toolset not in enabled
-    }
-    if not dropped:
-        return schema
-    return {
-        **schema,
-        "properties": {name: value for name, value in properties.items() if name not in dropped},
-    }
-
-
-def compact_schema(schema: Any, *, in_properties: bool = False) -> Any:
-    """Trim what the model reads: titles, `default: null`, and the null arm of optional arguments.
-
-    Validation is unaffected (it runs on the pydantic argument model, which still accepts null).
-    """
-    if isinstance(schema, list):
-        return [compact_schema(item) for item in cast(list[Any], schema)]
-    if not isinstance(schema, dict):
-        return schema
-    source = cast(dict[str, Any], schema)
-    if in_properties:
-        return {name: compact_schema(value) for name, value in source.items()}
-    out: dict[str, Any] = {}
-    for key, value in source.items():
-        if key == "title" or (key == "default" and value is None):
-            continue
-        out[key] = compact_schema(value, in_properties=key in ("properties", "$defs"))
-    arms = out.get("anyOf")
-    if isinstance(arms, list):
-        kept = [arm for arm in cast(list[Any], arms) if arm != {"type": "null"}]
-        if len(kept) == 1 and len(kept) < len(cast(list[Any], arms)):
-            del out["anyOf"]
-            out = {**cast(dict[str, Any], kept[0]), **out}
-    return out
-
-
-SMALL_DEF = 4
-"""A nested definition with at most this many properties and no nesting of its own is kept whole."""
-
-
-def slim_output_schema(schema: dict[str, Any]) -> dict[str, Any]:
-    """The output schema a client validates structuredContent against, without the bulk.
-
-    Structured content drops nulls and empty lists, so no null arms and no defaults are needed.
-    The result's own fields and the rows of its lists are described property by property; an
-    object nested deeper (or a single object field such as quote or budget_left) is described
-    as an object with its description, unless it is a small leaf (an email, a phone). Each tool's
-    schema stands alone in tools/list, so this is what keeps every tool from repeating the large
-    nested definitions of the records. The server still validates against the full model.
-    """
-    slim = cast(dict[str, Any], compact_schema(schema))
-    definitions = cast(dict[str, dict[str, Any]], slim.pop("$defs", {}))
-    kept: dict[str, dict[str, Any]] = {}
-
-    def leaf(definition: dict[str, Any]) -> bool:
-        properties = cast(dict[str, Any], definition.get("properties", {}))
-        return len(properties) <= SMALL_DEF and "$ref" not in str(properties)
-
-    def loose(name: str, description: object) -> dict[str, Any]:
-        definition = definitions[name]
-        if leaf(definition) and "properties" in definition:
-            kept[name] = _without_defaults(definition)
-            return {"$ref": f"#/$defs/{name}"}
-        shape = "object" if definition.get("type", "object") == "object" else definition.get("type")
-        out: dict[str, Any] = {"type": shape} if shape else {}
-        for key in ("enum", "items"):
-            if key in definition:
-                out[key] = definition[key]
-        text = description or definition.get("description")
-        return {**out, "description": text} if text else out
-
-    def shallow(node: Any, description: object = None) -> Any:
-        """Every $ref in `node` becomes a loose object (or a kept small leaf)."""
-        if isinstance(node, list):
-            return [shallow(item) for item in cast(list[Any], node)]
-        if not isinstance(node, dict):
-            return node
-        source = cast(dict[str, Any], node)
-        ref = source.get("$ref")
-        if isinstance(ref, str):
-            return {**loose(ref.rsplit("/", 1)[-1], source.get("description") or description)}
-        return {key: shallow(value, source.get("description")) for key, value in source.items()}
-
-    def row(node: Any) -> Any:
-        """Top-level property: a list (or map) of records keeps the records' properties."""
-        if not isinstance(node, dict):
-            return node
-        source = cast(dict[str, Any], node)
-        for key in ("items", "additionalProperties"):
-            inner = source.get(key)
-            if isinstance(inner, dict) and "$ref" in inner:
-                name = str(cast(dict[str, Any], inner)["$ref"]).rsplit("/", 1)[-1]
-                if name not in kept:
-                    kept[name] = {}
-                    kept[name] = shallow(_without_defaults(definitions[name]))
-                return {**source, key: {"$ref": f"#/$defs/{name}"}}
-        return shallow(source)
-
-    properties = cast(dict[str, Any], slim.get("properties", {}))
-    slim["properties"] = {name: row(_without_defaults(value)) for name, value in properties.items()}
-    if kept:
-        slim["$defs"] = kept
-    return _without_defaults(slim)
-
-
-def _without_defaults(schema: dict[str, Any]) -> dict[str, Any]:
-    out = {key: value for key, value in schema.items() if key != "default"}
-    properties = out.get("properties")
-    if isinstance(properties, dict):
-        out["properties"] = {
-            name: _without_defaults(cast(dict[str, Any], value)) if isinstance(value, dict) else value
-            for name, value in cast(dict[str, Any], properties).items()
-        }
-    return out
-
-
 def _output_model(fn: ToolFunction, metered: bool) -> type[ToolResult]:
     hints = typing.get_type_hints(fn)
     returned = hints.get("return")
@@ -639,20 +444,7 @@ def _mcp_function(
     """The function MCPServer sees: the tool's own arguments plus ctx, and for metered tools the
     confirmation_token and quote_only arguments. Its return annotation names the output model
     when MCPServer is to derive the output schema from it."""
-    signature = inspect.signature(spec.fn, eval_str=True)
-    own = [
-        parameter.replace(kind=inspect.Parameter.KEYWORD_ONLY)
-        for parameter in list(signature.parameters.values())[1:]
-    ]
-    parameters = [inspect.Parameter("ctx", inspect.Parameter.KEYWORD_ONLY, annotation=Context), *own]
-    if spec.metered:
-        parameters += [
-            inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=None, annotation=annotation)
-            for name, annotation in (
-                ("confirmation_token", ConfirmationTokenArg),
-                ("quote_only", QuoteOnlyArg),
-            )
-        ]
+    parameters = mcp_parameters(spec.fn, metered=spec.metered)
     data = Annotated[CallToolResult, spec.output] if derive_output_schema else CallToolResult
     returns = data | InputRequiredResult
 

@@ -30,10 +30,10 @@ from lusha_mcp.tools.catalog import (
     FREE_DELETE,
     FREE_READ,
     FREE_WRITE,
-    ConfirmationTokenArg,
     ToolCall,
     ToolGroup,
 )
+from lusha_mcp.tools.framework.arguments import ConfirmationTokenArg
 from lusha_mcp.tools.framework.errors import ArgumentError
 from lusha_mcp.tools.framework.render import table
 from lusha_mcp.tools.framework.results import ToolResult
