@@ -8,10 +8,9 @@ from __future__ import annotations
 import copy
 import hashlib
 import inspect
-import typing
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass
-from typing import Annotated, Any, Generic, TypeVar, cast
+from typing import Annotated, Any, TypeVar, cast
 
 import anyio
 from mcp.server.elicitation import AcceptedElicitation, render_elicitation_schema
@@ -25,14 +24,12 @@ from mcp_types import (
     ElicitRequestFormParams,
     ElicitResult,
     InputRequiredResult,
-    ToolAnnotations,
 )
 from mcp_types import Tool as MCPTool
 from mcp_types.version import is_version_at_least
 from pydantic import AnyUrl, BaseModel, Field, ValidationError
 from pydantic_core import to_jsonable_python
 
-from lusha_mcp.api.client import LushaClient
 from lusha_mcp.api.errors import APIStatusError, InvalidRequestError, LushaError, ResponseLostError
 from lusha_mcp.api.models import MeteredResponse
 from lusha_mcp.api.spend import authorized_spend
@@ -45,6 +42,10 @@ from lusha_mcp.tools.framework.arguments import (
     mcp_parameters,
     unknown_arguments_message,
     without_arguments_of_other_toolsets,
+)
+from lusha_mcp.tools.framework.call import Plan, ToolCall
+from lusha_mcp.tools.framework.declare import (
+    ToolSpec,
 )
 from lusha_mcp.tools.framework.errors import ArgumentError, tool_error
 from lusha_mcp.tools.framework.render import (
@@ -61,32 +62,6 @@ from lusha_mcp.tools.webhook_spend import reconcile_deliveries
 
 M = TypeVar("M", bound=MeteredResult)
 
-# --- annotations: every tool picks one of these (or spells all four out) --------------------
-FREE_READ = ToolAnnotations(
-    read_only_hint=True, destructive_hint=False, idempotent_hint=True, open_world_hint=True
-)
-"""Reads Lusha data without spending credits."""
-
-METERED_SEARCH = ToolAnnotations(
-    read_only_hint=False, destructive_hint=False, idempotent_hint=False, open_world_hint=True
-)
-"""Spends credits each time it runs (searches, prospecting): not read-only, not idempotent."""
-
-METERED_REVEAL = ToolAnnotations(
-    read_only_hint=False, destructive_hint=False, idempotent_hint=True, open_world_hint=True
-)
-"""Spends credits once per record revealed; a repeat is served from the cache at 0 credits."""
-
-FREE_WRITE = ToolAnnotations(
-    read_only_hint=False, destructive_hint=False, idempotent_hint=False, open_world_hint=True
-)
-"""Changes account configuration (webhooks) without spending credits."""
-
-FREE_DELETE = ToolAnnotations(
-    read_only_hint=False, destructive_hint=True, idempotent_hint=True, open_world_hint=True
-)
-"""Deletes account configuration without spending credits."""
-
 
 class SpendApproval(BaseModel):
     """What the user answers when asked through elicitation."""
@@ -94,97 +69,6 @@ class SpendApproval(BaseModel):
     approve: bool = Field(
         default=True, title="Spend these credits", description="Run the call and spend the credits."
     )
-
-
-class ToolCall:
-    """What a tool function receives first: the shared state and this request."""
-
-    def __init__(self, state: LushaState, ctx: Context[Any, Any], tool: str) -> None:
-        self.state = state
-        self.ctx = ctx
-        self.tool = tool
-
-    @property
-    def client(self) -> LushaClient:
-        return self.state.client
-
-    @property
-    def guard(self) -> CreditGuard:
-        """The credit guard as this request's client session sees it."""
-        return self.state.client_guard()
-
-    @property
-    def settings(self) -> Settings:
-        return self.state.settings
-
-    async def progress(self, done: float, total: float | None = None, message: str | None = None) -> None:
-        """Report progress of a long call (a no-op when the client did not ask for it)."""
-        await self.ctx.report_progress(done, total, message)
-
-
-@dataclass(frozen=True, slots=True)
-class Billed(Generic[M]):
-    """What a metered call returned and what Lusha charged for it."""
-
-    result: M
-    credits_charged: int
-    request_id: str | None = None
-    stopped: LushaError | None = None
-    """The error that cut a split call short (its result is partial)."""
-
-
-ResponseT = TypeVar("ResponseT", bound=MeteredResponse)
-
-
-async def until_failure(request: Awaitable[ResponseT]) -> tuple[ResponseT, LushaError | None]:
-    """The response of a call split into batches, or, when a batch fails after others were
-    charged, the merged response of those (paid for, so kept) and the error that stopped it."""
-    try:
-        return await request, None
-    except LushaError as exc:
-        if isinstance(exc.partial, MeteredResponse):
-            return cast(ResponseT, exc.partial), exc
-        raise
-
-
-def billed(result: M, response: MeteredResponse, stopped: LushaError | None = None) -> Billed[M]:
-    """`result` with the credits charged and the requestId of the Lusha response it came from;
-    `stopped`: the error that cut a split call short (the result is then marked partial)."""
-    billing = response.billing
-    if stopped is not None:
-        result.status = "partial"
-        reason = tool_error(stopped, metered=False)
-        result.notes.append(
-            f"Stopped early, only part of the request was answered: {reason or stopped.message} "
-            "The results here were charged and are kept; send the missing items again for the rest."
-        )
-    return Billed(result, billing.credits_charged if billing else 0, response.request_id, stopped)
-
-
-@dataclass(frozen=True, slots=True)
-class Plan(Generic[M]):
-    """A metered call priced but not yet run: the guard decides whether `run` may go."""
-
-    quote: Quote
-    run: Callable[[], Awaitable[Billed[M]]]
-    notes: tuple[str, ...] = ()
-
-
-ToolFunction = Callable[..., Awaitable[Any]]
-
-
-@dataclass(frozen=True, slots=True)
-class ToolSpec:
-    name: str
-    toolset: Toolset
-    title: str
-    annotations: ToolAnnotations
-    metered: bool
-    description: str
-    fn: ToolFunction
-    output: type[ToolResult]
-    commits_spend: bool = False
-    """Free itself, but commits the account to later charges (webhook subscriptions)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -265,130 +149,6 @@ class LushaServer(MCPServer[LushaState]):
             CLIENT_SESSION.reset(client)
 
 
-class ToolGroup:
-    """The tools of one capability module: decorate with `.tool(...)`, expose `register = group.register`."""
-
-    def __init__(self) -> None:
-        self.specs: list[ToolSpec] = []
-
-    def tool(
-        self,
-        *,
-        toolset: Toolset,
-        title: str,
-        annotations: ToolAnnotations,
-        metered: bool,
-        name: str | None = None,
-        commits_spend: bool = False,
-    ) -> Callable[[ToolFunction], ToolFunction]:
-        if None in (
-            annotations.read_only_hint,
-            annotations.destructive_hint,
-            annotations.idempotent_hint,
-            annotations.open_world_hint,
-        ):
-            raise ValueError("set all four annotations explicitly")
-        if metered and annotations.read_only_hint:
-            raise ValueError("a metered tool spends credits: it cannot be read-only")
-
-        def decorate(fn: ToolFunction) -> ToolFunction:
-            spec = ToolSpec(
-                name=name or fn.__name__,
-                toolset=toolset,
-                title=title,
-                annotations=annotations.model_copy(update={"title": title}),
-                metered=metered,
-                description=inspect.cleandoc(fn.__doc__ or ""),
-                fn=fn,
-                output=_output_model(fn, metered),
-                commits_spend=commits_spend,
-            )
-            if not spec.description:
-                raise ValueError(f"tool {spec.name} needs a docstring: it is the description the model reads")
-            self.specs.append(spec)
-            return fn
-
-        return decorate
-
-    def register(self, server: LushaServer, toolsets: ToolsetState) -> None:
-        for spec in self.specs:
-            if spec.toolset not in toolsets.enabled:
-                continue
-            known_schema = server.output_schemas.get(spec.output)
-            server.add_tool(
-                _mcp_function(spec, derive_output_schema=known_schema is None),
-                name=spec.name,
-                title=spec.title,
-                description=spec.description,
-                annotations=spec.annotations,
-                meta={"toolset": spec.toolset.value, "metered": spec.metered},
-            )
-            server.specs[spec.name] = spec
-            registered = server._tool_manager.get_tool(spec.name)
-            if registered is not None:
-                server.arguments[spec.name] = registered.fn_metadata
-                registered.parameters = without_arguments_of_other_toolsets(
-                    {
-                        **compact_schema(inline_definitions(registered.parameters)),
-                        "additionalProperties": False,
-                    },
-                    toolsets.enabled,
-                )
-                server.argument_names[spec.name] = tuple(registered.parameters.get("properties", {}))
-                metadata = registered.fn_metadata
-                if known_schema is not None:
-                    metadata.output_model = spec.output
-                    metadata.output_schema = copy.deepcopy(known_schema)
-                elif metadata.output_schema is not None:
-                    metadata.output_schema = slim_output_schema(metadata.output_schema)
-                    server.output_schemas[spec.output] = metadata.output_schema
-            if spec.metered and toolsets.no_spend:
-                server.hide_tool(
-                    spec.name,
-                    f"{spec.name} spends Lusha credits and this server runs in no-spend mode "
-                    "(LUSHA_NO_SPEND / --no-spend): only free tools run. Ask the user to restart "
-                    "the server without no-spend mode to use it.",
-                )
-            elif spec.commits_spend and toolsets.no_spend:
-                server.hide_tool(
-                    spec.name,
-                    f"{spec.name} commits the account to Lusha charges per delivered signal and this "
-                    "server runs in no-spend mode (LUSHA_NO_SPEND / --no-spend): nothing was changed. "
-                    "Ask the user to restart the server without no-spend mode to use it.",
-                )
-
-
-def _output_model(fn: ToolFunction, metered: bool) -> type[ToolResult]:
-    hints = typing.get_type_hints(fn)
-    returned = hints.get("return")
-    if typing.get_origin(returned) is Plan or typing.get_origin(returned) in (typing.Union, _UnionType):
-        candidates = [
-            arg for arg in _flatten(returned) if isinstance(arg, type) and issubclass(arg, ToolResult)
-        ]
-    else:
-        candidates = [returned] if isinstance(returned, type) and issubclass(returned, ToolResult) else []
-    if len(set(candidates)) != 1:
-        raise TypeError(f"{fn.__name__} must return a ToolResult subclass (or Plan[...] of one)")
-    output: type[ToolResult] = candidates[0]
-    if metered and not issubclass(output, MeteredResult):
-        raise TypeError(f"{fn.__name__} is metered: its result must subclass MeteredResult")
-    return output
-
-
-_UnionType = type(int | str)
-
-
-def _flatten(annotation: Any) -> Iterable[Any]:
-    origin = typing.get_origin(annotation)
-    if origin is Plan:
-        yield from typing.get_args(annotation)
-    elif origin in (typing.Union, _UnionType):
-        for arg in typing.get_args(annotation):
-            yield from _flatten(arg)
-    else:
-        yield annotation
-
-
 def _can_elicit(ctx: Context[Any, Any]) -> bool:
     capabilities = ctx.client_capabilities
     elicitation = capabilities.elicitation if capabilities is not None else None
@@ -436,6 +196,55 @@ async def _ask_approval(ctx: Context[Any, Any], message: str) -> bool | InputReq
     return InputRequiredResult(
         input_requests={APPROVAL_KEY: ElicitRequest(params=params)}, request_state=asked
     )
+
+
+def register_tools(server: LushaServer, specs: Iterable[ToolSpec], toolsets: ToolsetState) -> None:
+    """Add each spec of an enabled toolset to `server` (and hide the spending ones in no-spend mode)."""
+    for spec in specs:
+        if spec.toolset not in toolsets.enabled:
+            continue
+        known_schema = server.output_schemas.get(spec.output)
+        server.add_tool(
+            _mcp_function(spec, derive_output_schema=known_schema is None),
+            name=spec.name,
+            title=spec.title,
+            description=spec.description,
+            annotations=spec.annotations,
+            meta={"toolset": spec.toolset.value, "metered": spec.metered},
+        )
+        server.specs[spec.name] = spec
+        registered = server._tool_manager.get_tool(spec.name)
+        if registered is not None:
+            server.arguments[spec.name] = registered.fn_metadata
+            registered.parameters = without_arguments_of_other_toolsets(
+                {
+                    **compact_schema(inline_definitions(registered.parameters)),
+                    "additionalProperties": False,
+                },
+                toolsets.enabled,
+            )
+            server.argument_names[spec.name] = tuple(registered.parameters.get("properties", {}))
+            metadata = registered.fn_metadata
+            if known_schema is not None:
+                metadata.output_model = spec.output
+                metadata.output_schema = copy.deepcopy(known_schema)
+            elif metadata.output_schema is not None:
+                metadata.output_schema = slim_output_schema(metadata.output_schema)
+                server.output_schemas[spec.output] = metadata.output_schema
+        if spec.metered and toolsets.no_spend:
+            server.hide_tool(
+                spec.name,
+                f"{spec.name} spends Lusha credits and this server runs in no-spend mode "
+                "(LUSHA_NO_SPEND / --no-spend): only free tools run. Ask the user to restart "
+                "the server without no-spend mode to use it.",
+            )
+        elif spec.commits_spend and toolsets.no_spend:
+            server.hide_tool(
+                spec.name,
+                f"{spec.name} commits the account to Lusha charges per delivered signal and this "
+                "server runs in no-spend mode (LUSHA_NO_SPEND / --no-spend): nothing was changed. "
+                "Ask the user to restart the server without no-spend mode to use it.",
+            )
 
 
 def _mcp_function(

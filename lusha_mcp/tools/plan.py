@@ -14,17 +14,18 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from lusha_mcp.guard import BudgetLeft, Quote
 from lusha_mcp.settings import Toolset
-from lusha_mcp.tools.catalog import (
+from lusha_mcp.tools.catalog import LushaServer, price_call
+from lusha_mcp.tools.framework import (
     FREE_READ,
-    LushaServer,
+    ArgumentError,
     ToolCall,
     ToolGroup,
-    invalid_arguments_message,
-    price_call,
+    ToolResult,
+    budget_line,
+    table,
+    tool_error,
 )
-from lusha_mcp.tools.framework.errors import ArgumentError, tool_error
-from lusha_mcp.tools.framework.render import budget_line, table
-from lusha_mcp.tools.framework.results import ToolResult
+from lusha_mcp.tools.framework.arguments import invalid_arguments_message
 
 group = ToolGroup()
 register = group.register

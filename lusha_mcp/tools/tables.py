@@ -28,19 +28,20 @@ from lusha_mcp.api.models.tables import (
 )
 from lusha_mcp.guard import Quote
 from lusha_mcp.settings import Toolset
-from lusha_mcp.tools.catalog import (
+from lusha_mcp.tools.framework import (
     FREE_READ,
     METERED_SEARCH,
+    ArgumentError,
     Billed,
+    MeteredResult,
     Plan,
     ToolCall,
     ToolGroup,
+    ToolResult,
     billed,
+    table,
     until_failure,
 )
-from lusha_mcp.tools.framework.errors import ArgumentError
-from lusha_mcp.tools.framework.render import table
-from lusha_mcp.tools.framework.results import MeteredResult, ToolResult
 
 group = ToolGroup()
 register = group.register

@@ -26,17 +26,17 @@ from lusha_mcp.api.models import (
 )
 from lusha_mcp.api.models.webhooks import DeliveryStatus, EntityType, SubscriptionOutcome, TestMode
 from lusha_mcp.settings import Toolset
-from lusha_mcp.tools.catalog import (
+from lusha_mcp.tools.framework import (
     FREE_DELETE,
     FREE_READ,
     FREE_WRITE,
+    ArgumentError,
+    ConfirmationTokenArg,
     ToolCall,
     ToolGroup,
+    ToolResult,
+    table,
 )
-from lusha_mcp.tools.framework.arguments import ConfirmationTokenArg
-from lusha_mcp.tools.framework.errors import ArgumentError
-from lusha_mcp.tools.framework.render import table
-from lusha_mcp.tools.framework.results import ToolResult
 from lusha_mcp.tools.webhook_spend import (
     Commitment,
     approve_commitment,
