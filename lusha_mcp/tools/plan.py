@@ -14,7 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from lusha_mcp.guard import BudgetLeft, Quote
 from lusha_mcp.settings import Toolset
-from lusha_mcp.tools.catalog import LushaServer, price_call
+from lusha_mcp.tools.catalog import LushaServer
 from lusha_mcp.tools.framework import (
     FREE_READ,
     ArgumentError,
@@ -26,6 +26,7 @@ from lusha_mcp.tools.framework import (
     tool_error,
 )
 from lusha_mcp.tools.framework.arguments import invalid_arguments_message
+from lusha_mcp.tools.framework.pipeline import price_call
 
 group = ToolGroup()
 register = group.register

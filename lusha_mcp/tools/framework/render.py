@@ -16,7 +16,8 @@ from lusha_mcp.guard import BudgetLeft, ConfirmationRequest, Quote
 from lusha_mcp.tools.framework.results import MeteredResult, ToolResult
 
 if TYPE_CHECKING:
-    from lusha_mcp.tools.catalog import Priced, ToolSpec
+    from lusha_mcp.tools.framework.declare import ToolSpec
+    from lusha_mcp.tools.framework.pipeline import Priced
 
 CELL_CHARS = 48
 """Longest cell of a column a table lets be shortened (titles, summaries); others are whole."""
