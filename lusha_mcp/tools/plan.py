@@ -14,19 +14,19 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from lusha_mcp.guard import BudgetLeft, Quote
 from lusha_mcp.settings import Toolset
-from lusha_mcp.tools.catalog import LushaServer
 from lusha_mcp.tools.framework import (
     FREE_READ,
     ArgumentError,
+    LushaServer,
     ToolCall,
     ToolGroup,
     ToolResult,
     budget_line,
+    invalid_arguments_message,
+    price_call,
     table,
     tool_error,
 )
-from lusha_mcp.tools.framework.arguments import invalid_arguments_message
-from lusha_mcp.tools.framework.pipeline import price_call
 
 group = ToolGroup()
 register = group.register

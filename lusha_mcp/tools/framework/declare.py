@@ -8,16 +8,14 @@ import inspect
 import typing
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from mcp_types import ToolAnnotations
 
 from lusha_mcp.settings import Toolset
 from lusha_mcp.tools.framework.call import Plan
+from lusha_mcp.tools.framework.register import LushaServer, ToolsetState, register_tools
 from lusha_mcp.tools.framework.results import MeteredResult, ToolResult
-
-if TYPE_CHECKING:
-    from lusha_mcp.tools.catalog import LushaServer, ToolsetState
 
 # --- annotations: every tool picks one of these (or spells all four out) --------------------
 FREE_READ = ToolAnnotations(
@@ -109,8 +107,6 @@ class ToolGroup:
         return decorate
 
     def register(self, server: LushaServer, toolsets: ToolsetState) -> None:
-        from lusha_mcp.tools.catalog import register_tools
-
         register_tools(server, self.specs, toolsets)
 
 

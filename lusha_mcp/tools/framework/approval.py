@@ -18,10 +18,12 @@ from mcp_types import CallToolResult, TextContent
 from pydantic import ValidationError
 from pydantic_core import to_jsonable_python
 
-from lusha_mcp.tools.catalog import LushaServer
-from lusha_mcp.tools.framework import ToolCall, budget_line, tool_error
 from lusha_mcp.tools.framework.arguments import invalid_arguments_message, unknown_arguments_message
+from lusha_mcp.tools.framework.call import ToolCall
+from lusha_mcp.tools.framework.errors import tool_error
 from lusha_mcp.tools.framework.pipeline import price_call
+from lusha_mcp.tools.framework.register import LushaServer
+from lusha_mcp.tools.framework.render import budget_line
 from lusha_mcp.tools.state import LushaState
 
 

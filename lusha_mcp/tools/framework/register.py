@@ -1,6 +1,8 @@
-"""The tool framework: declare a tool once (toolset, annotations, metered), the catalog does the rest.
-
-See the docstring of `lusha_mcp.tools` for how to add a tool.
+"""Registering the declared tools on the MCP server: `LushaServer` (MCPServer that hides a tool from
+tools/list with a refusal, refuses unknown arguments and binds each call to its client session) and
+`register_tools`, which hands MCPServer the function it calls for each tool: the tool's own
+arguments plus ctx and, for metered tools, confirmation_token and quote_only, dispatched to the
+pipeline. The input schema it derives is trimmed (schemas.py) and each output schema derived once.
 """
 
 from __future__ import annotations
@@ -9,16 +11,13 @@ import copy
 import inspect
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass
-from typing import Annotated, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Annotated, Any, cast
 
 from mcp.server.lowlevel.helper_types import ReadResourceContents
 from mcp.server.mcpserver import Context, MCPServer
 from mcp.server.mcpserver.exceptions import ToolError
 from mcp.server.mcpserver.utilities.func_metadata import FuncMetadata
-from mcp_types import (
-    CallToolResult,
-    InputRequiredResult,
-)
+from mcp_types import CallToolResult, InputRequiredResult
 from mcp_types import Tool as MCPTool
 from pydantic import AnyUrl, ValidationError
 
@@ -32,15 +31,13 @@ from lusha_mcp.tools.framework.arguments import (
     without_arguments_of_other_toolsets,
 )
 from lusha_mcp.tools.framework.call import ToolCall
-from lusha_mcp.tools.framework.declare import (
-    ToolSpec,
-)
 from lusha_mcp.tools.framework.pipeline import run_call
-from lusha_mcp.tools.framework.results import MeteredResult, ToolResult
+from lusha_mcp.tools.framework.results import ToolResult
 from lusha_mcp.tools.framework.schemas import compact_schema, inline_definitions, slim_output_schema
 from lusha_mcp.tools.state import LushaState
 
-M = TypeVar("M", bound=MeteredResult)
+if TYPE_CHECKING:
+    from lusha_mcp.tools.framework.declare import ToolSpec
 
 
 @dataclass(frozen=True, slots=True)
