@@ -34,6 +34,7 @@ from lusha_mcp.tools.framework import (
     ArgumentError,
     Billed,
     MeteredResult,
+    OfferedWith,
     Plan,
     ToolCall,
     ToolGroup,
@@ -54,7 +55,9 @@ Entity = Literal["contacts", "companies"]
 EntityArg = Annotated[Entity, Field(description="Table of contacts or of companies.")]
 TableIdArg = Annotated[str, Field(description="Table id (list_tables).", min_length=1)]
 SaveToTableArg = Annotated[
-    str | None, Field(description="Also save the results into this table id.", min_length=1)
+    str | None,
+    Field(description="Also save the results into this table id.", min_length=1),
+    OfferedWith(Toolset.tables),
 ]
 """The table_id argument of prospecting and lookalike tools."""
 

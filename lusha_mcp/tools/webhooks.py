@@ -46,7 +46,8 @@ from lusha_mcp.tools.webhook_spend import (
     record_commitment,
 )
 
-group = ToolGroup()
+group = ToolGroup(before_metered=[reconcile_deliveries])
+"""Delivered webhook signals are charges: the guard records them before any metered call."""
 register = group.register
 
 FREE_UPDATE = ToolAnnotations(
@@ -242,7 +243,7 @@ class SubscriptionChanges(CommitmentFields):
     title="Create webhook subscriptions",
     annotations=FREE_WRITE,
     metered=False,
-    commits_spend=True,
+    commits_spend="Lusha charges per delivered signal",
 )
 async def create_webhook_subscriptions(
     call: ToolCall,

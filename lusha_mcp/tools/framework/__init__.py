@@ -1,6 +1,6 @@
 """The tool framework: how a tool is declared, registered, priced, approved, run and rendered."""
 
-from lusha_mcp.tools.framework.arguments import ConfirmationTokenArg, invalid_arguments_message
+from lusha_mcp.tools.framework.arguments import ConfirmationTokenArg, OfferedWith, invalid_arguments_message
 from lusha_mcp.tools.framework.call import Billed, Plan, ToolCall, billed, until_failure
 from lusha_mcp.tools.framework.declare import (
     FREE_DELETE,
@@ -28,6 +28,7 @@ __all__ = [
     "ConfirmationTokenArg",
     "LushaServer",
     "MeteredResult",
+    "OfferedWith",
     "Plan",
     "ToolCall",
     "ToolGroup",

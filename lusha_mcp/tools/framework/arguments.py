@@ -6,6 +6,7 @@ from __future__ import annotations
 import difflib
 import inspect
 from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 from typing import Any, cast
 
 from mcp.server.mcpserver import Context
@@ -84,17 +85,32 @@ def invalid_arguments_message(tool: str, error: ValidationError) -> str:
     return f"Invalid arguments for {tool}: {shown}. Fix them and call again (see the tool's input schema)."
 
 
-TOOLSET_ARGUMENTS: Mapping[str, Toolset] = {"table_id": Toolset.tables}
-"""Arguments that only make sense with another toolset's tools (saving into a table needs the
-table tools): offered, and accepted, only when that toolset is enabled."""
+@dataclass(frozen=True, slots=True)
+class OfferedWith:
+    """Marks an argument that only makes sense with another toolset's tools (saving into a table
+    needs the table tools): `Annotated[str | None, Field(...), OfferedWith(Toolset.tables)]` is
+    offered, and accepted, only when that toolset is enabled."""
+
+    toolset: Toolset
+
+
+def toolset_arguments(hints: Mapping[str, Any]) -> dict[str, Toolset]:
+    """The arguments among a tool function's type hints (extras kept) that are `OfferedWith` a toolset."""
+    return {
+        name: marker.toolset
+        for name, hint in hints.items()
+        if name != "return"
+        for marker in getattr(hint, "__metadata__", ())
+        if isinstance(marker, OfferedWith)
+    }
 
 
 def without_arguments_of_other_toolsets(
-    schema: dict[str, Any], enabled: frozenset[Toolset]
+    schema: dict[str, Any], offered_with: Mapping[str, Toolset], enabled: frozenset[Toolset]
 ) -> dict[str, Any]:
     properties = cast(dict[str, Any], schema.get("properties", {}))
     dropped = {
-        name for name, toolset in TOOLSET_ARGUMENTS.items() if name in properties and toolset not in enabled
+        name for name, toolset in offered_with.items() if name in properties and toolset not in enabled
     }
     if not dropped:
         return schema

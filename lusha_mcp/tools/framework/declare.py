@@ -6,15 +6,16 @@ from __future__ import annotations
 
 import inspect
 import typing
-from collections.abc import Awaitable, Callable, Iterable
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable, Iterable, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 from mcp_types import ToolAnnotations
 
 from lusha_mcp.settings import Toolset
+from lusha_mcp.tools.framework.arguments import toolset_arguments
 from lusha_mcp.tools.framework.call import Plan
-from lusha_mcp.tools.framework.register import LushaServer, ToolsetState, register_tools
+from lusha_mcp.tools.framework.register import BeforeMetered, LushaServer, ToolsetState, register_tools
 from lusha_mcp.tools.framework.results import MeteredResult, ToolResult
 
 # --- annotations: every tool picks one of these (or spells all four out) --------------------
@@ -57,15 +58,20 @@ class ToolSpec:
     description: str
     fn: ToolFunction
     output: type[ToolResult]
-    commits_spend: bool = False
-    """Free itself, but commits the account to later charges (webhook subscriptions)."""
+    commits_spend: str | None = None
+    """Free itself, but commits the account to later charges: what to (named when no-spend mode
+    refuses it)."""
+    offered_with: Mapping[str, Toolset] = field(default_factory=dict[str, Toolset])
+    """Arguments offered only when another toolset is enabled (`OfferedWith`)."""
 
 
 class ToolGroup:
     """The tools of one capability module: decorate with `.tool(...)`, expose `register = group.register`."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, before_metered: Iterable[BeforeMetered] = ()) -> None:
         self.specs: list[ToolSpec] = []
+        self.before_metered = tuple(before_metered)
+        """Run before every metered call of the server, whatever toolsets are enabled."""
 
     def tool(
         self,
@@ -75,7 +81,7 @@ class ToolGroup:
         annotations: ToolAnnotations,
         metered: bool,
         name: str | None = None,
-        commits_spend: bool = False,
+        commits_spend: str | None = None,
     ) -> Callable[[ToolFunction], ToolFunction]:
         if None in (
             annotations.read_only_hint,
@@ -88,6 +94,7 @@ class ToolGroup:
             raise ValueError("a metered tool spends credits: it cannot be read-only")
 
         def decorate(fn: ToolFunction) -> ToolFunction:
+            hints = typing.get_type_hints(fn, include_extras=True)
             spec = ToolSpec(
                 name=name or fn.__name__,
                 toolset=toolset,
@@ -96,8 +103,9 @@ class ToolGroup:
                 metered=metered,
                 description=inspect.cleandoc(fn.__doc__ or ""),
                 fn=fn,
-                output=_output_model(fn, metered),
+                output=_output_model(fn, hints.get("return"), metered),
                 commits_spend=commits_spend,
+                offered_with=toolset_arguments(hints),
             )
             if not spec.description:
                 raise ValueError(f"tool {spec.name} needs a docstring: it is the description the model reads")
@@ -107,12 +115,11 @@ class ToolGroup:
         return decorate
 
     def register(self, server: LushaServer, toolsets: ToolsetState) -> None:
+        server.before_metered.extend(self.before_metered)
         register_tools(server, self.specs, toolsets)
 
 
-def _output_model(fn: ToolFunction, metered: bool) -> type[ToolResult]:
-    hints = typing.get_type_hints(fn)
-    returned = hints.get("return")
+def _output_model(fn: ToolFunction, returned: Any, metered: bool) -> type[ToolResult]:
     if typing.get_origin(returned) is Plan or typing.get_origin(returned) in (typing.Union, _UnionType):
         candidates = [
             arg for arg in _flatten(returned) if isinstance(arg, type) and issubclass(arg, ToolResult)

@@ -7,7 +7,7 @@ without a ledger note). `quote_only` and estimate_plan stop after the Plan (`pri
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, cast
 
@@ -25,14 +25,24 @@ from lusha_mcp.tools.framework.confirm import approval
 from lusha_mcp.tools.framework.errors import ArgumentError, tool_error
 from lusha_mcp.tools.framework.render import as_call_result, confirmation_text, metered_text, quoted_text
 from lusha_mcp.tools.framework.results import Fit, MeteredResult, ToolResult
-from lusha_mcp.tools.webhook_spend import reconcile_deliveries
+from lusha_mcp.tools.state import LushaState
 
 if TYPE_CHECKING:
     from lusha_mcp.tools.framework.declare import ToolSpec
 
 
+BeforeMetered = Callable[[LushaState], Awaitable[object]]
+"""Something a capability needs done before any metered call is priced (it may spend nothing)."""
+
+
 async def run_call(
-    spec: ToolSpec, call: ToolCall, arguments: Mapping[str, Any], *, token: str | None, quote_only: bool
+    spec: ToolSpec,
+    call: ToolCall,
+    arguments: Mapping[str, Any],
+    *,
+    token: str | None,
+    quote_only: bool,
+    before_metered: Sequence[BeforeMetered] = (),
 ) -> CallToolResult | InputRequiredResult:
     """Run one tool call: a free tool's body, a metered tool's quote (`quote_only`) or its whole
     metered pipeline; what the model can act on becomes a tool error with the next step."""
@@ -40,7 +50,7 @@ async def run_call(
         if spec.metered and quote_only:
             return await _quote_only(spec, call, arguments, token)
         if spec.metered:
-            return await _run_metered(spec, call, arguments, token)
+            return await _run_metered(spec, call, arguments, token, before_metered)
         result = cast(ToolResult, await spec.fn(call, **arguments))
         return as_call_result(result, result.render())
     except Exception as exc:
@@ -174,11 +184,16 @@ def _may_have_been_charged(exc: BaseException) -> bool:
 
 
 async def _run_metered(
-    spec: ToolSpec, call: ToolCall, arguments: Mapping[str, Any], token: str | None
+    spec: ToolSpec,
+    call: ToolCall,
+    arguments: Mapping[str, Any],
+    token: str | None,
+    before_metered: Sequence[BeforeMetered],
 ) -> CallToolResult | InputRequiredResult:
     guard = call.guard
     guard.refuse_if_no_spend(spec.name)
-    await reconcile_deliveries(call.state)  # delivered webhook signals count before this call
+    for hook in before_metered:  # e.g. delivered webhook signals count before this call
+        await hook(call.state)
     outcome = await spec.fn(call, **arguments)
     arguments_hash = guard.arguments_hash(spec.name, to_jsonable_python(arguments))
     if not isinstance(outcome, Plan):

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import copy
 import inspect
-from collections.abc import Awaitable, Callable, Iterable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Annotated, Any, cast
 
@@ -31,7 +31,7 @@ from lusha_mcp.tools.framework.arguments import (
     without_arguments_of_other_toolsets,
 )
 from lusha_mcp.tools.framework.call import ToolCall
-from lusha_mcp.tools.framework.pipeline import run_call
+from lusha_mcp.tools.framework.pipeline import BeforeMetered, run_call
 from lusha_mcp.tools.framework.results import ToolResult
 from lusha_mcp.tools.framework.schemas import compact_schema, inline_definitions, slim_output_schema
 from lusha_mcp.tools.state import LushaState
@@ -65,6 +65,8 @@ class LushaServer(MCPServer[LushaState]):
         """The arguments each tool accepts (its input schema's properties); others are refused."""
         self.arguments: dict[str, FuncMetadata] = {}
         """Each tool's argument model, so estimate_plan validates a step as the call would."""
+        self.before_metered: list[BeforeMetered] = []
+        """What runs before every metered call (a capability's `ToolGroup(before_metered=...)`)."""
 
     def own_arguments(self, tool: str) -> tuple[str, ...]:
         """What `tool` itself accepts, as its input schema offers it, less the framework's arguments."""
@@ -125,7 +127,7 @@ def register_tools(server: LushaServer, specs: Iterable[ToolSpec], toolsets: Too
             continue
         known_schema = server.output_schemas.get(spec.output)
         server.add_tool(
-            _mcp_function(spec, derive_output_schema=known_schema is None),
+            _mcp_function(spec, server.before_metered, derive_output_schema=known_schema is None),
             name=spec.name,
             title=spec.title,
             description=spec.description,
@@ -133,6 +135,11 @@ def register_tools(server: LushaServer, specs: Iterable[ToolSpec], toolsets: Too
             meta={"toolset": spec.toolset.value, "metered": spec.metered},
         )
         server.specs[spec.name] = spec
+        # The one private surface: MCPServer.add_tool returns nothing and MCPServer has no public
+        # getter for a registered Tool, yet its input schema must be trimmed (and unknown arguments
+        # forbidden) and its output schema shared, on the Tool's own public fields. Built Tools are
+        # accepted publicly only by the constructor (`tools=`), which runs before the capability
+        # modules register (and would move the Apps extension's tool in tools/list).
         registered = server._tool_manager.get_tool(spec.name)
         if registered is not None:
             server.arguments[spec.name] = registered.fn_metadata
@@ -141,6 +148,7 @@ def register_tools(server: LushaServer, specs: Iterable[ToolSpec], toolsets: Too
                     **compact_schema(inline_definitions(registered.parameters)),
                     "additionalProperties": False,
                 },
+                spec.offered_with,
                 toolsets.enabled,
             )
             server.argument_names[spec.name] = tuple(registered.parameters.get("properties", {}))
@@ -161,14 +169,14 @@ def register_tools(server: LushaServer, specs: Iterable[ToolSpec], toolsets: Too
         elif spec.commits_spend and toolsets.no_spend:
             server.hide_tool(
                 spec.name,
-                f"{spec.name} commits the account to Lusha charges per delivered signal and this "
+                f"{spec.name} commits the account to {spec.commits_spend} and this "
                 "server runs in no-spend mode (LUSHA_NO_SPEND / --no-spend): nothing was changed. "
                 "Ask the user to restart the server without no-spend mode to use it.",
             )
 
 
 def _mcp_function(
-    spec: ToolSpec, *, derive_output_schema: bool = True
+    spec: ToolSpec, before_metered: Sequence[BeforeMetered], *, derive_output_schema: bool = True
 ) -> Callable[..., Awaitable[CallToolResult | InputRequiredResult]]:
     """The function MCPServer sees: the tool's own arguments plus ctx, and for metered tools the
     confirmation_token and quote_only arguments. Its return annotation names the output model
@@ -184,7 +192,9 @@ def _mcp_function(
         quote_only = kwargs.pop("quote_only", None) is True
         state = LushaState.of(ctx)
         tool_call = ToolCall(state, ctx, spec.name)
-        return await run_call(spec, tool_call, kwargs, token=token, quote_only=quote_only)
+        return await run_call(
+            spec, tool_call, kwargs, token=token, quote_only=quote_only, before_metered=before_metered
+        )
 
     call.__signature__ = inspect.Signature(parameters, return_annotation=returns)  # type: ignore[attr-defined]
     call.__annotations__ = {parameter.name: parameter.annotation for parameter in parameters} | {
