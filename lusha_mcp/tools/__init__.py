@@ -1,8 +1,10 @@
-"""The MCP tools, one module per capability, and the small framework they share.
+"""The MCP tools, one module per capability, and the framework they share (`tools/framework/`).
 
 Adding a tool (one file + one line)
 -----------------------------------
 1. Write `lusha_mcp/tools/<capability>.py`::
+
+       from lusha_mcp.tools.framework import METERED_SEARCH, Billed, MeteredResult, Plan, ToolCall, ...
 
        group = ToolGroup()
        register = group.register            # server.py calls register(server, toolsets)
