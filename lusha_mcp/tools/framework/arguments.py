@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any, cast
 
 from mcp.server.mcpserver import Context
+from mcp.server.mcpserver.exceptions import ToolError
 from pydantic import ValidationError
 
 from lusha_mcp.settings import Toolset
@@ -71,6 +72,14 @@ def unknown_arguments_message(tool: str, unknown: list[str], accepted: Iterable[
             f"{key!r} is not an argument of {tool}; did you mean {ranked[0]}? Valid: {', '.join(ranked)}"
         )
     return "Unknown argument " + "; ".join(parts) + ". Nothing was run; call again with valid names."
+
+
+def refuse_unknown_arguments(tool: str, arguments: Iterable[str], accepted: Iterable[str]) -> None:
+    """ToolError naming every argument `tool` does not accept (nothing is run or priced)."""
+    valid = tuple(accepted)
+    unknown = [key for key in arguments if key not in valid]
+    if unknown:
+        raise ToolError(unknown_arguments_message(tool, unknown, valid))
 
 
 def invalid_arguments_message(tool: str, error: ValidationError) -> str:

@@ -22,7 +22,7 @@ from lusha_mcp.api.spend import authorized_spend
 from lusha_mcp.guard import BudgetLeft, ConfirmationRequest, CreditGuard, GuardRefusal, OverBudget, Quote
 from lusha_mcp.tools.framework.call import Plan, ToolCall
 from lusha_mcp.tools.framework.confirm import approval
-from lusha_mcp.tools.framework.errors import ArgumentError, tool_error
+from lusha_mcp.tools.framework.errors import ArgumentError, as_tool_errors, tool_error
 from lusha_mcp.tools.framework.render import as_call_result, confirmation_text, metered_text, quoted_text
 from lusha_mcp.tools.framework.results import Fit, MeteredResult, ToolResult
 from lusha_mcp.tools.state import LushaState
@@ -46,18 +46,13 @@ async def run_call(
 ) -> CallToolResult | InputRequiredResult:
     """Run one tool call: a free tool's body, a metered tool's quote (`quote_only`) or its whole
     metered pipeline; what the model can act on becomes a tool error with the next step."""
-    try:
+    with as_tool_errors(metered=spec.metered):
         if spec.metered and quote_only:
             return await _quote_only(spec, call, arguments, token)
         if spec.metered:
             return await _run_metered(spec, call, arguments, token, before_metered)
         result = cast(ToolResult, await spec.fn(call, **arguments))
         return as_call_result(result, result.render())
-    except Exception as exc:
-        mapped = tool_error(exc, metered=spec.metered)
-        if mapped is None:
-            raise
-        raise mapped from exc
 
 
 @dataclass(frozen=True, slots=True)

@@ -27,7 +27,7 @@ from lusha_mcp.tools.framework.arguments import (
     FRAMEWORK_ARGUMENTS,
     invalid_arguments_message,
     mcp_parameters,
-    unknown_arguments_message,
+    refuse_unknown_arguments,
     without_arguments_of_other_toolsets,
 )
 from lusha_mcp.tools.framework.call import ToolCall
@@ -97,9 +97,7 @@ class LushaServer(MCPServer[LushaState]):
         # (elicitation) or the tool runs.
         accepted = self.argument_names.get(name)
         if accepted is not None:
-            unknown = [key for key in arguments if key not in accepted]
-            if unknown:
-                raise ToolError(unknown_arguments_message(name, unknown, accepted))
+            refuse_unknown_arguments(name, arguments, accepted)
         client = CLIENT_SESSION.set(client_session_of(context))
         try:
             return await super().call_tool(name, arguments, context)

@@ -65,6 +65,12 @@ def budget_line(left: BudgetLeft | None) -> str:
     return "budget left: " + (", ".join(parts) if parts else "no budget set")
 
 
+def budget_sentence(left: BudgetLeft | None) -> str:
+    """'Budget left: session 40, today 200.', or '' when there is nothing to say."""
+    line = budget_line(left)
+    return line.capitalize() + "." if line else ""
+
+
 def as_call_result(result: ToolResult, text: str) -> CallToolResult:
     return CallToolResult(
         content=[TextContent(type="text", text=text)], structured_content=result.structured()
@@ -99,9 +105,8 @@ def approval_message(spec: ToolSpec, quote: Quote, left: BudgetLeft) -> str:
     if quote.reveals:
         lines.append(f"This reveals personal data: {', '.join(quote.reveals)}.")
     lines.append(quote.describe())
-    budget = budget_line(left)
-    if budget:
-        lines.append(budget.capitalize() + ".")
+    if budget := budget_sentence(left):
+        lines.append(budget)
     return "\n".join(lines)
 
 
@@ -128,9 +133,8 @@ def confirmation_text(spec: ToolSpec, request: ConfirmationRequest) -> str:
     if request.quote.reveals:
         lines.append(f"It reveals personal data: {', '.join(request.quote.reveals)}.")
     lines.append(request.quote.describe())
-    budget = budget_line(request.budget_left)
-    if budget:
-        lines.append(budget.capitalize() + ".")
+    if budget := budget_sentence(request.budget_left):
+        lines.append(budget)
     lines.append(
         f"Ask the user. If they agree, call {spec.name} again with the same arguments and "
         f'confirmation_token="{request.confirmation_token}" (valid {request.expires_in_seconds} s, once).'
