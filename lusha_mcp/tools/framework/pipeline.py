@@ -32,7 +32,7 @@ if TYPE_CHECKING:
 
 
 BeforeMetered = Callable[[LushaState], Awaitable[object]]
-"""Something a capability needs done before any metered call is priced (it may spend nothing)."""
+"""What a capability needs done before any metered call is priced (it sends no metered request)."""
 
 
 async def run_call(

@@ -194,6 +194,7 @@ def _mcp_function(
             spec, tool_call, kwargs, token=token, quote_only=quote_only, before_metered=before_metered
         )
 
+    # inspect.signature (and so MCPServer) reads __signature__, which function types do not declare.
     call.__signature__ = inspect.Signature(parameters, return_annotation=returns)  # type: ignore[attr-defined]
     call.__annotations__ = {parameter.name: parameter.annotation for parameter in parameters} | {
         "return": returns
