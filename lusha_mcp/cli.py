@@ -24,7 +24,7 @@ from lusha_mcp.redaction import install_log_redaction
 from lusha_mcp.settings import KEYS_PAGE, Settings
 
 if TYPE_CHECKING:
-    from lusha_mcp.tools.catalog import LushaServer
+    from lusha_mcp.tools.framework import LushaServer
 
 EXIT_OK = 0
 EXIT_FAILURE = 1

@@ -35,7 +35,7 @@ from lusha_mcp.tools import (
     webhooks,
     website_visits,
 )
-from lusha_mcp.tools.catalog import LushaServer, ToolsetState
+from lusha_mcp.tools.framework import LushaServer, ToolsetState
 from lusha_mcp.tools.state import AccountUsageSnapshot, LushaState
 from lusha_mcp.views import ViewsMiddleware, build_extension
 

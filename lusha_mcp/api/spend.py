@@ -1,6 +1,6 @@
 """The credit guard as a rule of the client: a metered operation sends only inside an authorised plan.
 
-The guard's pipeline (tools/catalog.py) runs a plan it authorised inside `authorized_spend(...)`;
+The guard's pipeline (tools/framework/pipeline.py) runs a plan it authorised inside `authorized_spend(...)`;
 the transport calls `require_authorized_spend(...)` before every metered request and refuses,
 before anything is sent, when no authorised plan is running. Free operations (filter lookups,
 account usage, webhook management) never ask.

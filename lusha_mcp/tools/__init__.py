@@ -1,8 +1,10 @@
-"""The MCP tools, one module per capability, and the small framework they share.
+"""The MCP tools, one module per capability, and the framework they share (`tools/framework/`).
 
 Adding a tool (one file + one line)
 -----------------------------------
 1. Write `lusha_mcp/tools/<capability>.py`::
+
+       from lusha_mcp.tools.framework import METERED_SEARCH, Billed, MeteredResult, Plan, ToolCall, ...
 
        group = ToolGroup()
        register = group.register            # server.py calls register(server, toolsets)
@@ -58,7 +60,7 @@ The rules the framework enforces
   budget, session ledger and confirmation tokens (see lusha_mcp/client_sessions.py).
 - Free tools return their `ToolResult` directly.
 - Raise `ArgumentError(field, problem, accepted)` for bad input. LushaError and guard refusals
-  become tool errors with the next step (see tools/errors.py); anything else is masked and logged.
+  become tool errors with the next step (see tools/framework/errors.py); anything else is masked and logged.
 - In no-spend mode metered tools are hidden from tools/list and refused by name; tools of
   toolsets that are not enabled are not registered.
 """

@@ -7,8 +7,7 @@ from pydantic import BaseModel, Field
 from lusha_mcp.api.models import AccountPlan, AccountRateLimits, ActionPrice, Credits
 from lusha_mcp.guard import BudgetLeft
 from lusha_mcp.settings import Toolset
-from lusha_mcp.tools.catalog import FREE_READ, ToolCall, ToolGroup
-from lusha_mcp.tools.results import ToolResult, budget_line
+from lusha_mcp.tools.framework import FREE_READ, ToolCall, ToolGroup, ToolResult, budget_line
 from lusha_mcp.tools.webhook_spend import reconcile_deliveries
 
 group = ToolGroup()

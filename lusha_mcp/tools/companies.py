@@ -24,18 +24,22 @@ from lusha_mcp.api.models.tables import TableWrite
 from lusha_mcp.guard import PriceBook, Quote, QuoteItem
 from lusha_mcp.guard.pricing import COMPANY_REVEAL_ACTION, SEARCH_ACTION
 from lusha_mcp.settings import Toolset
-from lusha_mcp.tools.catalog import (
+from lusha_mcp.tools.contacts import BATCH, PageArg, SizeArg
+from lusha_mcp.tools.framework import (
     METERED_REVEAL,
     METERED_SEARCH,
+    ArgumentError,
     Billed,
+    MeteredResult,
     Plan,
     ToolCall,
     ToolGroup,
     billed,
+    compact,
+    page_heading,
+    table,
     until_failure,
 )
-from lusha_mcp.tools.contacts import BATCH, PageArg, SizeArg
-from lusha_mcp.tools.errors import ArgumentError
 from lusha_mcp.tools.prospecting_filters import (
     AllTechnologiesArg,
     CountriesArg,
@@ -56,7 +60,6 @@ from lusha_mcp.tools.prospecting_filters import (
     signal_types,
     technologies_condition,
 )
-from lusha_mcp.tools.results import MeteredResult, compact, page_heading, table
 from lusha_mcp.tools.signals import signal_item
 from lusha_mcp.tools.tables import SaveToTableArg, table_write_note
 

@@ -21,17 +21,20 @@ from lusha_mcp.api.models.tables import TableWrite
 from lusha_mcp.guard import PreviewCache, PriceBook, Quote, QuoteItem, quote_contact_reveals
 from lusha_mcp.guard.pricing import REVEAL_ACTIONS, SEARCH_ACTION
 from lusha_mcp.settings import Toolset
-from lusha_mcp.tools.catalog import (
+from lusha_mcp.tools.framework import (
     METERED_REVEAL,
     METERED_SEARCH,
+    ArgumentError,
     Billed,
+    MeteredResult,
     Plan,
     ToolCall,
     ToolGroup,
     billed,
+    page_heading,
+    table,
     until_failure,
 )
-from lusha_mcp.tools.errors import ArgumentError
 from lusha_mcp.tools.prospecting_filters import (
     AllTechnologiesArg,
     CountriesArg,
@@ -55,7 +58,6 @@ from lusha_mcp.tools.prospecting_filters import (
     prune,
     technologies_condition,
 )
-from lusha_mcp.tools.results import MeteredResult, page_heading, table
 from lusha_mcp.tools.signals import signal_item
 from lusha_mcp.tools.tables import SaveToTableArg, table_write_note
 

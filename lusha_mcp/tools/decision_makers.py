@@ -12,10 +12,19 @@ from lusha_mcp.api.models.buying_group import BuyingGroupContact, Persona
 from lusha_mcp.api.models.contacts import ContactPreview
 from lusha_mcp.guard import Quote
 from lusha_mcp.settings import Toolset
-from lusha_mcp.tools.catalog import METERED_SEARCH, Billed, Plan, ToolCall, ToolGroup, billed, until_failure
 from lusha_mcp.tools.contacts import remember_previews
-from lusha_mcp.tools.errors import ArgumentError
-from lusha_mcp.tools.results import MeteredResult, table
+from lusha_mcp.tools.framework import (
+    METERED_SEARCH,
+    ArgumentError,
+    Billed,
+    MeteredResult,
+    Plan,
+    ToolCall,
+    ToolGroup,
+    billed,
+    table,
+    until_failure,
+)
 
 group = ToolGroup()
 register = group.register

@@ -7,9 +7,7 @@ from typing import Annotated, Any, Literal, cast
 from pydantic import Field
 
 from lusha_mcp.settings import Toolset
-from lusha_mcp.tools.catalog import FREE_READ, ToolCall, ToolGroup
-from lusha_mcp.tools.errors import ArgumentError
-from lusha_mcp.tools.results import ToolResult, table
+from lusha_mcp.tools.framework import FREE_READ, ArgumentError, ToolCall, ToolGroup, ToolResult, table
 
 group = ToolGroup()
 register = group.register

@@ -25,10 +25,17 @@ from lusha_mcp.api.models import (
 from lusha_mcp.api.models.tables import TableWrite
 from lusha_mcp.guard import Quote
 from lusha_mcp.settings import Toolset
-from lusha_mcp.tools.catalog import METERED_SEARCH, Billed, Plan, ToolCall, ToolGroup
-from lusha_mcp.tools.errors import ArgumentError
+from lusha_mcp.tools.framework import (
+    METERED_SEARCH,
+    ArgumentError,
+    Billed,
+    MeteredResult,
+    Plan,
+    ToolCall,
+    ToolGroup,
+    table,
+)
 from lusha_mcp.tools.lookalike_sessions import LookalikeEntity, LookalikeSessionStore, account_key
-from lusha_mcp.tools.results import MeteredResult, table
 from lusha_mcp.tools.tables import SaveToTableArg, table_write_note
 
 group = ToolGroup()

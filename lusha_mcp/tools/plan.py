@@ -14,16 +14,19 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from lusha_mcp.guard import BudgetLeft, Quote
 from lusha_mcp.settings import Toolset
-from lusha_mcp.tools.catalog import (
+from lusha_mcp.tools.framework import (
     FREE_READ,
+    ArgumentError,
     LushaServer,
     ToolCall,
     ToolGroup,
+    ToolResult,
+    budget_line,
     invalid_arguments_message,
     price_call,
+    table,
+    tool_error,
 )
-from lusha_mcp.tools.errors import ArgumentError, tool_error
-from lusha_mcp.tools.results import ToolResult, budget_line, table
 
 group = ToolGroup()
 register = group.register

@@ -17,7 +17,7 @@ from pydantic import Field
 from lusha_mcp.api.client import LushaClient
 from lusha_mcp.api.errors import InvalidRequestError
 from lusha_mcp.api.models.base import LushaRequest
-from lusha_mcp.tools.errors import ArgumentError
+from lusha_mcp.tools.framework import ArgumentError
 
 DataPoint = Literal[
     "work_email", "private_email", "email", "work_phone", "direct_phone", "mobile_phone", "phone"

@@ -26,9 +26,18 @@ from lusha_mcp.api.models.contacts import ContactSignalType
 from lusha_mcp.api.models.signals import CompanySignalsFilters, IntentCategoryFilter
 from lusha_mcp.guard import PriceBook, Quote, QuoteItem
 from lusha_mcp.settings import Toolset
-from lusha_mcp.tools.catalog import METERED_SEARCH, Billed, Plan, ToolCall, ToolGroup, billed, until_failure
-from lusha_mcp.tools.errors import ArgumentError
-from lusha_mcp.tools.results import MeteredResult, table
+from lusha_mcp.tools.framework import (
+    METERED_SEARCH,
+    ArgumentError,
+    Billed,
+    MeteredResult,
+    Plan,
+    ToolCall,
+    ToolGroup,
+    billed,
+    table,
+    until_failure,
+)
 
 group = ToolGroup()
 register = group.register

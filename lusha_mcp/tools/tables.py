@@ -28,18 +28,21 @@ from lusha_mcp.api.models.tables import (
 )
 from lusha_mcp.guard import Quote
 from lusha_mcp.settings import Toolset
-from lusha_mcp.tools.catalog import (
+from lusha_mcp.tools.framework import (
     FREE_READ,
     METERED_SEARCH,
+    ArgumentError,
     Billed,
+    MeteredResult,
+    OfferedWith,
     Plan,
     ToolCall,
     ToolGroup,
+    ToolResult,
     billed,
+    table,
     until_failure,
 )
-from lusha_mcp.tools.errors import ArgumentError
-from lusha_mcp.tools.results import MeteredResult, ToolResult, table
 
 group = ToolGroup()
 register = group.register
@@ -52,7 +55,9 @@ Entity = Literal["contacts", "companies"]
 EntityArg = Annotated[Entity, Field(description="Table of contacts or of companies.")]
 TableIdArg = Annotated[str, Field(description="Table id (list_tables).", min_length=1)]
 SaveToTableArg = Annotated[
-    str | None, Field(description="Also save the results into this table id.", min_length=1)
+    str | None,
+    Field(description="Also save the results into this table id.", min_length=1),
+    OfferedWith(Toolset.tables),
 ]
 """The table_id argument of prospecting and lookalike tools."""
 

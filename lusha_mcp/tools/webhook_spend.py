@@ -33,7 +33,7 @@ from lusha_mcp.api.errors import LushaError
 from lusha_mcp.api.models.companies import CompanySignalType
 from lusha_mcp.api.models.contacts import ContactSignalType
 from lusha_mcp.guard import GuardRefusal, OverBudget, UnknownPriceError
-from lusha_mcp.tools.errors import ArgumentError
+from lusha_mcp.tools.framework.errors import ArgumentError
 from lusha_mcp.tools.state import LushaState
 
 logger = logging.getLogger(__name__)

@@ -26,16 +26,17 @@ from lusha_mcp.api.models import (
 )
 from lusha_mcp.api.models.webhooks import DeliveryStatus, EntityType, SubscriptionOutcome, TestMode
 from lusha_mcp.settings import Toolset
-from lusha_mcp.tools.catalog import (
+from lusha_mcp.tools.framework import (
     FREE_DELETE,
     FREE_READ,
     FREE_WRITE,
+    ArgumentError,
     ConfirmationTokenArg,
     ToolCall,
     ToolGroup,
+    ToolResult,
+    table,
 )
-from lusha_mcp.tools.errors import ArgumentError
-from lusha_mcp.tools.results import ToolResult, table
 from lusha_mcp.tools.webhook_spend import (
     Commitment,
     approve_commitment,
@@ -45,7 +46,8 @@ from lusha_mcp.tools.webhook_spend import (
     record_commitment,
 )
 
-group = ToolGroup()
+group = ToolGroup(before_metered=[reconcile_deliveries])
+"""Delivered webhook signals are charges: the guard records them before any metered call."""
 register = group.register
 
 FREE_UPDATE = ToolAnnotations(
@@ -241,7 +243,7 @@ class SubscriptionChanges(CommitmentFields):
     title="Create webhook subscriptions",
     annotations=FREE_WRITE,
     metered=False,
-    commits_spend=True,
+    commits_spend="Lusha charges per delivered signal",
 )
 async def create_webhook_subscriptions(
     call: ToolCall,

@@ -19,9 +19,16 @@ from lusha_mcp.api.models.base import known_fields
 from lusha_mcp.api.models.website_visits import MAX_SPAN_MONTHS, ScoreBand, WebsiteVisit, latest_end_date
 from lusha_mcp.guard import Quote
 from lusha_mcp.settings import Toolset
-from lusha_mcp.tools.catalog import METERED_SEARCH, Billed, Plan, ToolCall, ToolGroup
-from lusha_mcp.tools.errors import ArgumentError
-from lusha_mcp.tools.results import MeteredResult, table
+from lusha_mcp.tools.framework import (
+    METERED_SEARCH,
+    ArgumentError,
+    Billed,
+    MeteredResult,
+    Plan,
+    ToolCall,
+    ToolGroup,
+    table,
+)
 
 group = ToolGroup()
 register = group.register

@@ -131,7 +131,9 @@ async def request_approval(
     arguments: Annotated[dict[str, Any], Field(description="Its arguments, exactly as they will run.")],
 ) -> CallToolResult:
     """Price a call exactly as the tool would and issue its single-use confirmation token."""
-    from lusha_mcp.tools.approval import quote_for_approval  # the tools framework imports this module
+    from lusha_mcp.tools.framework.approval import (
+        quote_for_approval,
+    )  # the tools framework imports this module
 
     if not client_supports_apps(ctx):
         raise ToolError(f"{APPROVAL_TOOL} serves interactive views only; call {tool} directly instead.")

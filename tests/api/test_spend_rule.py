@@ -100,4 +100,4 @@ def test_only_the_guard_pipeline_opens_an_authorisation() -> None:
         if opens.search(path.read_text(encoding="utf-8"))
         and path.relative_to(PACKAGE).as_posix() != "api/spend.py"
     )
-    assert opened == ["tools/catalog.py"]
+    assert opened == ["tools/framework/pipeline.py"]

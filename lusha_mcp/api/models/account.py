@@ -26,7 +26,7 @@ class AccountRateLimits(LushaModel):
     minute: QuotaWindow | None = None
 
 
-# The account's Lusha plan (a tool's priced call is tools.catalog.Plan). No docstring: it would
+# The account's Lusha plan (a tool's priced call is tools.framework.Plan). No docstring: it would
 # become the description in get_account_usage's output schema.
 class AccountPlan(LushaModel):
     category: str | None = None

@@ -18,15 +18,12 @@ from mcp_types import CallToolResult, TextContent
 from pydantic import ValidationError
 from pydantic_core import to_jsonable_python
 
-from lusha_mcp.tools.catalog import (
-    LushaServer,
-    ToolCall,
-    invalid_arguments_message,
-    price_call,
-    unknown_arguments_message,
-)
-from lusha_mcp.tools.errors import tool_error
-from lusha_mcp.tools.results import budget_line
+from lusha_mcp.tools.framework.arguments import invalid_arguments_message, refuse_unknown_arguments
+from lusha_mcp.tools.framework.call import ToolCall
+from lusha_mcp.tools.framework.errors import as_tool_errors
+from lusha_mcp.tools.framework.pipeline import price_call
+from lusha_mcp.tools.framework.register import LushaServer
+from lusha_mcp.tools.framework.render import budget_sentence
 from lusha_mcp.tools.state import LushaState
 
 
@@ -42,27 +39,18 @@ async def quote_for_approval(
         or not spec.metered
     ):
         raise ToolError(f"{tool} is not a metered tool enabled on this server; nothing to approve.")
-    accepted = server.own_arguments(tool)
-    unknown = [key for key in arguments if key not in accepted]
-    if unknown:
-        raise ToolError(unknown_arguments_message(tool, unknown, accepted))
+    refuse_unknown_arguments(tool, arguments, server.own_arguments(tool))
     try:
         own = server.validate_own_arguments(tool, arguments)
     except ValidationError as exc:
         raise ToolError(invalid_arguments_message(tool, exc)) from exc
-    try:
+    with as_tool_errors(metered=False):
         priced = await price_call(spec, ToolCall(LushaState.of(ctx), ctx, tool), own, always_token=True)
-    except Exception as exc:
-        mapped = tool_error(exc, metered=False)
-        if mapped is None:
-            raise
-        raise mapped from exc
     if priced.fit.would == "refuse" or priced.confirmation_token is None:
         raise ToolError(priced.fit.reason or f"{tool} would be refused with these arguments.")
     lines = [f"Quote for {spec.title}: up to {priced.quote.total_credits} credits.", priced.quote.describe()]
-    budget = budget_line(priced.budget_left)
-    if budget:
-        lines.append(budget.capitalize() + ".")
+    if budget := budget_sentence(priced.budget_left):
+        lines.append(budget)
     return CallToolResult(
         content=[TextContent(type="text", text="\n".join(lines))],
         structured_content={

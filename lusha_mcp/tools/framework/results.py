@@ -10,16 +10,11 @@ was charged, the budget left, or the confirmation the call is waiting for.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Sequence
 from typing import Any, Literal, cast
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from lusha_mcp.api.models import Pagination
 from lusha_mcp.guard import BudgetLeft, Quote
-
-CELL_CHARS = 48
-"""Longest cell of a column a table lets be shortened (titles, summaries); others are whole."""
 
 CallStatus = Literal["ok", "partial", "cached", "confirmation_required", "declined", "quoted"]
 
@@ -91,45 +86,3 @@ def compact(value: Any) -> Any:
     if isinstance(value, list):
         return [compact(item) if isinstance(item, dict | list) else item for item in cast(list[Any], value)]
     return value
-
-
-def _cell(value: object, shorten: bool) -> str:
-    if value is None:
-        return ""
-    text = str(value).replace("|", "/").replace("\n", " ")
-    return text if not shorten or len(text) <= CELL_CHARS else text[: CELL_CHARS - 1] + "…"
-
-
-def table(headers: Sequence[str], rows: Iterable[Sequence[object]], *, shorten: Collection[str] = ()) -> str:
-    """A markdown table of every row; only the columns named in `shorten` may be cut."""
-    cut = [header in shorten for header in headers]
-    lines = ["| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
-    lines.extend(
-        "| " + " | ".join(_cell(cell, short) for cell, short in zip(row, cut, strict=False)) + " |"
-        for row in rows
-    )
-    return "\n".join(lines)
-
-
-def page_heading(count: int, noun: str, pagination: Pagination | None) -> str:
-    """'25 contacts (page 0, 647 matches in all; next: page=1 with the same arguments)', the
-    pointer only when more remain."""
-    head = f"{count} {noun}"
-    if pagination and pagination.total is not None:
-        page, size = pagination.page or 0, pagination.size or count
-        head += f" (page {page}, {pagination.total} matches in all"
-        if (page + 1) * size < pagination.total:
-            head += f"; next: page={page + 1} with the same arguments"
-        head += ")"
-    return head
-
-
-def budget_line(left: BudgetLeft | None) -> str:
-    if left is None:
-        return ""
-    parts: list[str] = []
-    if left.session is not None:
-        parts.append(f"session {left.session}")
-    if left.today is not None:
-        parts.append(f"today {left.today}")
-    return "budget left: " + (", ".join(parts) if parts else "no budget set")

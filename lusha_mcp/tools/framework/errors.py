@@ -7,6 +7,9 @@ the SDK as a generic tool error and logged to stderr.
 
 from __future__ import annotations
 
+from collections.abc import Generator
+from contextlib import contextmanager
+
 from mcp.server.mcpserver.exceptions import ToolError
 
 from lusha_mcp.api.errors import (
@@ -65,3 +68,16 @@ def tool_error(exc: Exception, *, metered: bool) -> ToolError | None:
     if isinstance(exc, APIStatusError | LushaError):
         return ToolError(f"{exc.message}{spent}")
     return None
+
+
+@contextmanager
+def as_tool_errors(*, metered: bool) -> Generator[None]:
+    """Within the block, what the model can act on is raised as its tool error (`tool_error`);
+    anything else goes through unchanged (the SDK masks it and logs it)."""
+    try:
+        yield
+    except Exception as exc:
+        mapped = tool_error(exc, metered=metered)
+        if mapped is None:
+            raise
+        raise mapped from exc
