@@ -27,7 +27,7 @@ from mcp_types import (
 
 from lusha_mcp.keys import fingerprint
 from lusha_mcp.settings import Settings
-from lusha_mcp.tools.catalog import APPROVAL_KEY
+from lusha_mcp.tools.framework.confirm import APPROVAL_KEY
 from tests.conftest import TEST_COMPANIES, TEST_CONTACTS
 from tests.http.conftest import RunningServer, cli_environment, start_http_server, stop
 from tests.http.test_sign_in import stored_files
