@@ -43,22 +43,14 @@ NO_SIGNALS = item_error("NOT_FOUND", "Contact has no signals of the requested ty
 class ContactIdentifiers(Protocol):
     """One contact to find (the search item of the request)."""
 
-    @property
-    def client_reference_id(self) -> str | None: ...
-    @property
-    def id(self) -> str | None: ...
-    @property
-    def linkedin_url(self) -> str | None: ...
-    @property
-    def email(self) -> str | None: ...
-    @property
-    def first_name(self) -> str | None: ...
-    @property
-    def last_name(self) -> str | None: ...
-    @property
-    def company_name(self) -> str | None: ...
-    @property
-    def company_domain(self) -> str | None: ...
+    client_reference_id: str | None
+    id: str | None
+    linkedin_url: str | None
+    email: str | None
+    first_name: str | None
+    last_name: str | None
+    company_name: str | None
+    company_domain: str | None
 
 
 def linkedin_url(value: str) -> str:

@@ -12,12 +12,10 @@ from starlette.routing import Route
 
 from lusha_mcp.sandbox.contacts.backend import CONTACT_IDENTIFIERS, ContactsBackend
 from lusha_mcp.sandbox.contacts.records import CONTACT_REVEAL_FIELDS
+from lusha_mcp.sandbox.search import MAX_ITEMS, NO_TABLES, SearchOptions
 from lusha_mcp.sandbox.signal_filters import ContactSignalsFilter
 from lusha_mcp.sandbox.state import charger, results_json, sandbox_state
 from lusha_mcp.sandbox.wire import Email, OneOf, Refuse, Text, WireModel, dedupe, parse_body, problem
-
-MAX_ITEMS = 100
-NO_TABLES = "tables are not available in the sandbox; send the request without tableId"
 
 
 class ContactItem(WireModel):
@@ -38,10 +36,6 @@ class ContactItem(WireModel):
         if not (self.id or self.linkedin_url or self.email or by_name):
             raise problem(f"needs one identifier: {CONTACT_IDENTIFIERS}")
         return self
-
-
-class SearchOptions(WireModel):
-    include_partial_profiles: bool | None = None
 
 
 ContactItems = Annotated[list[ContactItem], Field(min_length=1, max_length=MAX_ITEMS)]
