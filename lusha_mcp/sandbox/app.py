@@ -61,7 +61,6 @@ from lusha_mcp.sandbox.endpoints import (
     lookalikes,
     prospecting,
     signals,
-    webhooks,
     website_visits,
 )
 from lusha_mcp.sandbox.errors import LushaHTTPError
@@ -69,6 +68,7 @@ from lusha_mcp.sandbox.faults import FAULT_HEADER, ConnectionResetFault, FaultCo
 from lusha_mcp.sandbox.ratelimit import ACCOUNT_USAGE_BUCKET, WEBHOOKS_BUCKET, RateLimiter
 from lusha_mcp.sandbox.state import SandboxState
 from lusha_mcp.sandbox.tables import routes as table_routes
+from lusha_mcp.sandbox.webhooks import routes as webhook_routes
 
 logger = logging.getLogger(__name__)
 
@@ -83,7 +83,7 @@ ENDPOINT_MODULES = (
     lookalikes,
     buying_group,
     website_visits,
-    webhooks,
+    webhook_routes,
     table_routes,
 )
 """Every endpoint module, in route-matching order; each exposes ROUTES."""
