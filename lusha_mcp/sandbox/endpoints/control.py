@@ -26,7 +26,14 @@ from lusha_mcp.sandbox.endpoints.lookalikes import age_session
 from lusha_mcp.sandbox.pricing import PRICING
 from lusha_mcp.sandbox.state import lusha_json, sandbox_state
 from lusha_mcp.sandbox.validation import FieldCheck, read_json_object
-from lusha_mcp.sandbox.webhooks.routes import channel, charger, webhooks_backend
+from lusha_mcp.sandbox.webhooks.routes import (
+    FireOptOutRequest,
+    FireSignalRequest,
+    channel,
+    charger,
+    webhooks_backend,
+)
+from lusha_mcp.sandbox.wire import parse_body
 
 
 async def charges(request: Request) -> Response:
@@ -76,28 +83,20 @@ async def pricing(request: Request) -> Response:
 
 async def fire_signal(request: Request) -> Response:
     """Deliver the subscribed entity's latest signal (charged once when sent), with retries."""
-    body = await read_json_object(request)
-    fields = FieldCheck()
-    fields.unknown_keys(body, ("subscriptionId", "signalType"))
-    subscription_id = fields.string(body, "subscriptionId", required=True)
-    wanted = fields.string(body, "signalType")
-    fields.raise_if_any()
-    assert subscription_id is not None
+    body = await parse_body(request, FireSignalRequest)
     backend = webhooks_backend(request)
-    fired = await backend.fire_signal(subscription_id, wanted, channel(request), charger(request))
+    fired = await backend.fire_signal(
+        body.subscription_id, body.signal_type, channel(request), charger(request)
+    )
     return lusha_json(fired.as_json())
 
 
 async def fire_opt_out(request: Request) -> Response:
     """Deliver an opt-out notice for a dataset contact to the account's opt-out subscription (free)."""
-    body = await read_json_object(request)
-    fields = FieldCheck()
-    fields.unknown_keys(body, ("contactId", "partnerClientId"))
-    contact_id = fields.string(body, "contactId", required=True)
-    partner = fields.string(body, "partnerClientId")
-    fields.raise_if_any()
-    assert contact_id is not None
-    fired = await webhooks_backend(request).fire_opt_out(contact_id, partner, channel(request))
+    body = await parse_body(request, FireOptOutRequest)
+    fired = await webhooks_backend(request).fire_opt_out(
+        body.contact_id, body.partner_client_id, channel(request)
+    )
     return lusha_json(fired.as_json())
 
 

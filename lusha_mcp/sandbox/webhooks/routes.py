@@ -1,29 +1,48 @@
 """The wire of the 11 webhook operations (/api/*): parse the request, call the backend, answer.
 
-The webhooks API shares one 100/minute rate-limit bucket (the gate in app.py). The control
-routes that fire deliveries on demand are in endpoints/control.py.
+Every body and query string is declared below as a model of sandbox/wire.py (the schemas of
+Lusha's spec: CreateSubscriptionRequest, UpdateSubscriptionRequest, ...); the rules that need
+more than one field or the subscription's state (a signal type of the right entity type, the
+defaults of a bulk create) are checked here after parsing, in the same "field.path: problem"
+words. The webhooks API shares one 100/minute rate-limit bucket (the gate in app.py). The
+control routes that fire deliveries on demand are in endpoints/control.py; their bodies are
+declared here too.
 """
 
 from __future__ import annotations
 
-from typing import Any, cast
+from collections.abc import Sequence
+from typing import Annotated, cast
 
 import httpx
+from pydantic import AfterValidator, Field
+from pydantic import ValidationError as PydanticValidationError
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
 from lusha_mcp.sandbox.errors import bad_request, not_found
 from lusha_mcp.sandbox.state import lusha_json, sandbox_state
-from lusha_mcp.sandbox.validation import FieldCheck, JsonObject, read_json_object
 from lusha_mcp.sandbox.webhooks.backend import Charge, NewSubscription, WebhooksBackend
 from lusha_mcp.sandbox.webhooks.delivery import Channel, url_problem
 from lusha_mcp.sandbox.webhooks.records import (
     ENTITY_SIGNAL_TYPES,
+    JsonObject,
     audit_entry_json,
     bulk_json,
     pagination_json,
     stats_json,
+)
+from lusha_mcp.sandbox.wire import (
+    Int,
+    OneOf,
+    QueryModel,
+    Text,
+    WireModel,
+    parse_body,
+    parse_query,
+    problem,
+    wire_errors,
 )
 
 # --- what a request reaches ----------------------------------------------------------------------
@@ -59,137 +78,159 @@ def charger(request: Request) -> Charge:
     return charge
 
 
-# --- request validation --------------------------------------------------------------------------
+# --- the requests, declared ----------------------------------------------------------------------
 
 
-def _check_signal_types(
-    check: FieldCheck, value: Any, entity_type: str | None, path: str
-) -> list[str] | None:
-    if value is None:
-        return None
-    if not isinstance(value, list) or not value:
-        check.fail(path, "must be a non-empty array of signal types")
-        return None
-    allowed = ENTITY_SIGNAL_TYPES.get(entity_type or "", ())
-    result: list[str] = []
-    for index, item in enumerate(cast(list[Any], value)):
-        if not isinstance(item, str):
-            check.fail(f"{path}[{index}]", "must be a string")
-        elif entity_type is not None and item not in allowed:
-            check.fail(
-                f"{path}[{index}]",
-                f"'{item}' is not a {entity_type} signal type; use one of: {', '.join(allowed)}",
-            )
-        else:
-            result.append(item)
-    return result if len(result) == len(cast(list[Any], value)) else None
-
-
-def _check_url(check: FieldCheck, obj: JsonObject, key: str, at: str, *, required: bool) -> str | None:
-    url = check.string(obj, key, at=at, required=required, max_length=2048)
-    if url is None:
-        return None
-    problem = url_problem(url)
-    if problem is not None:
-        check.fail(check.path(at, key), problem)
-        return None
+def _receiver(url: str) -> str:
+    reason = url_problem(url)
+    if reason is not None:
+        raise problem(reason)
     return url
 
 
-def _query_int(
-    check: FieldCheck, request: Request, key: str, *, default: int, minimum: int, maximum: int | None
-) -> int:
-    raw = request.query_params.get(key)
-    if raw is None:
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        check.fail(key, f"must be an integer, got '{raw}'")
-        return default
-    if value < minimum or (maximum is not None and value > maximum):
-        check.fail(
-            key,
-            f"must be between {minimum} and {maximum}"
-            if maximum is not None
-            else f"must be at least {minimum}",
-        )
-        return default
-    return value
+EntityType = Annotated[str, OneOf(("contact", "company"))]
+Url = Annotated[Text, Field(max_length=2048), AfterValidator(_receiver)]
+"""A subscription's endpoint: an absolute https URL (http only for a loopback receiver)."""
+Name = Annotated[Text, Field(max_length=100)]
+SignalTypes = Annotated[list[Text], Field(min_length=1)]
+"""Checked against the entity type after parsing (`signal_type_problems`)."""
+MAX_BATCH = 25
 
 
-def _new_subscription(
-    item: JsonObject,
-    at: str,
-    default_type: str | None,
-    default_signals: list[str] | None,
-    default_name: str | None,
-) -> NewSubscription | str:
+class Defaults(WireModel):
+    url: Url
+    entity_type: EntityType | None = None
+    signal_types: SignalTypes | None = None
+
+
+class CreateSubscriptionsRequest(WireModel):
+    defaults: Defaults
+    subscriptions: Annotated[list[JsonObject], Field(min_length=1, max_length=MAX_BATCH)]
+    """Each item is validated on its own (`SubscriptionItem`): a bad item fails alone, in the results."""
+    name: Name | None = None
+
+
+class SubscriptionItem(WireModel):
+    entity_id: Annotated[Text, Field(max_length=255)]
+    entity_type: EntityType | None = None
+    signal_types: SignalTypes | None = None
+    name: Name | None = None
+
+
+class UpdateSubscriptionRequest(WireModel):
+    signal_types: SignalTypes | None = None
+    url: Url | None = None
+    name: Name | None = None
+    is_active: bool | None = None
+    regenerate_secret: bool | None = None
+
+
+class DeleteSubscriptionsRequest(WireModel):
+    ids: Annotated[list[Text], Field(min_length=1, max_length=MAX_BATCH)]
+
+
+class CreateOptOutRequest(WireModel):
+    entity_type: Annotated[str, OneOf(("contact",))]
+    url: Url
+    name: Name | None = None
+
+
+class PageQuery(QueryModel):
+    limit: Annotated[Int, Field(ge=1, le=100)] = 10
+    offset: Annotated[Int, Field(ge=0)] = 0
+
+
+class TestQuery(QueryModel):
+    mode: Annotated[str, OneOf(("direct", "kafka", "full"))] = "full"
+
+
+class StatsQuery(QueryModel):
+    subscription_id: Text | None = None
+
+
+class AuditLogQuery(StatsQuery):
+    status: Annotated[str, OneOf(("success", "failed", "permanent_failure"))] | None = None
+    limit: Annotated[Int, Field(ge=1, le=100)] = 50
+    offset: Annotated[Int, Field(ge=0)] = 0
+
+
+class FireSignalRequest(WireModel):
+    """POST /_sandbox/webhooks/deliver."""
+
+    subscription_id: Text
+    signal_type: Text | None = None
+
+
+class FireOptOutRequest(WireModel):
+    """POST /_sandbox/webhooks/opt-out."""
+
+    contact_id: Text
+    partner_client_id: Text | None = None
+
+
+def signal_type_problems(types: Sequence[str], entity_type: str | None, path: str) -> list[str]:
+    """Each of `types` that is not a signal type of `entity_type` (unknown: not checked)."""
+    if entity_type is None:
+        return []
+    allowed = ENTITY_SIGNAL_TYPES[entity_type]
+    return [
+        f"{path}[{index}]: '{item}' is not a {entity_type} signal type; use one of: {', '.join(allowed)}"
+        for index, item in enumerate(types)
+        if item not in allowed
+    ]
+
+
+def _new_subscription(raw: JsonObject, at: str, request: CreateSubscriptionsRequest) -> NewSubscription | str:
     """One item of a bulk create with the defaults applied, or what is wrong with it."""
-    item_check = FieldCheck()
-    item_check.unknown_keys(item, ("entityId", "entityType", "signalTypes", "name"), at=at)
-    entity_id = item_check.string(item, "entityId", at=at, required=True, max_length=255)
-    entity_type = item_check.string(item, "entityType", at=at, choices=("contact", "company")) or default_type
-    if entity_type is None and "entityType" not in item:
-        item_check.fail(
-            f"{at}.entityType", "is required (here or in defaults.entityType): contact or company"
+    try:
+        item = SubscriptionItem.model_validate(raw)
+    except PydanticValidationError as exc:
+        return "; ".join(
+            f"{at}.{error}" for error in wire_errors(SubscriptionItem, exc.errors(include_url=False))
         )
-    raw_signals: Any = item.get("signalTypes")
-    path = f"{at}.signalTypes"
-    if raw_signals is None and default_signals is not None:
+    defaults = request.defaults
+    entity_type = item.entity_type or defaults.entity_type
+    problems: list[str] = []
+    if entity_type is None:
+        problems.append(f"{at}.entityType: is required (here or in defaults.entityType): contact or company")
+    signals, path = item.signal_types, f"{at}.signalTypes"
+    if signals is None and defaults.signal_types is not None:
         # Shared defaults may mix contact and company types: each item keeps the ones of its kind.
         allowed = ENTITY_SIGNAL_TYPES.get(entity_type or "", ())
-        raw_signals = [kind for kind in default_signals if kind in allowed] or default_signals
+        signals = [kind for kind in defaults.signal_types if kind in allowed] or defaults.signal_types
         path = "defaults.signalTypes"
-    signals = _check_signal_types(item_check, raw_signals, entity_type, path)
-    if raw_signals is None:
-        item_check.fail(f"{at}.signalTypes", "is required (here or in defaults.signalTypes)")
-    name = item_check.string(item, "name", at=at, max_length=100) or default_name
-    if item_check.errors:
-        return "; ".join(item_check.errors)
-    if entity_type is None or entity_id is None or signals is None:
-        return "invalid subscription"
-    return NewSubscription(entity_type, entity_id, signals, name)
+    if signals is None:
+        problems.append(f"{at}.signalTypes: is required (here or in defaults.signalTypes)")
+    else:
+        problems += signal_type_problems(signals, entity_type, path)
+    if problems or entity_type is None or signals is None:
+        return "; ".join(problems)
+    return NewSubscription(entity_type, item.entity_id, list(signals), item.name or request.name)
 
 
 # --- handlers ------------------------------------------------------------------------------------
 
 
 async def create_subscriptions(request: Request) -> Response:
-    body = await read_json_object(request)
-    check = FieldCheck()
-    check.unknown_keys(body, ("defaults", "subscriptions", "name"))
-    defaults = check.obj(body, "defaults", required=True) or {}
-    if defaults:
-        check.unknown_keys(defaults, ("url", "entityType", "signalTypes"), at="defaults")
-    url = _check_url(check, defaults, "url", "defaults", required=True)
-    default_type = check.string(defaults, "entityType", at="defaults", choices=("contact", "company"))
-    default_signals = _check_signal_types(
-        check, defaults.get("signalTypes"), default_type, "defaults.signalTypes"
-    )
-    default_name = check.string(body, "name", max_length=100)
-    items = check.objects(
-        check.array(body, "subscriptions", required=True, min_items=1, max_items=25), at="subscriptions"
-    )
-    check.raise_if_any()
-    assert url is not None
-    new = [
-        _new_subscription(item, f"subscriptions[{index}]", default_type, default_signals, default_name)
-        for index, item in items
+    body = await parse_body(request, CreateSubscriptionsRequest)
+    defaults = body.defaults
+    problems = signal_type_problems(defaults.signal_types or [], defaults.entity_type, "defaults.signalTypes")
+    if problems:
+        bad_request(problems)
+    items = [
+        _new_subscription(item, f"subscriptions[{index}]", body)
+        for index, item in enumerate(body.subscriptions)
     ]
-    return lusha_json(bulk_json(webhooks_backend(request).create(url, new)), 201)
+    return lusha_json(bulk_json(webhooks_backend(request).create(defaults.url, items)), 201)
 
 
 async def list_subscriptions(request: Request) -> Response:
-    check = FieldCheck()
-    limit = _query_int(check, request, "limit", default=10, minimum=1, maximum=100)
-    offset = _query_int(check, request, "offset", default=0, minimum=0, maximum=None)
-    check.raise_if_any()
-    subscriptions, total = webhooks_backend(request).page(limit, offset)
+    query = parse_query(request, PageQuery)
+    subscriptions, total = webhooks_backend(request).page(query.limit, query.offset)
     return lusha_json(
         {
             "data": [item.as_json() for item in subscriptions],
-            "pagination": pagination_json(total, limit, offset),
+            "pagination": pagination_json(total, query.limit, query.offset),
         }
     )
 
@@ -201,74 +242,63 @@ async def get_subscription(request: Request) -> Response:
 async def update_subscription(request: Request) -> Response:
     backend = webhooks_backend(request)
     subscription = backend.get_or_404(str(request.path_params["id"]))
-    body = await read_json_object(request)
-    check = FieldCheck()
-    check.unknown_keys(body, ("signalTypes", "url", "name", "isActive", "regenerateSecret"))
-    signals = _check_signal_types(check, body.get("signalTypes"), subscription.entity_type, "signalTypes")
-    if subscription.kind == "optOut" and "signalTypes" in body:
-        check.fail("signalTypes", "an opt-out subscription always carries optOut; leave signalTypes out")
-    url = _check_url(check, body, "url", "", required=False)
-    name = check.string(body, "name", max_length=100)
-    is_active = check.boolean(body, "isActive")
-    regenerate = check.boolean(body, "regenerateSecret")
-    check.raise_if_any()
-    updated = backend.update(subscription, signal_types=signals, url=url, name=name, is_active=is_active)
+    body = await parse_body(request, UpdateSubscriptionRequest)
+    problems: list[str] = []
+    if body.signal_types is not None:
+        if subscription.kind == "optOut":
+            problems.append(
+                "signalTypes: an opt-out subscription always carries optOut; leave signalTypes out"
+            )
+        else:
+            problems += signal_type_problems(body.signal_types, subscription.entity_type, "signalTypes")
+    if problems:
+        bad_request(problems)
+    updated = backend.update(
+        subscription,
+        signal_types=None if body.signal_types is None else list(body.signal_types),
+        url=body.url,
+        name=body.name,
+        is_active=body.is_active,
+    )
     answer = updated.as_json()
-    if regenerate:
+    if body.regenerate_secret:
         answer["secret"] = backend.regenerate_secret()
     return lusha_json(answer)
 
 
 async def delete_subscriptions(request: Request) -> Response:
-    body = await read_json_object(request)
-    check = FieldCheck()
-    check.unknown_keys(body, ("ids",))
-    ids = check.strings(body, "ids", required=True, min_items=1, max_items=25)
-    check.raise_if_any()
-    assert ids is not None
-    return lusha_json(bulk_json(webhooks_backend(request).delete(ids)))
+    body = await parse_body(request, DeleteSubscriptionsRequest)
+    return lusha_json(bulk_json(webhooks_backend(request).delete(body.ids)))
 
 
 async def test_subscription(request: Request) -> Response:
     backend = webhooks_backend(request)
     subscription = backend.get_or_404(str(request.path_params["id"]))
-    mode = request.query_params.get("mode", "full")
-    if mode not in ("direct", "kafka", "full"):
-        bad_request([f"mode: must be one of: direct, kafka, full (got '{mode}')"])
-    return lusha_json((await backend.test(subscription, mode, channel(request))).as_json())
+    query = parse_query(request, TestQuery)
+    return lusha_json((await backend.test(subscription, query.mode, channel(request))).as_json())
 
 
 async def create_opt_out_subscription(request: Request) -> Response:
-    body = await read_json_object(request)
-    check = FieldCheck()
-    check.unknown_keys(body, ("entityType", "url", "name"))
-    check.string(body, "entityType", required=True, choices=("contact",))
-    url = _check_url(check, body, "url", "", required=True)
-    name = check.string(body, "name", max_length=100)
-    check.raise_if_any()
-    assert url is not None
-    return lusha_json(webhooks_backend(request).create_opt_out(url, name).opt_out_json(), 201)
+    body = await parse_body(request, CreateOptOutRequest)
+    return lusha_json(webhooks_backend(request).create_opt_out(body.url, body.name).opt_out_json(), 201)
 
 
 async def audit_logs(request: Request) -> Response:
-    check = FieldCheck()
-    limit = _query_int(check, request, "limit", default=50, minimum=1, maximum=100)
-    offset = _query_int(check, request, "offset", default=0, minimum=0, maximum=None)
-    status = request.query_params.get("status")
-    if status is not None and status not in ("success", "failed", "permanent_failure"):
-        check.fail("status", "must be one of: success, failed, permanent_failure")
-    check.raise_if_any()
+    query = parse_query(request, AuditLogQuery)
     rows, total = webhooks_backend(request).audit.page(
-        subscription_id=request.query_params.get("subscriptionId"), status=status, limit=limit, offset=offset
+        subscription_id=query.subscription_id, status=query.status, limit=query.limit, offset=query.offset
     )
     return lusha_json(
-        {"data": [audit_entry_json(row) for row in rows], "pagination": pagination_json(total, limit, offset)}
+        {
+            "data": [audit_entry_json(row) for row in rows],
+            "pagination": pagination_json(total, query.limit, query.offset),
+        }
     )
 
 
 async def audit_log_stats(request: Request) -> Response:
-    counts = webhooks_backend(request).audit.counts(request.query_params.get("subscriptionId"))
-    return lusha_json(stats_json(counts))
+    query = parse_query(request, StatsQuery)
+    return lusha_json(stats_json(webhooks_backend(request).audit.counts(query.subscription_id)))
 
 
 async def get_account_secret(request: Request) -> Response:
