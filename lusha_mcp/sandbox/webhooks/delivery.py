@@ -245,16 +245,20 @@ async def deliver(
     A receiver the channel does not reach gets no attempt: one `failed` row saying why, and
     `attempts == 0`. With `retry`, the last failed attempt is logged as `permanent_failure`.
     """
-    reason = channel.undeliverable_reason(subscription.url)
-    if reason is not None:
+
+    def log(status: str, status_code: int | None, duration_ms: int, error: str | None) -> None:
         audit.record(
             subscription=subscription,
             payload_id=payload_id,
-            status="failed",
-            status_code=None,
-            duration_ms=0,
-            error=reason,
+            status=status,
+            status_code=status_code,
+            duration_ms=duration_ms,
+            error=error,
         )
+
+    reason = channel.undeliverable_reason(subscription.url)
+    if reason is not None:
+        log("failed", None, 0, reason)
         return DeliveryOutcome(False, 0, None, 0, reason)
     body = json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode()
     attempts = 1 + (MAX_RETRIES if retry else 0)
@@ -270,14 +274,7 @@ async def deliver(
             status_code, error, duration = await _attempt(client, subscription.url, payload_id, body, secret)
             last = attempt == attempts - 1
             status = "success" if error is None else ("permanent_failure" if last and retry else "failed")
-            audit.record(
-                subscription=subscription,
-                payload_id=payload_id,
-                status=status,
-                status_code=status_code,
-                duration_ms=duration,
-                error=error,
-            )
+            log(status, status_code, duration, error)
             if error is None:
                 return DeliveryOutcome(True, attempt + 1, status_code, duration, None)
     return DeliveryOutcome(False, attempts, status_code, duration, error)
