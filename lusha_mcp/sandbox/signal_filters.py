@@ -1,4 +1,5 @@
-"""The optional `signals` filter of search and prospecting, over the activity tables.
+"""The optional `signals` filter of search and prospecting: its declared request and its SQL
+over the activity tables.
 
 The tables (contact_signals, company_signals) come from lusha_mcp.sandbox.activity; when a
 dataset has none, a signals filter simply matches nothing. Like the signals endpoints, the
@@ -13,10 +14,12 @@ import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from typing import Literal
+from typing import Annotated, Literal
+
+from pydantic import AfterValidator, Field
 
 from lusha_mcp.sandbox.activity import COMPANY_SIGNAL_TYPES, CONTACT_SIGNAL_TYPES, days_before
-from lusha_mcp.sandbox.validation import FieldCheck, JsonObject
+from lusha_mcp.sandbox.wire import Int, OneOf, Refuse, Text, WireModel, problem
 
 ALL_SIGNALS = "allSignals"
 CONTACT_SIGNAL_CHOICES: tuple[str, ...] = (ALL_SIGNALS, *CONTACT_SIGNAL_TYPES)
@@ -52,43 +55,47 @@ def default_start_date(today: date | None = None) -> str:
     return date(year, month + 1, min(day.day, last_day)).isoformat()
 
 
-def check_signal_request(
-    fields: FieldCheck, body: JsonObject, key: str, allowed: Sequence[str], *, at: str = ""
-) -> SignalRequest | None:
-    signals = fields.obj(body, key, at=at)
-    if signals is None:
-        return None
-    path = FieldCheck.path(at, key)
-    fields.unknown_keys(
-        signals,
-        [
-            "types",
-            "startDate",
-            "maxResultsPerSignal",
-            "filterByLocation",
-            "filterByDepartment",
-            "filterByIntentCategory",
-        ],
-        at=path,
-    )
-    types = fields.strings(signals, "types", at=path, required=True, min_items=1, choices=allowed)
-    start = fields.string(signals, "startDate", at=path)
-    if start is not None:
+NOT_EMULATED = "is not supported by the sandbox; filter by types and startDate"
+NotEmulated = Annotated[None, Refuse(NOT_EMULATED)]
+
+
+def _iso_date(value: str | None) -> str | None:
+    if value is not None:
         try:
-            date.fromisoformat(start)
+            date.fromisoformat(value)
         except ValueError:
-            fields.fail(f"{path}.startDate", "must be a date like 2026-01-31")
-    fields.integer(signals, "maxResultsPerSignal", at=path, minimum=1, maximum=100)
-    for unsupported in ("filterByLocation", "filterByDepartment", "filterByIntentCategory"):
-        if signals.get(unsupported) is not None:
-            fields.fail(
-                f"{path}.{unsupported}", "is not supported by the sandbox; filter by types and startDate"
-            )
-    if types is None:
-        return None
-    concrete = tuple(item for item in allowed if item != ALL_SIGNALS)
-    chosen = concrete if ALL_SIGNALS in types else tuple(dict.fromkeys(types))
-    return SignalRequest(chosen, start or default_start_date())
+            raise problem("must be a date like 2026-01-31") from None
+    return value
+
+
+class _SignalsFilter(WireModel):
+    """The `signals` object of search and prospecting requests (types declared per entity)."""
+
+    types: list[str]
+    start_date: Annotated[Text | None, AfterValidator(_iso_date)] = None
+    max_results_per_signal: Annotated[Int, Field(ge=1, le=100)] | None = None
+    filter_by_location: NotEmulated = None
+    filter_by_department: NotEmulated = None
+    filter_by_intent_category: NotEmulated = None
+
+    def _request(self, allowed: Sequence[str]) -> SignalRequest:
+        concrete = tuple(item for item in allowed if item != ALL_SIGNALS)
+        chosen = concrete if ALL_SIGNALS in self.types else tuple(dict.fromkeys(self.types))
+        return SignalRequest(chosen, self.start_date or default_start_date())
+
+
+class ContactSignalsFilter(_SignalsFilter):
+    types: Annotated[list[Annotated[str, OneOf(CONTACT_SIGNAL_CHOICES)]], Field(min_length=1)]
+
+    def request(self) -> SignalRequest:
+        return self._request(CONTACT_SIGNAL_CHOICES)
+
+
+class CompanySignalsFilter(_SignalsFilter):
+    types: Annotated[list[Annotated[str, OneOf(COMPANY_SIGNAL_CHOICES)]], Field(min_length=1)]
+
+    def request(self) -> SignalRequest:
+        return self._request(COMPANY_SIGNAL_CHOICES)
 
 
 def activity_table_exists(conn: sqlite3.Connection, table: str) -> bool:

@@ -24,13 +24,12 @@ from starlette.routing import Route
 
 from lusha_mcp.sandbox.endpoints.lookalikes import age_session
 from lusha_mcp.sandbox.pricing import PRICING
-from lusha_mcp.sandbox.state import lusha_json, sandbox_state
+from lusha_mcp.sandbox.state import charger, lusha_json, sandbox_state
 from lusha_mcp.sandbox.validation import FieldCheck, read_json_object
 from lusha_mcp.sandbox.webhooks.routes import (
     FireOptOutRequest,
     FireSignalRequest,
     channel,
-    charger,
     webhooks_backend,
 )
 from lusha_mcp.sandbox.wire import parse_body

@@ -14,13 +14,14 @@ import json
 import secrets
 import sqlite3
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
-from lusha_mcp.sandbox.account import AccountState
+from lusha_mcp.sandbox.account import AccountState, ChargeItem
 from lusha_mcp.sandbox.activity import date_of
 from lusha_mcp.sandbox.errors import bad_request, forbidden, not_found
+from lusha_mcp.sandbox.state import Charger
 from lusha_mcp.sandbox.webhooks.delivery import AuditLog, Channel, deliver
 from lusha_mcp.sandbox.webhooks.records import (
     ENTITY_SIGNAL_TYPES,
@@ -44,9 +45,6 @@ MAX_SUBSCRIPTIONS: Final = 1_000
 BLOCK_REASON: Final = "Max retries exceeded"
 ACCOUNT_ID: Final = "431705"
 """The account's id: the entity an opt-out subscription is scoped to."""
-
-Charge = Callable[[str, int], int]
-"""Charges `quantity` units of a pricing action for this request (402 when short); the credits."""
 
 _SCHEMA: Final = """
 CREATE TABLE IF NOT EXISTS webhook_secret (
@@ -342,7 +340,7 @@ class WebhooksBackend:
         return signal_type, company_signal_data(subscription.entity_id, company, details, signal_date)
 
     async def fire_signal(
-        self, subscription_id: str, wanted: str | None, channel: Channel, charge: Charge
+        self, subscription_id: str, wanted: str | None, channel: Channel, charge: Charger
     ) -> Fired:
         """Deliver the entity's latest signal (of type `wanted`, if named), charged once when sent."""
         subscription = self.get_or_404(subscription_id)
@@ -369,7 +367,8 @@ class WebhooksBackend:
         signal_type, data = self._signal_event(subscription, wanted)
         action = "showSignalsContact" if subscription.entity_type == "contact" else "showSignalsCompany"
         # A delivery the sandbox does not send (a receiver it does not reach) is not billed.
-        credits = charge(action, 0 if channel.undeliverable_reason(subscription.url) else 1)
+        sent = channel.undeliverable_reason(subscription.url) is None
+        credits = charge([ChargeItem(action, 1 if sent else 0)], ())
         payload_id = str(uuid.uuid4())
         payload = signal_payload(payload_id, signal_type, subscription, data, credits)
         outcome = await self._deliver(channel, subscription, payload, payload_id, retry=True)

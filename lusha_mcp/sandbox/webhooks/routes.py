@@ -23,7 +23,7 @@ from starlette.routing import Route
 
 from lusha_mcp.sandbox.errors import bad_request, not_found
 from lusha_mcp.sandbox.state import lusha_json, sandbox_state
-from lusha_mcp.sandbox.webhooks.backend import Charge, NewSubscription, WebhooksBackend
+from lusha_mcp.sandbox.webhooks.backend import NewSubscription, WebhooksBackend
 from lusha_mcp.sandbox.webhooks.delivery import Channel, url_problem
 from lusha_mcp.sandbox.webhooks.records import (
     ENTITY_SIGNAL_TYPES,
@@ -67,15 +67,6 @@ def channel(request: Request) -> Channel:
     override = getattr(app_state, "webhook_backoff_s", None)
     backoff = float(override) if override is not None else sandbox_state(request).config.webhook_backoff_s
     return Channel(transport, backoff)
-
-
-def charger(request: Request) -> Charge:
-    state = sandbox_state(request)
-
-    def charge(action: str, quantity: int) -> int:
-        return state.charge(request, action, quantity)
-
-    return charge
 
 
 # --- the requests, declared ----------------------------------------------------------------------
