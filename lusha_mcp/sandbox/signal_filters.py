@@ -16,10 +16,10 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, Field
+from pydantic import Field
 
 from lusha_mcp.sandbox.activity import COMPANY_SIGNAL_TYPES, CONTACT_SIGNAL_TYPES, days_before
-from lusha_mcp.sandbox.wire import Int, OneOf, Refuse, Text, WireModel, problem
+from lusha_mcp.sandbox.wire import Int, IsoDate, OneOf, Refuse, WireModel
 
 ALL_SIGNALS = "allSignals"
 CONTACT_SIGNAL_CHOICES: tuple[str, ...] = (ALL_SIGNALS, *CONTACT_SIGNAL_TYPES)
@@ -59,20 +59,11 @@ NOT_EMULATED = "is not supported by the sandbox; filter by types and startDate"
 NotEmulated = Annotated[None, Refuse(NOT_EMULATED)]
 
 
-def _iso_date(value: str | None) -> str | None:
-    if value is not None:
-        try:
-            date.fromisoformat(value)
-        except ValueError:
-            raise problem("must be a date like 2026-01-31") from None
-    return value
-
-
 class _SignalsFilter(WireModel):
     """The `signals` object of search and prospecting requests (types declared per entity)."""
 
     types: list[str]
-    start_date: Annotated[Text | None, AfterValidator(_iso_date)] = None
+    start_date: IsoDate | None = None
     max_results_per_signal: Annotated[Int, Field(ge=1, le=100)] | None = None
     filter_by_location: NotEmulated = None
     filter_by_department: NotEmulated = None
@@ -81,7 +72,8 @@ class _SignalsFilter(WireModel):
     def _request(self, allowed: Sequence[str]) -> SignalRequest:
         concrete = tuple(item for item in allowed if item != ALL_SIGNALS)
         chosen = concrete if ALL_SIGNALS in self.types else tuple(dict.fromkeys(self.types))
-        return SignalRequest(chosen, self.start_date or default_start_date())
+        start = self.start_date.isoformat() if self.start_date is not None else default_start_date()
+        return SignalRequest(chosen, start)
 
 
 class ContactSignalsFilter(_SignalsFilter):

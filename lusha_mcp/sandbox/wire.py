@@ -40,10 +40,18 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import date
 from types import NoneType, UnionType
 from typing import Annotated, Any, TypeVar, Union, cast, get_args, get_origin
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, GetCoreSchemaHandler
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    GetCoreSchemaHandler,
+    PlainValidator,
+)
 from pydantic import ValidationError as PydanticValidationError
 from pydantic.alias_generators import to_camel
 from pydantic_core import ErrorDetails, PydanticCustomError, core_schema
@@ -92,6 +100,27 @@ Text = Annotated[str, AfterValidator(_not_blank)]
 """A string that is not blank (`""` or spaces answer "must not be empty")."""
 Int = Annotated[int, BeforeValidator(_integral)]
 """An integer; `5.0` counts, `5.5`, `"5"` and `true` do not."""
+
+
+def _iso_date(value: object) -> date:
+    if not isinstance(value, str):
+        raise problem(f"must be a date as YYYY-MM-DD, got {type_name(value)}")
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise problem(f"must be a date as YYYY-MM-DD, got '{value}'") from None
+
+
+def _email(value: str) -> str:
+    if "@" not in value or "." not in value.rsplit("@", 1)[-1]:
+        raise problem(f"'{value}' is not a valid email address")
+    return value
+
+
+IsoDate = Annotated[date, PlainValidator(_iso_date)]
+"""A calendar date sent as YYYY-MM-DD text."""
+Email = Annotated[Text, AfterValidator(_email)]
+"""A non-blank string that looks like an email address (something@domain.tld)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -161,16 +190,20 @@ async def parse_body(
 
 
 def parse_query(request: Request, model: type[Model], *, message: str = "Validation failed") -> Model:
-    """The query string validated as `model` (a repeated parameter is a list), or 400."""
+    """The query string validated as `model`, or 400 (a parameter sent twice is a list where the
+    model declares one, else a problem)."""
     values: dict[str, Any] = {}
+    repeated: list[str] = []
     for key, value in request.query_params.multi_items():
-        held = values.get(key)
-        if held is None:
+        if key not in values:
             values[key] = value
-        elif isinstance(held, list):
-            cast(list[str], held).append(value)
-        else:
-            values[key] = [held, value]
+        elif _is_list(_step(model, key)):
+            held = values[key]
+            values[key] = [*cast(list[str], held), value] if isinstance(held, list) else [held, value]
+        elif key not in repeated:
+            repeated.append(key)
+    if repeated:
+        bad_request([f"{key}: is sent more than once; send it once" for key in repeated], message)
     return validate(model, values, message=message)
 
 
@@ -248,8 +281,6 @@ def _problem(model: type[BaseModel], error: ErrorDetails) -> tuple[str, str | No
         count = int(ctx["min_length"])
         return f"must contain at least {count} item{_plural(count)}", None
     if kind == "too_long" and isinstance(value, str):
-        # A length bound on an annotated string (`Annotated[Text, Field(max_length=n)]`) reports
-        # the generic too_long, not string_too_long.
         return f"must be at most {ctx['max_length']} characters", None
     if kind == "too_long":
         return (
@@ -303,6 +334,10 @@ def _step(annotation: Any, part: int | str) -> Any:
                 if _wire_name(name, info.alias) == part:
                     return info.annotation
     return None
+
+
+def _is_list(annotation: Any) -> bool:
+    return any(get_origin(candidate) in (list, tuple) for candidate in _candidates(annotation))
 
 
 def _known_fields(model: type[BaseModel], loc: Sequence[int | str]) -> list[str]:
