@@ -60,7 +60,6 @@ from lusha_mcp.sandbox.endpoints import (
     control,
     lookalikes,
     signals,
-    webhooks,
     website_visits,
 )
 from lusha_mcp.sandbox.errors import LushaHTTPError
@@ -70,6 +69,7 @@ from lusha_mcp.sandbox.prospecting import routes as prospecting
 from lusha_mcp.sandbox.ratelimit import ACCOUNT_USAGE_BUCKET, WEBHOOKS_BUCKET, RateLimiter
 from lusha_mcp.sandbox.state import SandboxState
 from lusha_mcp.sandbox.tables import routes as tables
+from lusha_mcp.sandbox.webhooks import routes as webhooks
 
 logger = logging.getLogger(__name__)
 
@@ -81,12 +81,12 @@ DOMAINS = (
     filters,
     account_usage,
     tables,
+    webhooks,
     # endpoint modules not yet split into packages
     signals,
     lookalikes,
     buying_group,
     website_visits,
-    webhooks,
 )
 """Lusha's V3 API, each module exposing ROUTES (no two share a path and method)."""
 CONTROLS = control

@@ -10,7 +10,8 @@ Not part of Lusha's API; the same api_key; not rate limited (the gate in app.py 
     POST /_sandbox/webhooks/deliver   {"subscriptionId", "signalType"?}: fire a signal delivery (charged)
     POST /_sandbox/webhooks/opt-out   {"contactId", "partnerClientId"?}: fire an opt-out notice (free)
 
-The handlers of a domain's controls live beside its state (endpoints/lookalikes.py, webhooks.py).
+The lookalikes control's handler lives beside its state (endpoints/lookalikes.py); the webhook
+controls parse their body here and call the webhooks backend (sandbox/webhooks/backend.py).
 """
 
 from __future__ import annotations
@@ -22,10 +23,16 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from lusha_mcp.sandbox.endpoints.lookalikes import age_session
-from lusha_mcp.sandbox.endpoints.webhooks import fire_opt_out, fire_signal
 from lusha_mcp.sandbox.pricing import PRICING
-from lusha_mcp.sandbox.state import lusha_json, sandbox_state
+from lusha_mcp.sandbox.state import charger, lusha_json, sandbox_state
 from lusha_mcp.sandbox.validation import FieldCheck, read_json_object
+from lusha_mcp.sandbox.webhooks.routes import (
+    FireOptOutRequest,
+    FireSignalRequest,
+    channel,
+    webhooks_backend,
+)
+from lusha_mcp.sandbox.wire import parse_body
 
 
 async def charges(request: Request) -> Response:
@@ -71,6 +78,25 @@ async def pricing(request: Request) -> Response:
         fields.raise_if_any()
         state.unlisted = frozenset(unlisted)  # pyright: ignore[reportArgumentType]
     return lusha_json({"unlisted": sorted(state.unlisted)})
+
+
+async def fire_signal(request: Request) -> Response:
+    """Deliver the subscribed entity's latest signal (charged once when sent), with retries."""
+    body = await parse_body(request, FireSignalRequest)
+    backend = webhooks_backend(request)
+    fired = await backend.fire_signal(
+        body.subscription_id, body.signal_type, channel(request), charger(request)
+    )
+    return lusha_json(fired.as_json())
+
+
+async def fire_opt_out(request: Request) -> Response:
+    """Deliver an opt-out notice for a dataset contact to the account's opt-out subscription (free)."""
+    body = await parse_body(request, FireOptOutRequest)
+    fired = await webhooks_backend(request).fire_opt_out(
+        body.contact_id, body.partner_client_id, channel(request)
+    )
+    return lusha_json(fired.as_json())
 
 
 ROUTES = [
