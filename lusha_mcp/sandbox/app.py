@@ -49,26 +49,26 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Match, Route
 
 from lusha_mcp.sandbox.account import AccountState
+from lusha_mcp.sandbox.buying_group import routes as buying_group_routes
 from lusha_mcp.sandbox.config import SandboxConfig
 from lusha_mcp.sandbox.dataset import open_dataset
 from lusha_mcp.sandbox.endpoints import (
     account_usage,
-    buying_group,
     companies,
     contacts,
     control,
     filters,
-    lookalikes,
     prospecting,
-    signals,
     webhooks,
-    website_visits,
 )
 from lusha_mcp.sandbox.errors import LushaHTTPError
 from lusha_mcp.sandbox.faults import FAULT_HEADER, ConnectionResetFault, FaultControl, FaultPlan
+from lusha_mcp.sandbox.lookalikes import routes as lookalike_routes
 from lusha_mcp.sandbox.ratelimit import ACCOUNT_USAGE_BUCKET, WEBHOOKS_BUCKET, RateLimiter
+from lusha_mcp.sandbox.signals import routes as signal_routes
 from lusha_mcp.sandbox.state import SandboxState
 from lusha_mcp.sandbox.tables import routes as table_routes
+from lusha_mcp.sandbox.website_visits import routes as website_visit_routes
 
 logger = logging.getLogger(__name__)
 
@@ -79,10 +79,10 @@ ENDPOINT_MODULES = (
     filters,
     account_usage,
     control,
-    signals,
-    lookalikes,
-    buying_group,
-    website_visits,
+    signal_routes,
+    lookalike_routes,
+    buying_group_routes,
+    website_visit_routes,
     webhooks,
     table_routes,
 )

@@ -11,8 +11,7 @@ from typing import Any
 import httpx
 import pytest
 
-from lusha_mcp.sandbox.activity import generate_activity
-from lusha_mcp.sandbox.endpoints.signals import months_back
+from lusha_mcp.sandbox.activity import generate_activity, months_back
 from lusha_mcp.settings import Settings
 from tests.sandbox.activity_support import charges, dataset
 from tests.sandbox.answers import assert_answer_parses

@@ -7,10 +7,13 @@ Not part of Lusha's API; the same api_key; not rate limited (the gate in app.py 
     GET  /_sandbox/faults             the process-wide faults now in force
     POST /_sandbox/faults             set them (latencyMs, errorRate, errorStatus, next, ...)
     POST /_sandbox/lookalikes/age     {"dedupeSessionId", "days"}: age a lookalike session
+    GET  /_sandbox/buying-group       the product category the account sells, and the known ones
+    POST /_sandbox/buying-group       {"productCategory": ...}: set it (buying groups are for it)
     POST /_sandbox/webhooks/deliver   {"subscriptionId", "signalType"?}: fire a signal delivery (charged)
     POST /_sandbox/webhooks/opt-out   {"contactId", "partnerClientId"?}: fire an opt-out notice (free)
 
-The handlers of a domain's controls live beside its state (endpoints/lookalikes.py, webhooks.py).
+Each control only parses and answers; the state it acts on lives in its domain's backend
+(lookalikes/backend.py, buying_group/backend.py, endpoints/webhooks.py).
 """
 
 from __future__ import annotations
@@ -21,10 +24,12 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from lusha_mcp.sandbox.endpoints.lookalikes import age_session
+from lusha_mcp.sandbox.buying_group.records import PRODUCT_CATEGORIES, category_json
+from lusha_mcp.sandbox.buying_group.routes import buying_group_backend
 from lusha_mcp.sandbox.endpoints.webhooks import fire_opt_out, fire_signal
+from lusha_mcp.sandbox.lookalikes.routes import lookalikes_backend
 from lusha_mcp.sandbox.pricing import PRICING
-from lusha_mcp.sandbox.state import lusha_json, sandbox_state
+from lusha_mcp.sandbox.state import lusha_json, request_id, sandbox_state
 from lusha_mcp.sandbox.validation import FieldCheck, read_json_object
 
 
@@ -73,11 +78,40 @@ async def pricing(request: Request) -> Response:
     return lusha_json({"unlisted": sorted(state.unlisted)})
 
 
+async def age_lookalike_session(request: Request) -> Response:
+    """Move a lookalike session's last use back by `days` (to test its 30-day expiry)."""
+    body = await read_json_object(request)
+    fields = FieldCheck()
+    fields.unknown_keys(body, ("dedupeSessionId", "days"))
+    session_id = fields.string(body, "dedupeSessionId", required=True)
+    days = fields.number(body, "days", required=True)
+    fields.raise_if_any()
+    assert session_id is not None
+    assert days is not None
+    lookalikes_backend(request).age(session_id, days)
+    return lusha_json({"dedupeSessionId": session_id, "agedDays": days, "requestId": request_id(request)})
+
+
+async def buying_group_category(request: Request) -> Response:
+    """GET: the account's product category and the known ones; POST {"productCategory": ...}: set it."""
+    backend = buying_group_backend(request)
+    if request.method == "POST":
+        body = await read_json_object(request)
+        fields = FieldCheck()
+        fields.unknown_keys(body, ("productCategory",))
+        chosen = fields.string(body, "productCategory", required=True, choices=tuple(PRODUCT_CATEGORIES))
+        fields.raise_if_any()
+        assert chosen is not None
+        backend.product_category = chosen
+    return lusha_json(category_json(backend.product_category))
+
+
 ROUTES = [
     Route("/_sandbox/charges", charges, methods=["GET"]),
     Route("/_sandbox/credits", set_credits, methods=["POST"]),
     Route("/_sandbox/faults", faults, methods=["GET", "POST"]),
-    Route("/_sandbox/lookalikes/age", age_session, methods=["POST"]),
+    Route("/_sandbox/lookalikes/age", age_lookalike_session, methods=["POST"]),
+    Route("/_sandbox/buying-group", buying_group_category, methods=["GET", "POST"]),
     Route("/_sandbox/webhooks/deliver", fire_signal, methods=["POST"]),
     Route("/_sandbox/webhooks/opt-out", fire_opt_out, methods=["POST"]),
     Route("/_sandbox/pricing", pricing, methods=["GET", "POST"]),
