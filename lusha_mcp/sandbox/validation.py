@@ -8,54 +8,19 @@
     fields.raise_if_any()          # 400 {statusCode, message, errors: ["contacts[0].email: ..."]}
 
 Every problem is reported with the field path first, so a caller sees what to fix.
+This is the imperative checker of the domains not yet moved to the declarative request models of
+lusha_mcp/sandbox/wire.py (`await parse_body(request, Model)`); new code declares models there.
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Sequence
 from typing import Any, cast
 
-from starlette.requests import Request
-
 from lusha_mcp.sandbox.errors import bad_request
-
-JsonObject = dict[str, Any]
-
-
-async def read_json_object(request: Request, *, allow_empty: bool = False) -> JsonObject:
-    """The request body as a JSON object, or 400 saying what was wrong with it."""
-    raw = await request.body()
-    if not raw.strip():
-        if allow_empty:
-            return {}
-        bad_request(["body: a JSON object is required"], "Request body is missing")
-    try:
-        value: Any = json.loads(raw)
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        bad_request(
-            [
-                f"body: not valid JSON ({exc.msg if isinstance(exc, json.JSONDecodeError) else 'bad encoding'})"
-            ],
-            "Malformed JSON body",
-        )
-    if not isinstance(value, dict):
-        bad_request(["body: must be a JSON object"], "Request body must be a JSON object")
-    return cast(JsonObject, value)
-
-
-def _type_name(value: Any) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, int | float):
-        return "number"
-    if isinstance(value, str):
-        return "string"
-    if isinstance(value, list):
-        return "array"
-    return "object"
+from lusha_mcp.sandbox.wire import JsonObject
+from lusha_mcp.sandbox.wire import read_json_object as read_json_object
+from lusha_mcp.sandbox.wire import type_name as _type_name
 
 
 class FieldCheck:

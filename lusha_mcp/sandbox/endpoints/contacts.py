@@ -9,15 +9,16 @@ result only (a signals filter narrows it and adds no charge, as the spec bills s
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Annotated, Any, Self
 
+from pydantic import Field, field_validator, model_validator
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
 from lusha_mcp.sandbox.account import ChargeItem, Reveal
 from lusha_mcp.sandbox.errors import gdpr_blocked
-from lusha_mcp.sandbox.lookup import check_contact_item, find_contact_id
+from lusha_mcp.sandbox.lookup import CONTACT_IDENTIFIERS, check_contact_item, find_contact_id
 from lusha_mcp.sandbox.pricing import API_SEARCH, CONTACT_REVEAL_ACTIONS
 from lusha_mcp.sandbox.records import (
     CONTACT_REVEAL_FIELDS,
@@ -35,6 +36,7 @@ from lusha_mcp.sandbox.signal_filters import (
 )
 from lusha_mcp.sandbox.state import SandboxState, billing_json, lusha_json, request_id, sandbox_state
 from lusha_mcp.sandbox.validation import FieldCheck, JsonObject, read_json_object
+from lusha_mcp.sandbox.wire import OneOf, Refuse, Text, WireModel, dedupe, parse_body, problem
 
 MAX_ITEMS = 100
 JsonList = list[dict[str, Any]]
@@ -46,6 +48,64 @@ def item_error(code: str, message: str) -> dict[str, str]:
 
 NOT_FOUND = item_error("NOT_FOUND", "Contact not found")
 BLOCKED = item_error("COMPLIANCE_RESTRICTED", "Contact is unavailable due to GDPR regulations")
+
+
+class ContactItem(WireModel):
+    """One contact to find: by id, LinkedIn URL, email, or name and company."""
+
+    client_reference_id: Text | None = None
+    id: Text | None = None
+    linkedin_url: Text | None = None
+    email: Text | None = None
+    first_name: Text | None = None
+    last_name: Text | None = None
+    company_name: Text | None = None
+    company_domain: Text | None = None
+
+    @field_validator("email")
+    @classmethod
+    def _email(cls, value: str | None) -> str | None:
+        if value is not None and ("@" not in value or "." not in value.rsplit("@", 1)[-1]):
+            raise problem("must be a valid email address")
+        return value
+
+    @model_validator(mode="after")
+    def _one_identifier(self) -> Self:
+        by_name = self.first_name and self.last_name and (self.company_name or self.company_domain)
+        if not (self.id or self.linkedin_url or self.email or by_name):
+            raise problem(f"needs one identifier: {CONTACT_IDENTIFIERS}")
+        return self
+
+    def wire(self) -> JsonObject:
+        return self.model_dump(by_alias=True, exclude_none=True)
+
+
+class SearchOptions(WireModel):
+    include_partial_profiles: bool | None = None
+
+
+ContactItems = Annotated[list[ContactItem], Field(min_length=1, max_length=MAX_ITEMS)]
+Ids = Annotated[list[Text], Field(min_length=1, max_length=MAX_ITEMS)]
+RevealList = Annotated[list[Annotated[str, OneOf(CONTACT_REVEAL_FIELDS)]], Field(min_length=1)]
+NO_TABLES = "tables are not available in the sandbox; send the request without tableId"
+
+
+class EnrichRequest(WireModel):
+    ids: Ids
+    reveal: RevealList | None = None
+    waterfall_enabled: bool | None = None
+    table_id: Annotated[None, Refuse(NO_TABLES)] = None
+
+
+class SearchAndEnrichRequest(WireModel):
+    contacts: ContactItems
+    reveal: RevealList | None = None
+    options: SearchOptions | None = None
+
+
+def reveal_fields(reveal: list[str] | None) -> list[str]:
+    """The `reveal` list (default: emails and phones), de-duplicated."""
+    return dedupe(reveal) if reveal is not None else list(CONTACT_REVEAL_FIELDS)
 
 
 def _check_items(fields: FieldCheck, body: JsonObject) -> list[JsonObject]:
@@ -62,12 +122,6 @@ def _check_options(fields: FieldCheck, body: JsonObject) -> None:
     if options is not None:
         fields.unknown_keys(options, ["includePartialProfiles"], at="options")
         fields.boolean(options, "includePartialProfiles", at="options")
-
-
-def check_reveal(fields: FieldCheck, body: JsonObject) -> list[str]:
-    """The `reveal` list (default: emails and phones), de-duplicated."""
-    reveal = fields.strings(body, "reveal", choices=CONTACT_REVEAL_FIELDS, min_items=1)
-    return list(dict.fromkeys(reveal)) if reveal is not None else list(CONTACT_REVEAL_FIELDS)
 
 
 def _refuse_if_all_blocked(rows: Sequence[Row | None]) -> None:
@@ -157,16 +211,8 @@ def _matched(state: SandboxState, signals: SignalRequest | None, rows: Sequence[
 
 
 async def enrich_contacts(request: Request) -> Response:
-    body = await read_json_object(request)
-    fields = FieldCheck()
-    fields.unknown_keys(body, ["ids", "reveal", "waterfallEnabled", "tableId"])
-    ids = fields.strings(body, "ids", required=True, min_items=1, max_items=MAX_ITEMS)
-    reveal = check_reveal(fields, body)
-    fields.boolean(body, "waterfallEnabled")
-    if body.get("tableId") is not None:
-        fields.fail("tableId", "tables are not available in the sandbox; send the request without tableId")
-    fields.raise_if_any()
-    assert ids is not None
+    body = await parse_body(request, EnrichRequest)
+    ids, reveal = body.ids, reveal_fields(body.reveal)
     state = sandbox_state(request)
     contacts = rows_by_id(state.dataset, "contacts", ids)
     companies = rows_by_id(state.dataset, "companies", [row["company_id"] for row in contacts.values()])
@@ -191,13 +237,8 @@ async def enrich_contacts(request: Request) -> Response:
 
 
 async def search_and_enrich_contacts(request: Request) -> Response:
-    body = await read_json_object(request)
-    fields = FieldCheck()
-    fields.unknown_keys(body, ["contacts", "reveal", "options"])
-    items = _check_items(fields, body)
-    reveal = check_reveal(fields, body)
-    _check_options(fields, body)
-    fields.raise_if_any()
+    body = await parse_body(request, SearchAndEnrichRequest)
+    items, reveal = [item.wire() for item in body.contacts], reveal_fields(body.reveal)
     state = sandbox_state(request)
     rows, companies = _resolve(state, items)
     _refuse_if_all_blocked(rows)
