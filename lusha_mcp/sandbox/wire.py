@@ -40,10 +40,18 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import date
 from types import NoneType, UnionType
 from typing import Annotated, Any, TypeVar, Union, cast, get_args, get_origin
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, GetCoreSchemaHandler
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    GetCoreSchemaHandler,
+    PlainValidator,
+)
 from pydantic import ValidationError as PydanticValidationError
 from pydantic.alias_generators import to_camel
 from pydantic_core import ErrorDetails, PydanticCustomError, core_schema
@@ -92,6 +100,27 @@ Text = Annotated[str, AfterValidator(_not_blank)]
 """A string that is not blank (`""` or spaces answer "must not be empty")."""
 Int = Annotated[int, BeforeValidator(_integral)]
 """An integer; `5.0` counts, `5.5`, `"5"` and `true` do not."""
+
+
+def _iso_date(value: object) -> date:
+    if not isinstance(value, str):
+        raise problem(f"must be a date as YYYY-MM-DD, got {type_name(value)}")
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise problem(f"must be a date as YYYY-MM-DD, got '{value}'") from None
+
+
+def _email(value: str) -> str:
+    if "@" not in value or "." not in value.rsplit("@", 1)[-1]:
+        raise problem(f"'{value}' is not a valid email address")
+    return value
+
+
+IsoDate = Annotated[date, PlainValidator(_iso_date)]
+"""A calendar date sent as YYYY-MM-DD text."""
+Email = Annotated[Text, AfterValidator(_email)]
+"""A non-blank string that looks like an email address (something@domain.tld)."""
 
 
 @dataclass(frozen=True, slots=True)

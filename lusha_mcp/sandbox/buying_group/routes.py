@@ -10,8 +10,9 @@ canReveal) plus roles and score. Sandbox control: GET/POST /_sandbox/buying-grou
 from __future__ import annotations
 
 import threading
-from typing import Final, cast
+from typing import Annotated, Final, Self, cast
 
+from pydantic import Field, model_validator
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
@@ -20,10 +21,52 @@ from lusha_mcp.sandbox.buying_group.backend import BuyingGroupBackend
 from lusha_mcp.sandbox.buying_group.records import PERSONAS
 from lusha_mcp.sandbox.state import billing_json, lusha_json, request_id, sandbox_state
 from lusha_mcp.sandbox.tables.backend import charger
-from lusha_mcp.sandbox.validation import FieldCheck, read_json_object
+from lusha_mcp.sandbox.wire import Int, OneOf, Text, WireModel, parse_body, problem
 
 DEFAULT_CONTACTS_LIMIT: Final = 60
 MAX_COMPANIES: Final = 25
+
+
+class TargetCompany(WireModel):
+    """A company whose buying group is asked for, named by exactly one of domain or id."""
+
+    client_reference_id: Text | None = None
+    domain: Text | None = None
+    id: Text | None = None
+
+    @model_validator(mode="after")
+    def _one_identifier(self) -> Self:
+        given = [key for key, value in (("domain", self.domain), ("id", self.id)) if value is not None]
+        if len(given) != 1:
+            raise problem(f"must contain exactly one of domain or id (got {len(given)})")
+        return self
+
+    def target(self) -> tuple[str | None, str, str]:
+        """(clientReferenceId, "domain" | "id", value)."""
+        if self.domain is not None:
+            return self.client_reference_id, "domain", self.domain
+        return self.client_reference_id, "id", cast(str, self.id)
+
+
+class Pagination(WireModel):
+    page: Annotated[Int, Field(ge=0)] | None = None
+    size: Annotated[Int, Field(ge=10, le=100)] | None = None
+
+
+class BuyingGroupRequest(WireModel):
+    companies: Annotated[list[TargetCompany], Field(min_length=1, max_length=MAX_COMPANIES)]
+    personas: Annotated[list[Annotated[str, OneOf(PERSONAS)]], Field(min_length=1)] | None = None
+    contacts_limit: Annotated[Int, Field(ge=1)] | None = None
+    pagination: Pagination | None = None
+
+    @property
+    def page(self) -> int:
+        return (self.pagination.page if self.pagination else None) or 0
+
+    @property
+    def size(self) -> int:
+        return (self.pagination.size if self.pagination else None) or 100
+
 
 _lock = threading.Lock()
 
@@ -40,35 +83,16 @@ def buying_group_backend(request: Request) -> BuyingGroupBackend:
 
 
 async def buying_group(request: Request) -> JSONResponse:
-    body = await read_json_object(request)
-    check = FieldCheck()
-    check.unknown_keys(body, ("companies", "personas", "contactsLimit", "pagination"))
-    items = check.objects(
-        check.array(body, "companies", required=True, min_items=1, max_items=MAX_COMPANIES), at="companies"
+    body = await parse_body(request, BuyingGroupRequest)
+    page, size = body.page, body.size
+    found = buying_group_backend(request).group(
+        [company.target() for company in body.companies],
+        body.personas or PERSONAS,
+        body.contacts_limit or DEFAULT_CONTACTS_LIMIT,
+        page,
+        size,
+        charger(request),
     )
-    targets: list[tuple[str | None, str, str]] = []
-    for index, item in items:
-        at = f"companies[{index}]"
-        check.unknown_keys(item, ("clientReferenceId", "domain", "id"), at=at)
-        reference = check.string(item, "clientReferenceId", at=at)
-        given = [key for key in ("domain", "id") if item.get(key) is not None]
-        if len(given) != 1:
-            check.fail(at, f"must contain exactly one of domain or id (got {len(given)})")
-            continue
-        value = check.string(item, given[0], at=at)
-        if value is not None:
-            targets.append((reference, given[0], value))
-    personas = check.strings(body, "personas", min_items=1, choices=PERSONAS) or list(PERSONAS)
-    limit = check.integer(body, "contactsLimit", minimum=1) or DEFAULT_CONTACTS_LIMIT
-    pagination = check.obj(body, "pagination") or {}
-    page = check.integer(pagination, "page", at="pagination", minimum=0)
-    size = check.integer(pagination, "size", at="pagination", minimum=10, maximum=100)
-    if pagination:
-        check.unknown_keys(pagination, ("page", "size"), at="pagination")
-    check.raise_if_any()
-    page = page or 0
-    size = size or 100
-    found = buying_group_backend(request).group(targets, personas, limit, page, size, charger(request))
     return lusha_json(
         {
             "requestId": request_id(request),

@@ -18,7 +18,7 @@ Each control only parses and answers; the state it acts on lives in its domain's
 
 from __future__ import annotations
 
-from typing import cast
+from typing import Annotated, cast
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -31,6 +31,7 @@ from lusha_mcp.sandbox.lookalikes.routes import lookalikes_backend
 from lusha_mcp.sandbox.pricing import PRICING
 from lusha_mcp.sandbox.state import lusha_json, request_id, sandbox_state
 from lusha_mcp.sandbox.validation import FieldCheck, read_json_object
+from lusha_mcp.sandbox.wire import OneOf, Text, WireModel, parse_body
 
 
 async def charges(request: Request) -> Response:
@@ -78,31 +79,29 @@ async def pricing(request: Request) -> Response:
     return lusha_json({"unlisted": sorted(state.unlisted)})
 
 
+class AgeSession(WireModel):
+    dedupe_session_id: Text
+    days: float
+
+
+class ProductCategory(WireModel):
+    product_category: Annotated[str, OneOf(tuple(PRODUCT_CATEGORIES))]
+
+
 async def age_lookalike_session(request: Request) -> Response:
     """Move a lookalike session's last use back by `days` (to test its 30-day expiry)."""
-    body = await read_json_object(request)
-    fields = FieldCheck()
-    fields.unknown_keys(body, ("dedupeSessionId", "days"))
-    session_id = fields.string(body, "dedupeSessionId", required=True)
-    days = fields.number(body, "days", required=True)
-    fields.raise_if_any()
-    assert session_id is not None
-    assert days is not None
-    lookalikes_backend(request).age(session_id, days)
-    return lusha_json({"dedupeSessionId": session_id, "agedDays": days, "requestId": request_id(request)})
+    body = await parse_body(request, AgeSession)
+    lookalikes_backend(request).age(body.dedupe_session_id, body.days)
+    return lusha_json(
+        {"dedupeSessionId": body.dedupe_session_id, "agedDays": body.days, "requestId": request_id(request)}
+    )
 
 
 async def buying_group_category(request: Request) -> Response:
     """GET: the account's product category and the known ones; POST {"productCategory": ...}: set it."""
     backend = buying_group_backend(request)
     if request.method == "POST":
-        body = await read_json_object(request)
-        fields = FieldCheck()
-        fields.unknown_keys(body, ("productCategory",))
-        chosen = fields.string(body, "productCategory", required=True, choices=tuple(PRODUCT_CATEGORIES))
-        fields.raise_if_any()
-        assert chosen is not None
-        backend.product_category = chosen
+        backend.product_category = (await parse_body(request, ProductCategory)).product_category
     return lusha_json(category_json(backend.product_category))
 
 

@@ -10,21 +10,140 @@ also saves the results into a table. Sandbox control (tests): `POST /_sandbox/lo
 from __future__ import annotations
 
 import threading
-from typing import Final, cast
+from typing import Annotated, Final, Self, cast
 
+from pydantic import ConfigDict, Field, model_validator
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from lusha_mcp.sandbox.lookalikes.backend import LookalikePage, LookalikesBackend, LookalikeSessions
-from lusha_mcp.sandbox.lookalikes.records import JsonObject
 from lusha_mcp.sandbox.state import billing_json, lusha_json, sandbox_state
 from lusha_mcp.sandbox.tables.backend import charger, tables_backend
-from lusha_mcp.sandbox.validation import FieldCheck, read_json_object
+from lusha_mcp.sandbox.wire import Email, Int, Text, WireModel, problem, read_json_object, validate
 
 MIN_CONTACT_SEEDS: Final = 5
 MAX_SEEDS: Final = 100
-DEFAULT_LIMIT: Final = 25
+
+Texts = Annotated[list[Text], Field(max_length=MAX_SEEDS)]
+Limit = Annotated[Int, Field(ge=1, le=100)]
+
+
+# --- declared requests ---------------------------------------------------------------------------
+
+
+class ContactByName(WireModel):
+    first_name: Text
+    last_name: Text
+    company_domain: Text | None = None
+    company_name: Text | None = None
+
+    @model_validator(mode="after")
+    def _with_company(self) -> Self:
+        if self.company_domain is None and self.company_name is None:
+            raise problem("needs companyDomain or companyName")
+        return self
+
+    def item(self) -> dict[str, str]:
+        company = (
+            {"companyDomain": self.company_domain}
+            if self.company_domain is not None
+            else {"companyName": cast(str, self.company_name)}
+        )
+        return {"firstName": self.first_name, "lastName": self.last_name} | company
+
+
+class ContactIdentifiers(WireModel):
+    """A ContactIdentifiersBatch: contacts by LinkedIn URL, email, id, legacy numeric id or name."""
+
+    linkedin_urls: Texts | None = None
+    emails: Annotated[list[Email], Field(max_length=MAX_SEEDS)] | None = None
+    ids: Texts | None = None
+    contact_ids: Annotated[list[Int], Field(max_length=MAX_SEEDS)] | None = None
+    contacts: Annotated[list[ContactByName], Field(max_length=MAX_SEEDS)] | None = None
+
+    def items(self) -> list[dict[str, str]]:
+        """The identifiers as find_contact items, in the order of the batch's fields."""
+        return [
+            *({"linkedinUrl": url} for url in self.linkedin_urls or []),
+            *({"email": email} for email in self.emails or []),
+            *({"id": contact_id} for contact_id in self.ids or []),
+            *({"id": str(number)} for number in self.contact_ids or []),
+            *(contact.item() for contact in self.contacts or []),
+        ]
+
+
+class CompanyIdentifiers(WireModel):
+    """A CompanyIdentifiersBatch: companies by domain and/or LinkedIn URL."""
+
+    domains: Texts | None = None
+    linkedin_urls: Texts | None = None
+
+    @model_validator(mode="after")
+    def _not_empty(self) -> Self:
+        if self.domains is None and self.linkedin_urls is None:
+            raise problem("must be an object with domains and/or linkedinUrls")
+        return self
+
+    def items(self) -> list[tuple[str, str]]:
+        return [("domain", domain) for domain in self.domains or []] + [
+            ("linkedinUrl", url) for url in self.linkedin_urls or []
+        ]
+
+
+class SessionRef(WireModel):
+    """The session a request pages, read before the rest: a dead session answers 410 whatever
+    else the body holds (as Lusha's own example shows)."""
+
+    model_config = ConfigDict(extra="ignore")
+    dedupe_session_id: Text | None = None
+
+
+class _LookalikesRequest(WireModel):
+    table_id: Text | None = None
+    dedupe_session_id: Text | None = None
+    limit: Limit | None = None
+
+    @property
+    def page_size(self) -> int:
+        return self.limit or 25
+
+
+class ContactLookalikesRequest(_LookalikesRequest):
+    seeds: ContactIdentifiers | None = None
+    exclude: ContactIdentifiers | None = None
+
+    @model_validator(mode="after")
+    def _seed_count(self) -> Self:
+        if self.seeds is None:
+            raise problem(
+                "is required: send 5-100 contacts as linkedinUrls, emails, ids or contacts (name + company)",
+                at="seeds",
+            )
+        if not MIN_CONTACT_SEEDS <= len(self.seeds.items()) <= MAX_SEEDS:
+            raise problem(
+                f"must hold {MIN_CONTACT_SEEDS}-{MAX_SEEDS} contacts in total, got {len(self.seeds.items())}",
+                at="seeds",
+            )
+        return self
+
+
+class CompanyLookalikesRequest(_LookalikesRequest):
+    seeds: CompanyIdentifiers | None = None
+    exclude: CompanyIdentifiers | None = None
+
+    @model_validator(mode="after")
+    def _seed_count(self) -> Self:
+        if self.seeds is None:
+            raise problem("is required: send 1-100 companies as domains and/or linkedinUrls", at="seeds")
+        if not 1 <= len(self.seeds.items()) <= MAX_SEEDS:
+            raise problem(
+                f"must hold 1-{MAX_SEEDS} companies in total, got {len(self.seeds.items())}", at="seeds"
+            )
+        return self
+
+
+# --- handlers ------------------------------------------------------------------------------------
 
 _lock = threading.Lock()
 
@@ -54,102 +173,25 @@ def _answer(page: LookalikePage) -> JSONResponse:
     )
 
 
-def _contact_batch(check: FieldCheck, body: JsonObject, key: str) -> list[dict[str, str]]:
-    """The identifiers of a ContactIdentifiersBatch as find_contact items."""
-    batch = body.get(key)
-    if batch is None:
-        return []
-    if not isinstance(batch, dict):
-        check.fail(key, "must be an object with linkedinUrls, emails, ids, contactIds or contacts")
-        return []
-    obj = cast(JsonObject, batch)
-    check.unknown_keys(obj, ("linkedinUrls", "emails", "ids", "contactIds", "contacts"), at=key)
-    items: list[dict[str, str]] = []
-    for url in check.strings(obj, "linkedinUrls", at=key, max_items=MAX_SEEDS) or []:
-        items.append({"linkedinUrl": url})
-    for email in check.strings(obj, "emails", at=key, max_items=MAX_SEEDS) or []:
-        if "@" not in email:
-            check.fail(f"{key}.emails", f"'{email}' is not a valid email address")
-        items.append({"email": email})
-    for contact_id in check.strings(obj, "ids", at=key, max_items=MAX_SEEDS) or []:
-        items.append({"id": contact_id})
-    numbers = check.array(obj, "contactIds", at=key, max_items=MAX_SEEDS) or []
-    for index, number in enumerate(numbers):
-        if isinstance(number, bool) or not isinstance(number, int):
-            check.fail(f"{key}.contactIds[{index}]", "must be an integer (or send it as a string in ids)")
-        else:
-            items.append({"id": str(number)})
-    contacts = check.objects(check.array(obj, "contacts", at=key, max_items=MAX_SEEDS), at=f"{key}.contacts")
-    for index, contact in contacts:
-        at = f"{key}.contacts[{index}]"
-        check.unknown_keys(contact, ("firstName", "lastName", "companyDomain", "companyName"), at=at)
-        first = check.string(contact, "firstName", at=at, required=True)
-        last = check.string(contact, "lastName", at=at, required=True)
-        domain = check.string(contact, "companyDomain", at=at)
-        name = check.string(contact, "companyName", at=at)
-        if domain is None and name is None:
-            check.fail(at, "needs companyDomain or companyName")
-        elif first is not None and last is not None:
-            item = {"firstName": first, "lastName": last}
-            item |= {"companyDomain": domain} if domain is not None else {"companyName": cast(str, name)}
-            items.append(item)
-    return items
-
-
 async def contact_lookalikes(request: Request) -> JSONResponse:
-    body = await read_json_object(request)
-    check = FieldCheck()
-    check.unknown_keys(body, ("tableId", "dedupeSessionId", "seeds", "exclude", "limit"))
+    raw = await read_json_object(request)
     backend = lookalikes_backend(request)
-    session_id = backend.live_session(check.string(body, "dedupeSessionId"), "contact")
-    if body.get("seeds") is None:
-        check.fail(
-            "seeds",
-            "is required: send 5-100 contacts as linkedinUrls, emails, ids or contacts (name + company)",
-        )
-    seeds = _contact_batch(check, body, "seeds")
-    if body.get("seeds") is not None and not MIN_CONTACT_SEEDS <= len(seeds) <= MAX_SEEDS:
-        check.fail("seeds", f"must hold {MIN_CONTACT_SEEDS}-{MAX_SEEDS} contacts in total, got {len(seeds)}")
-    exclude = _contact_batch(check, body, "exclude")
-    limit = check.integer(body, "limit", minimum=1, maximum=100) or DEFAULT_LIMIT
-    check.raise_if_any()
-    page = backend.contacts(seeds, exclude, limit, session_id, body.get("tableId"), charger(request))
+    session_id = backend.live_session(validate(SessionRef, raw).dedupe_session_id, "contact")
+    body = validate(ContactLookalikesRequest, raw)
+    seeds = body.seeds.items() if body.seeds is not None else []
+    exclude = body.exclude.items() if body.exclude is not None else []
+    page = backend.contacts(seeds, exclude, body.page_size, session_id, body.table_id, charger(request))
     return _answer(page)
 
 
-def _company_batch(check: FieldCheck, body: JsonObject, key: str) -> list[tuple[str, str]]:
-    batch = body.get(key)
-    if batch is None:
-        return []
-    if not isinstance(batch, dict) or not batch:
-        check.fail(key, "must be an object with domains and/or linkedinUrls")
-        return []
-    obj = cast(JsonObject, batch)
-    check.unknown_keys(obj, ("domains", "linkedinUrls"), at=key)
-    items = [
-        ("domain", domain) for domain in check.strings(obj, "domains", at=key, max_items=MAX_SEEDS) or []
-    ]
-    items += [
-        ("linkedinUrl", url) for url in check.strings(obj, "linkedinUrls", at=key, max_items=MAX_SEEDS) or []
-    ]
-    return items
-
-
 async def company_lookalikes(request: Request) -> JSONResponse:
-    body = await read_json_object(request)
-    check = FieldCheck()
-    check.unknown_keys(body, ("tableId", "dedupeSessionId", "seeds", "exclude", "limit"))
+    raw = await read_json_object(request)
     backend = lookalikes_backend(request)
-    session_id = backend.live_session(check.string(body, "dedupeSessionId"), "company")
-    if body.get("seeds") is None:
-        check.fail("seeds", "is required: send 1-100 companies as domains and/or linkedinUrls")
-    seeds = _company_batch(check, body, "seeds")
-    if body.get("seeds") is not None and not 1 <= len(seeds) <= MAX_SEEDS:
-        check.fail("seeds", f"must hold 1-{MAX_SEEDS} companies in total, got {len(seeds)}")
-    exclude = _company_batch(check, body, "exclude")
-    limit = check.integer(body, "limit", minimum=1, maximum=100) or DEFAULT_LIMIT
-    check.raise_if_any()
-    page = backend.companies(seeds, exclude, limit, session_id, body.get("tableId"), charger(request))
+    session_id = backend.live_session(validate(SessionRef, raw).dedupe_session_id, "company")
+    body = validate(CompanyLookalikesRequest, raw)
+    seeds = body.seeds.items() if body.seeds is not None else []
+    exclude = body.exclude.items() if body.exclude is not None else []
+    page = backend.companies(seeds, exclude, body.page_size, session_id, body.table_id, charger(request))
     return _answer(page)
 
 

@@ -19,62 +19,228 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date
+from typing import Annotated, ClassVar, Self
 
+from pydantic import Field, field_validator, model_validator
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from lusha_mcp.sandbox.activity import COMPANY_SIGNAL_TYPES, CONTACT_SIGNAL_TYPES, today
-from lusha_mcp.sandbox.errors import bad_request
-from lusha_mcp.sandbox.signals.backend import SignalsBackend, default_start_date
+from lusha_mcp.sandbox.signals.backend import SignalRequest, SignalsBackend, default_start_date
 from lusha_mcp.sandbox.signals.records import (
-    ALL_SIGNALS,
+    COMPANY_SIGNAL_CHOICES,
     COMPANY_SIGNAL_FILTERS,
-    SUB_FILTER_CHOICES,
+    CONTACT_SIGNAL_CHOICES,
+    HIRING_DEPARTMENTS,
+    INTENT_CATEGORIES,
+    NEWS_EVENTS,
     JsonObject,
     available_filters_json,
     concrete_types,
 )
 from lusha_mcp.sandbox.state import billing_json, lusha_json, request_id, sandbox_state
 from lusha_mcp.sandbox.tables.backend import charger
-from lusha_mcp.sandbox.validation import FieldCheck, read_json_object
+from lusha_mcp.sandbox.wire import (
+    Email,
+    Int,
+    IsoDate,
+    OneOf,
+    QueryModel,
+    Refuse,
+    Text,
+    WireModel,
+    parse_body,
+    problem,
+    validate,
+)
+
+MAX_IDS = 100
+NO_TABLES = "tables are not available in the sandbox; send the request without tableId"
+MaxPerSignal = Annotated[Int, Field(ge=1, le=100)]
+
+
+ContactSignalTypes = Annotated[list[Annotated[Text, OneOf(CONTACT_SIGNAL_CHOICES)]], Field(min_length=1)]
+CompanySignalTypes = Annotated[list[Annotated[Text, OneOf(COMPANY_SIGNAL_CHOICES)]], Field(min_length=1)]
+NewsEventTypes = Annotated[list[Annotated[Text, OneOf(NEWS_EVENTS)]], Field(min_length=1)]
+Departments = Annotated[list[Annotated[Text, OneOf(HIRING_DEPARTMENTS)]], Field(min_length=1)]
+IntentCategories = Annotated[
+    list[Annotated[Text, OneOf(tuple(sorted(INTENT_CATEGORIES)))]], Field(min_length=1)
+]
+Locations = Annotated[list[Text], Field(min_length=1)]
+NotEmulated = Annotated[None, Refuse("is not supported by the sandbox; filter by types and startDate")]
+
+
+# --- declared requests ---------------------------------------------------------------------------
+
+
+class _EventsRequest(WireModel):
+    ids: Annotated[list[Text], Field(min_length=1, max_length=MAX_IDS)]
+    start_date: IsoDate | None = None
+    max_results_per_signal: MaxPerSignal | None = None
+    table_id: Annotated[None, Refuse(NO_TABLES)] = None
+
+    @field_validator("start_date")
+    @classmethod
+    def _not_in_future(cls, value: date | None) -> date | None:
+        if value is not None and value > today():
+            raise problem(f"must not be in the future (today is {today().isoformat()})")
+        return value
+
+    @property
+    def start(self) -> date:
+        """startDate, or six months back."""
+        return self.start_date or date.fromisoformat(default_start_date())
+
+
+class ContactSignalsRequest(_EventsRequest):
+    signal_types: ContactSignalTypes
+
+    @property
+    def types(self) -> tuple[str, ...]:
+        return concrete_types(self.signal_types, CONTACT_SIGNAL_TYPES)
+
+
+class SubFilters(WireModel):
+    """Company signal sub-filters: values an event must have (case-insensitive)."""
+
+    news_event_types: NewsEventTypes | None = None
+    hiring_by_departments: Departments | None = None
+    hiring_by_locations: Locations | None = None
+    intent_categories: IntentCategories | None = None
+
+    def chosen(self) -> dict[str, set[str]]:
+        """Sub-filter type -> its lower-cased values, for the types sent."""
+        sent: dict[str, list[str]] = self.model_dump(by_alias=True, exclude_none=True)
+        return {key: {value.lower() for value in values} for key, values in sent.items()}
+
+
+class CompanySignalFilters(WireModel):
+    include: SubFilters | None = None
+
+
+class CompanySignalsRequest(_EventsRequest):
+    signal_types: CompanySignalTypes
+    filters: CompanySignalFilters | None = None
+
+    @property
+    def types(self) -> tuple[str, ...]:
+        return concrete_types(self.signal_types, COMPANY_SIGNAL_TYPES)
+
+    @property
+    def sub_filters(self) -> dict[str, set[str]]:
+        include = self.filters.include if self.filters is not None else None
+        return include.chosen() if include is not None else {}
+
+
+class FilterValuesRequest(QueryModel):
+    """GET .../signals/filters/{filterType}?query=: the path parameter and the query string."""
+
+    filter_type: Annotated[str, OneOf(tuple(COMPANY_SIGNAL_FILTERS))]
+    query: Annotated[str, Field(min_length=2, max_length=256)] | None = None
+
+    @model_validator(mode="after")
+    def _query_fits_the_type(self) -> Self:
+        if self.filter_type == "intentCategories" and self.query is not None:
+            raise problem("not supported for intentCategories; call it without query", at="query")
+        if COMPANY_SIGNAL_FILTERS[self.filter_type] and self.query is None:
+            raise problem(
+                f"required for {self.filter_type} (2-256 characters, e.g. ?query=united)", at="query"
+            )
+        return self
+
+
+class CompanyScoreItem(WireModel):
+    """A company to score, named by exactly one of id, domain, name or email."""
+
+    client_reference_id: Annotated[Text, Field(max_length=256)] | None = None
+    id: Text | None = None
+    domain: Text | None = None
+    name: Text | None = None
+    email: Email | None = None
+
+    @model_validator(mode="after")
+    def _one_identifier(self) -> Self:
+        if len(self.identifiers()) != 1:
+            raise problem(
+                f"must contain exactly one of id, domain, name or email (got {len(self.identifiers())})"
+            )
+        return self
+
+    def identifiers(self) -> list[tuple[str, str]]:
+        given = (("id", self.id), ("domain", self.domain), ("name", self.name), ("email", self.email))
+        return [(key, value) for key, value in given if value is not None]
+
+
+class CompanyScoresRequest(WireModel):
+    companies: Annotated[list[CompanyScoreItem], Field(min_length=1, max_length=MAX_IDS)]
+
+
+class ContactScoreItem(WireModel):
+    """A contact to score: by id, LinkedIn URL, email, or first + last name and company."""
+
+    client_reference_id: Annotated[Text, Field(max_length=256)] | None = None
+    id: Text | None = None
+    linkedin_url: Text | None = None
+    email: Email | None = None
+    first_name: Text | None = None
+    last_name: Text | None = None
+    company_name: Text | None = None
+    company_domain: Text | None = None
+
+    @model_validator(mode="after")
+    def _identified(self) -> Self:
+        by_name = self.first_name and self.last_name and (self.company_name or self.company_domain)
+        if not (self.id or self.linkedin_url or self.email or by_name):
+            raise problem(
+                "needs id, linkedinUrl, email, or firstName + lastName + (companyName or companyDomain)"
+            )
+        return self
+
+    def identifiers(self) -> dict[str, str]:
+        return self.model_dump(by_alias=True, exclude_none=True, exclude={"client_reference_id"})
+
+
+class ContactScoresRequest(WireModel):
+    contacts: Annotated[list[ContactScoreItem], Field(min_length=1, max_length=MAX_IDS)]
+
+
+class _SignalsFilter(WireModel):
+    """The `signals` filter of search and prospecting: ids with one of `types` since startDate."""
+
+    KNOWN: ClassVar[tuple[str, ...]] = ()
+    start_date: IsoDate | None = None
+    max_results_per_signal: MaxPerSignal | None = None
+    filter_by_location: NotEmulated = None
+    filter_by_department: NotEmulated = None
+    filter_by_intent_category: NotEmulated = None
+
+    def _request(self, types: Sequence[str]) -> SignalRequest:
+        start = self.start_date.isoformat() if self.start_date is not None else default_start_date()
+        return SignalRequest(concrete_types(types, self.KNOWN), start)
+
+
+class ContactSignalsFilter(_SignalsFilter):
+    KNOWN = CONTACT_SIGNAL_TYPES
+    types: ContactSignalTypes
+
+    def request(self) -> SignalRequest:
+        return self._request(self.types)
+
+
+class CompanySignalsFilter(_SignalsFilter):
+    KNOWN = COMPANY_SIGNAL_TYPES
+    types: CompanySignalTypes
+
+    def request(self) -> SignalRequest:
+        return self._request(self.types)
+
+
+# --- handlers ------------------------------------------------------------------------------------
 
 
 def _backend(request: Request) -> SignalsBackend:
     return SignalsBackend(sandbox_state(request).dataset)
-
-
-def _start_date(check: FieldCheck, body: JsonObject) -> date:
-    default = date.fromisoformat(default_start_date())
-    raw = check.string(body, "startDate")
-    if raw is None:
-        return default
-    try:
-        start = date.fromisoformat(raw)
-    except ValueError:
-        check.fail("startDate", f"must be a date as YYYY-MM-DD, got '{raw}'")
-        return default
-    if start > today():
-        check.fail("startDate", f"must not be in the future (today is {today().isoformat()})")
-    return start
-
-
-def _requested_types(check: FieldCheck, body: JsonObject, known: Sequence[str]) -> tuple[str, ...]:
-    types = check.strings(body, "signalTypes", required=True, min_items=1, choices=(ALL_SIGNALS, *known))
-    return () if types is None else concrete_types(types, known)
-
-
-def _events_request(
-    check: FieldCheck, body: JsonObject, known: Sequence[str], extra: Sequence[str] = ()
-) -> tuple[list[str], tuple[str, ...], date, int | None]:
-    check.unknown_keys(body, ("tableId", "ids", "signalTypes", "startDate", "maxResultsPerSignal", *extra))
-    if body.get("tableId") is not None:
-        check.fail("tableId", "tables are not available in the sandbox; send the request without tableId")
-    ids = check.strings(body, "ids", required=True, min_items=1, max_items=100) or []
-    types = _requested_types(check, body, known)
-    start = _start_date(check, body)
-    max_per = check.integer(body, "maxResultsPerSignal", minimum=1, maximum=100)
-    return ids, types, start, max_per
 
 
 def _events_answer(request: Request, results: list[JsonObject], credits: int, start: date) -> JSONResponse:
@@ -90,49 +256,27 @@ def _events_answer(request: Request, results: list[JsonObject], credits: int, st
 
 
 async def contact_signals(request: Request) -> JSONResponse:
-    body = await read_json_object(request)
-    check = FieldCheck()
-    ids, types, start, max_per = _events_request(check, body, CONTACT_SIGNAL_TYPES)
-    check.raise_if_any()
-    results, credits = _backend(request).contact_signals(ids, types, start, max_per, charger(request))
-    return _events_answer(request, results, credits, start)
-
-
-def _company_filters(check: FieldCheck, body: JsonObject) -> dict[str, set[str]]:
-    filters = check.obj(body, "filters")
-    if filters is None:
-        return {}
-    check.unknown_keys(filters, ("include",), at="filters")
-    include = check.obj(filters, "include", at="filters")
-    if include is None:
-        return {}
-    check.unknown_keys(include, COMPANY_SIGNAL_FILTERS, at="filters.include")
-    chosen: dict[str, set[str]] = {}
-    for key, allowed in SUB_FILTER_CHOICES.items():
-        values = check.strings(include, key, at="filters.include", min_items=1, choices=allowed)
-        if values is not None:
-            chosen[key] = {value.lower() for value in values}
-    return chosen
+    body = await parse_body(request, ContactSignalsRequest)
+    results, credits = _backend(request).contact_signals(
+        body.ids, body.types, body.start, body.max_results_per_signal, charger(request)
+    )
+    return _events_answer(request, results, credits, body.start)
 
 
 async def company_signals(request: Request) -> JSONResponse:
-    body = await read_json_object(request)
-    check = FieldCheck()
-    ids, types, start, max_per = _events_request(check, body, COMPANY_SIGNAL_TYPES, ("filters",))
-    filters = _company_filters(check, body)
-    check.raise_if_any()
+    body = await parse_body(request, CompanySignalsRequest)
     results, credits = _backend(request).company_signals(
-        ids, types, start, max_per, filters, charger(request)
+        body.ids, body.types, body.start, body.max_results_per_signal, body.sub_filters, charger(request)
     )
-    return _events_answer(request, results, credits, start)
+    return _events_answer(request, results, credits, body.start)
 
 
 async def contact_signal_types(request: Request) -> JSONResponse:
-    return lusha_json({"signalTypes": [ALL_SIGNALS, *CONTACT_SIGNAL_TYPES]})
+    return lusha_json({"signalTypes": list(CONTACT_SIGNAL_CHOICES)})
 
 
 async def company_signal_types(request: Request) -> JSONResponse:
-    return lusha_json({"signalTypes": [ALL_SIGNALS, *COMPANY_SIGNAL_TYPES]})
+    return lusha_json({"signalTypes": list(COMPANY_SIGNAL_CHOICES)})
 
 
 async def company_signal_filters(request: Request) -> JSONResponse:
@@ -140,100 +284,23 @@ async def company_signal_filters(request: Request) -> JSONResponse:
 
 
 async def company_signal_filter_values(request: Request) -> JSONResponse:
-    filter_type = str(request.path_params["filterType"])
-    if filter_type not in COMPANY_SIGNAL_FILTERS:
-        bad_request(
-            [f"filterType: must be one of: {', '.join(COMPANY_SIGNAL_FILTERS)} (got '{filter_type}')"]
-        )
-    query = request.query_params.get("query")
-    if query is not None and not 2 <= len(query) <= 256:
-        bad_request(["query: must be 2-256 characters"])
-    if filter_type == "intentCategories" and query is not None:
-        bad_request(["query: not supported for intentCategories; call it without query"])
-    if COMPANY_SIGNAL_FILTERS[filter_type] and query is None:
-        bad_request([f"query: required for {filter_type} (2-256 characters, e.g. ?query=united)"])
-    return lusha_json({"values": _backend(request).filter_values(filter_type, query)})
-
-
-def _valid_email(value: str) -> bool:
-    return "@" in value and "." in value.split("@", 1)[1]
+    asked = validate(FilterValuesRequest, {**dict(request.query_params), **request.path_params})
+    return lusha_json({"values": _backend(request).filter_values(asked.filter_type, asked.query)})
 
 
 async def company_signal_scores(request: Request) -> JSONResponse:
-    body = await read_json_object(request)
-    check = FieldCheck()
-    check.unknown_keys(body, ("companies",))
-    items = check.objects(
-        check.array(body, "companies", required=True, min_items=1, max_items=100), at="companies"
-    )
-    requests: list[tuple[str | None, str, str]] = []
-    for index, item in items:
-        at = f"companies[{index}]"
-        check.unknown_keys(item, ("clientReferenceId", "id", "domain", "name", "email"), at=at)
-        reference = check.string(item, "clientReferenceId", at=at, max_length=256)
-        given = [key for key in ("id", "domain", "name", "email") if item.get(key) is not None]
-        if len(given) != 1:
-            check.fail(at, f"must contain exactly one of id, domain, name or email (got {len(given)})")
-            continue
-        value = check.string(item, given[0], at=at)
-        if value is None:
-            continue
-        if given[0] == "email" and not _valid_email(value):
-            check.fail(f"{at}.email", f"'{value}' is not a valid email address")
-            continue
-        requests.append((reference, given[0], value))
-    check.raise_if_any()
-    results, scored, credits = _backend(request).company_scores(requests, charger(request))
+    body = await parse_body(request, CompanyScoresRequest)
+    items = [(item.client_reference_id, *item.identifiers()[0]) for item in body.companies]
+    results, scored, credits = _backend(request).company_scores(items, charger(request))
     return lusha_json(
         {"requestId": request_id(request), "results": results, "billing": billing_json(credits, scored)}
     )
 
 
-_CONTACT_SCORE_KEYS = (
-    "clientReferenceId",
-    "id",
-    "linkedinUrl",
-    "email",
-    "firstName",
-    "lastName",
-    "companyName",
-    "companyDomain",
-)
-
-
 async def contact_signal_scores(request: Request) -> JSONResponse:
-    body = await read_json_object(request)
-    check = FieldCheck()
-    check.unknown_keys(body, ("contacts",))
-    items = check.objects(
-        check.array(body, "contacts", required=True, min_items=1, max_items=100), at="contacts"
-    )
-    requests: list[tuple[str | None, dict[str, str]]] = []
-    for index, item in items:
-        at = f"contacts[{index}]"
-        check.unknown_keys(item, _CONTACT_SCORE_KEYS, at=at)
-        values = {
-            key: check.string(item, key, at=at, max_length=256 if key == "clientReferenceId" else None)
-            for key in _CONTACT_SCORE_KEYS
-        }
-        given = {
-            key: value for key, value in values.items() if value is not None and key != "clientReferenceId"
-        }
-        by_name = {"firstName", "lastName"} <= given.keys() and (
-            {"companyName", "companyDomain"} & given.keys()
-        )
-        if not ({"id", "linkedinUrl", "email"} & given.keys()) and not by_name:
-            check.fail(
-                at, "needs id, linkedinUrl, email, or firstName + lastName + (companyName or companyDomain)"
-            )
-            continue
-        email = given.get("email")
-        if email is not None and not _valid_email(email):
-            check.fail(f"{at}.email", f"'{email}' is not a valid email address")
-            continue
-        requests.append((values["clientReferenceId"], given))
-    check.raise_if_any()
-    results, scored, credits = _backend(request).contact_scores(requests, charger(request))
+    body = await parse_body(request, ContactScoresRequest)
+    items = [(item.client_reference_id, item.identifiers()) for item in body.contacts]
+    results, scored, credits = _backend(request).contact_scores(items, charger(request))
     return lusha_json(
         {"requestId": request_id(request), "results": results, "billing": billing_json(credits, scored)}
     )

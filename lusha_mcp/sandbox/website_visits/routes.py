@@ -13,9 +13,9 @@ visits count; the other filters (`scoreBands` cold/warm/hot, `score` 1-100, `tot
 
 from __future__ import annotations
 
-from datetime import date
-from typing import Final
+from typing import Annotated, Final, Self
 
+from pydantic import AfterValidator, Field, model_validator
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
@@ -23,131 +23,154 @@ from starlette.routing import Route
 from lusha_mcp.sandbox.activity import TRACKED_DOMAINS, months_back
 from lusha_mcp.sandbox.state import billing_json, lusha_json, request_id, sandbox_state
 from lusha_mcp.sandbox.tables.backend import charger
-from lusha_mcp.sandbox.validation import FieldCheck, JsonObject, read_json_object
 from lusha_mcp.sandbox.website_visits.backend import Bounds, VisitsQuery, WebsiteVisitsBackend, tracked
-from lusha_mcp.sandbox.website_visits.records import INT_METRICS, SCORE_BANDS, SORT_FIELDS
+from lusha_mcp.sandbox.website_visits.records import SCORE_BANDS, SORT_FIELDS
+from lusha_mcp.sandbox.wire import Int, IsoDate, OneOf, Text, WireModel, parse_body, problem
 
 MAX_WINDOW_MONTHS: Final = 3
 MAX_PAGE_SIZE: Final = 150
 
 
-def _date(check: FieldCheck, body: JsonObject, key: str) -> date | None:
-    raw = check.string(body, key, required=True)
-    if raw is None:
-        return None
-    try:
-        return date.fromisoformat(raw)
-    except ValueError:
-        check.fail(key, f"must be a date as YYYY-MM-DD, got '{raw}'")
-        return None
+def _tracked(domain: str) -> str:
+    if not tracked(domain):
+        raise problem(
+            f"'{domain}' is not configured for tracking; tracked domains: {', '.join(TRACKED_DOMAINS)}"
+        )
+    return domain
 
 
-def _range(check: FieldCheck, filters: JsonObject, key: str, *, integer: bool) -> Bounds:
-    bounds = check.obj(filters, key, at="filters")
-    if bounds is None:
-        return None, None
-    at = f"filters.{key}"
-    check.unknown_keys(bounds, ("min", "max"), at=at)
-    minimum = 1 if key == "score" else 0
-    maximum = 100 if key == "score" else None
-    values: list[float | None] = []
-    for bound in ("min", "max"):
-        value: float | None
-        if integer:
-            value = check.integer(bounds, bound, at=at, minimum=minimum, maximum=maximum)
-        else:
-            value = check.number(bounds, bound, at=at)
-            if value is not None and value < 0:
-                check.fail(f"{at}.{bound}", "must be at least 0")
-        values.append(value)
-    low, high = values
-    if low is not None and high is not None and low > high:
-        check.fail(at, f"min ({low:g}) must not exceed max ({high:g})")
-    return low, high
+def _country_code(code: str) -> str:
+    if len(code) != 2 or not code.isalpha():
+        raise problem(f"'{code}' is not an ISO 3166-1 alpha-2 code (e.g. US, GB)")
+    return code.upper()
 
 
-def _countries(check: FieldCheck, filters: JsonObject) -> tuple[set[str] | None, set[str]]:
-    spec = check.obj(filters, "visitorCountries", at="filters")
-    if spec is None:
-        return None, set()
-    at = "filters.visitorCountries"
-    check.unknown_keys(spec, ("include", "exclude"), at=at)
-    chosen: list[set[str]] = []
-    for key in ("include", "exclude"):
-        codes = check.strings(spec, key, at=at) or []
-        for index, code in enumerate(codes):
-            if len(code) != 2 or not code.isalpha():
-                check.fail(
-                    f"{at}.{key}[{index}]", f"'{code}' is not an ISO 3166-1 alpha-2 code (e.g. US, GB)"
-                )
-        chosen.append({code.upper() for code in codes})
-    include = chosen[0] if spec.get("include") is not None else None
-    return include, chosen[1]
+TrackedDomain = Annotated[Text, AfterValidator(_tracked)]
+CountryCode = Annotated[Text, AfterValidator(_country_code)]
+Count = Annotated[Int, Field(ge=0)]
+
+
+class _Range(WireModel):
+    @model_validator(mode="after")
+    def _ordered(self) -> Self:
+        low, high = self.bounds()
+        if low is not None and high is not None and low > high:
+            raise problem(f"min ({low:g}) must not exceed max ({high:g})")
+        return self
+
+    def bounds(self) -> Bounds:
+        raise NotImplementedError
+
+
+class CountRange(_Range):
+    min: Count | None = None
+    max: Count | None = None
+
+    def bounds(self) -> Bounds:
+        return self.min, self.max
+
+
+class ScoreRange(_Range):
+    min: Annotated[Int, Field(ge=1, le=100)] | None = None
+    max: Annotated[Int, Field(ge=1, le=100)] | None = None
+
+    def bounds(self) -> Bounds:
+        return self.min, self.max
+
+
+class MinutesRange(_Range):
+    min: Annotated[float, Field(ge=0)] | None = None
+    max: Annotated[float, Field(ge=0)] | None = None
+
+    def bounds(self) -> Bounds:
+        return self.min, self.max
+
+
+class VisitorCountries(WireModel):
+    include: list[CountryCode] | None = None
+    exclude: list[CountryCode] | None = None
+
+
+class VisitsFilters(WireModel):
+    score_bands: Annotated[list[Annotated[str, OneOf(SCORE_BANDS)]], Field(min_length=1)] | None = None
+    visitor_countries: VisitorCountries | None = None
+    score: ScoreRange | None = None
+    avg_session_minutes: MinutesRange | None = None
+    total_sessions: CountRange | None = None
+    unique_visitors: CountRange | None = None
+    days_visited: CountRange | None = None
+    high_intent_pageviews: CountRange | None = None
+    days_since_last_visit: CountRange | None = None
+
+    def ranges(self) -> dict[str, Bounds]:
+        """Metric (wire name) -> the (min, max) its totals must lie in, for the ranges sent."""
+        sent = {name: getattr(self, name) for name in type(self).model_fields}
+        return {
+            str(type(self).model_fields[name].alias): value.bounds()
+            for name, value in sent.items()
+            if isinstance(value, _Range)
+        }
+
+
+class VisitsPagination(WireModel):
+    page: Count
+    size: Annotated[Int, Field(ge=1, le=MAX_PAGE_SIZE)]
+
+
+class VisitsSort(WireModel):
+    by: Annotated[str, OneOf(SORT_FIELDS)] | None = None
+    order: Annotated[str, OneOf(("asc", "desc"))] | None = None
+
+
+class WebsiteVisitsRequest(WireModel):
+    domains: Annotated[list[TrackedDomain], Field(min_length=1)]
+    start_date: IsoDate
+    end_date: IsoDate
+    pagination: VisitsPagination
+    sort: VisitsSort | None = None
+    filters: VisitsFilters | None = None
+
+    @model_validator(mode="after")
+    def _window(self) -> Self:
+        latest = months_back(self.start_date, -MAX_WINDOW_MONTHS)
+        if self.start_date > self.end_date:
+            raise problem(f"must not be after endDate ({self.end_date.isoformat()})", at="startDate")
+        if self.end_date > latest:
+            raise problem(
+                f"the date range must be at most {MAX_WINDOW_MONTHS} months; with startDate "
+                f"{self.start_date.isoformat()} send an endDate up to {latest.isoformat()}",
+                at="endDate",
+            )
+        return self
+
+    def query(self) -> VisitsQuery:
+        sort = self.sort or VisitsSort()
+        filters = self.filters or VisitsFilters()
+        countries = filters.visitor_countries or VisitorCountries()
+        return VisitsQuery(
+            domains=self.domains,
+            start=self.start_date,
+            end=self.end_date,
+            page=self.pagination.page,
+            size=self.pagination.size,
+            sort_by=sort.by or "score",
+            descending=(sort.order or "desc") == "desc",
+            bands=filters.score_bands,
+            include_countries=set(countries.include) if countries.include is not None else None,
+            exclude_countries=frozenset(countries.exclude or ()),
+            ranges=filters.ranges(),
+        )
 
 
 async def website_visits(request: Request) -> JSONResponse:
-    body = await read_json_object(request)
-    check = FieldCheck()
-    check.unknown_keys(body, ("domains", "startDate", "endDate", "pagination", "sort", "filters"))
-    domains = check.strings(body, "domains", required=True, min_items=1) or []
-    for index, raw in enumerate(domains):
-        if not tracked(raw):
-            check.fail(
-                f"domains[{index}]",
-                f"'{raw}' is not configured for tracking; tracked domains: {', '.join(TRACKED_DOMAINS)}",
-            )
-    start = _date(check, body, "startDate")
-    end = _date(check, body, "endDate")
-    if start is not None and end is not None:
-        latest = months_back(start, -MAX_WINDOW_MONTHS)
-        if start > end:
-            check.fail("startDate", f"must not be after endDate ({end.isoformat()})")
-        elif end > latest:
-            check.fail(
-                "endDate",
-                f"the date range must be at most {MAX_WINDOW_MONTHS} months; with startDate "
-                f"{start.isoformat()} send an endDate up to {latest.isoformat()}",
-            )
-    pagination = check.obj(body, "pagination", required=True) or {}
-    if pagination:
-        check.unknown_keys(pagination, ("page", "size"), at="pagination")
-    page = check.integer(pagination, "page", at="pagination", required=bool(pagination), minimum=0)
-    size = check.integer(
-        pagination, "size", at="pagination", required=bool(pagination), minimum=1, maximum=MAX_PAGE_SIZE
-    )
-    sort = check.obj(body, "sort") or {}
-    if sort:
-        check.unknown_keys(sort, ("by", "order"), at="sort")
-    sort_by = check.string(sort, "by", at="sort", choices=SORT_FIELDS) or "score"
-    order = check.string(sort, "order", at="sort", choices=("asc", "desc")) or "desc"
-    filters = check.obj(body, "filters") or {}
-    if filters:
-        check.unknown_keys(
-            filters,
-            ("scoreBands", "visitorCountries", "score", "avgSessionMinutes", *INT_METRICS),
-            at="filters",
-        )
-    bands = check.strings(filters, "scoreBands", at="filters", min_items=1, choices=SCORE_BANDS)
-    include, exclude = _countries(check, filters)
-    ranges: dict[str, Bounds] = {
-        key: _range(check, filters, key, integer=key != "avgSessionMinutes")
-        for key in ("score", "avgSessionMinutes", *INT_METRICS)
-    }
-    check.raise_if_any()
-    assert start is not None
-    assert end is not None
-    assert page is not None
-    assert size is not None
+    body = await parse_body(request, WebsiteVisitsRequest)
     state = sandbox_state(request)
-    query = VisitsQuery(
-        domains, start, end, page, size, sort_by, order == "desc", bands, include, frozenset(exclude), ranges
-    )
-    found = WebsiteVisitsBackend(state.dataset, state.account).visits(query, charger(request))
+    found = WebsiteVisitsBackend(state.dataset, state.account).visits(body.query(), charger(request))
     return lusha_json(
         {
             "requestId": request_id(request),
             "results": found.results,
-            "pagination": {"size": size, "page": page, "total": found.total},
+            "pagination": {"size": body.pagination.size, "page": body.pagination.page, "total": found.total},
             "billing": billing_json(found.credits, len(found.results)),
         }
     )
