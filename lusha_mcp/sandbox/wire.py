@@ -276,6 +276,8 @@ def _problem(model: type[BaseModel], error: ErrorDetails) -> tuple[str, str | No
     if kind == "too_short":
         count = int(ctx["min_length"])
         return f"must contain at least {count} item{_plural(count)}", None
+    if kind == "too_long" and isinstance(value, str):
+        return f"must be at most {ctx['max_length']} characters", None
     if kind == "too_long":
         return (
             f"must contain at most {ctx['max_length']} items, got {ctx['actual_length']}; split the request",

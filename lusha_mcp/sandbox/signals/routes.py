@@ -17,9 +17,8 @@ their values, and signal scores.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import date
-from typing import Annotated, ClassVar, Self
+from typing import Annotated, Self
 
 from pydantic import Field, field_validator, model_validator
 from starlette.requests import Request
@@ -27,7 +26,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from lusha_mcp.sandbox.activity import COMPANY_SIGNAL_TYPES, CONTACT_SIGNAL_TYPES, today
-from lusha_mcp.sandbox.signals.backend import SignalRequest, SignalsBackend, default_start_date
+from lusha_mcp.sandbox.signals.backend import SignalsBackend, default_start_date
 from lusha_mcp.sandbox.signals.records import (
     COMPANY_SIGNAL_CHOICES,
     COMPANY_SIGNAL_FILTERS,
@@ -68,7 +67,6 @@ IntentCategories = Annotated[
     list[Annotated[Text, OneOf(tuple(sorted(INTENT_CATEGORIES)))]], Field(min_length=1)
 ]
 Locations = Annotated[list[Text], Field(min_length=1)]
-NotEmulated = Annotated[None, Refuse("is not supported by the sandbox; filter by types and startDate")]
 
 
 # --- declared requests ---------------------------------------------------------------------------
@@ -203,37 +201,6 @@ class ContactScoreItem(WireModel):
 
 class ContactScoresRequest(WireModel):
     contacts: Annotated[list[ContactScoreItem], Field(min_length=1, max_length=MAX_IDS)]
-
-
-class _SignalsFilter(WireModel):
-    """The `signals` filter of search and prospecting: ids with one of `types` since startDate."""
-
-    KNOWN: ClassVar[tuple[str, ...]] = ()
-    start_date: IsoDate | None = None
-    max_results_per_signal: MaxPerSignal | None = None
-    filter_by_location: NotEmulated = None
-    filter_by_department: NotEmulated = None
-    filter_by_intent_category: NotEmulated = None
-
-    def _request(self, types: Sequence[str]) -> SignalRequest:
-        start = self.start_date.isoformat() if self.start_date is not None else default_start_date()
-        return SignalRequest(concrete_types(types, self.KNOWN), start)
-
-
-class ContactSignalsFilter(_SignalsFilter):
-    KNOWN = CONTACT_SIGNAL_TYPES
-    types: ContactSignalTypes
-
-    def request(self) -> SignalRequest:
-        return self._request(self.types)
-
-
-class CompanySignalsFilter(_SignalsFilter):
-    KNOWN = COMPANY_SIGNAL_TYPES
-    types: CompanySignalTypes
-
-    def request(self) -> SignalRequest:
-        return self._request(self.types)
 
 
 # --- handlers ------------------------------------------------------------------------------------
