@@ -41,7 +41,7 @@ from typing import Any, Final, cast
 
 from lusha_mcp.sandbox import catalog
 from lusha_mcp.sandbox.data import load
-from lusha_mcp.sandbox.records import change_percentage
+from lusha_mcp.sandbox.rows import change_percentage
 
 ACTIVITY_VERSION: Final = 4
 """Bump when the activity tables or their generation change (the stored dataset is rebuilt)."""

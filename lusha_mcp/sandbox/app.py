@@ -1,23 +1,24 @@
 """The sandbox ASGI app: Lusha's V3 API emulated over a generated dataset.
 
-How to plug an endpoint module in
----------------------------------
-* Write `lusha_mcp/sandbox/endpoints/<name>.py` exposing `ROUTES: list[starlette.routing.Route]`
-  and add the module to `ENDPOINT_MODULES` below. Test and benchmark controls (`/_sandbox/...`)
-  go in `endpoints/control.py`, the one table of the control surface.
-* A handler is a plain Starlette handler. Reach the sandbox with
-  `from lusha_mcp.sandbox.state import sandbox_state, request_id, billing_json, lusha_json`:
-    - `state = sandbox_state(request)`: `state.dataset` (sqlite3, read-only dataset), `state.account`
-      (AccountState: `.db` is the writable account.sqlite connection, guard writes with
-      `with state.account.lock:`; create your own tables with CREATE TABLE IF NOT EXISTS),
-      `state.config` (SandboxConfig).
-    - `credits = state.charge(request, "showSignalsContact", n)` or
-      `state.charge_all(request, [ChargeItem(action, n), ...])` charges at once or answers 402
+How a domain plugs in (moto's shape)
+------------------------------------
+* One package per domain, `lusha_mcp/sandbox/<domain>/`:
+    - `routes.py`, the wire only: the request declared as `WireModel`s (lusha_mcp/sandbox/wire.py),
+      `body = await parse_body(request, Request)` (400 naming every field problem), one call to the
+      backend, the answer serialised; and `ROUTES: list[starlette.routing.Route]`.
+    - `backend.py`, state and behaviour, no Starlette: a class over `SandboxState` whose methods take
+      plain values and a `Charger` (`charger(request)` from lusha_mcp/sandbox/state.py).
+    - `records.py`: dataset rows rendered as Lusha's JSON.
+  Add its routes module to `DOMAINS` below. Test and benchmark controls (`/_sandbox/...`) go in
+  `endpoints/control.py`, the one table of the control surface. contacts/ is a small example.
+* A backend reaches the sandbox through `SandboxState` (lusha_mcp/sandbox/state.py):
+    - `state.dataset` (sqlite3, read-only dataset), `state.account` (AccountState: `.db` is the
+      writable account.sqlite connection, guard writes with `with state.account.lock:`; create your
+      own tables with CREATE TABLE IF NOT EXISTS), `state.config` (SandboxConfig).
+    - `credits = charge([ChargeItem(action, n), ...], reveals)` charges at once or answers 402
       (nothing charged). Actions and prices: lusha_mcp/sandbox/pricing.py (`PRICING`; add yours there).
-    - Respond with `lusha_json({"requestId": request_id(request), ..., "billing": billing_json(credits, n)})`.
-* Bodies: `body = await read_json_object(request)` and `FieldCheck` from
-  lusha_mcp/sandbox/validation.py (`fields.array(body, "ids", required=True, max_items=100)`, ...,
-  then `fields.raise_if_any()`), answering Lusha's 400 envelope that names each field.
+    - Routes respond with `results_json(request, Answer(results, credits, successes))` or
+      `lusha_json({"requestId": request_id(request), ..., "billing": billing_json(credits, n)})`.
 * Errors: raise `LushaHTTPError(status, message, errors)` or the shortcuts in
   lusha_mcp/sandbox/errors.py (`bad_request`, `not_found`, `gone` (410 dedupe body),
   `payment_required`, `gdpr_blocked`, ...). They become {statusCode, message, errors}.
@@ -49,44 +50,44 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Match, Route
 
 from lusha_mcp.sandbox.account import AccountState
-from lusha_mcp.sandbox.buying_group import routes as buying_group_routes
+from lusha_mcp.sandbox.account_usage import routes as account_usage
+from lusha_mcp.sandbox.buying_group import routes as buying_group
+from lusha_mcp.sandbox.companies import routes as companies
 from lusha_mcp.sandbox.config import SandboxConfig
+from lusha_mcp.sandbox.contacts import routes as contacts
 from lusha_mcp.sandbox.dataset import open_dataset
-from lusha_mcp.sandbox.endpoints import (
-    account_usage,
-    companies,
-    contacts,
-    control,
-    filters,
-    prospecting,
-    webhooks,
-)
+from lusha_mcp.sandbox.endpoints import control, webhooks
 from lusha_mcp.sandbox.errors import LushaHTTPError
 from lusha_mcp.sandbox.faults import FAULT_HEADER, ConnectionResetFault, FaultControl, FaultPlan
-from lusha_mcp.sandbox.lookalikes import routes as lookalike_routes
+from lusha_mcp.sandbox.filters import routes as filters
+from lusha_mcp.sandbox.lookalikes import routes as lookalikes
+from lusha_mcp.sandbox.prospecting import routes as prospecting
 from lusha_mcp.sandbox.ratelimit import ACCOUNT_USAGE_BUCKET, WEBHOOKS_BUCKET, RateLimiter
-from lusha_mcp.sandbox.signals import routes as signal_routes
+from lusha_mcp.sandbox.signals import routes as signals
 from lusha_mcp.sandbox.state import SandboxState
-from lusha_mcp.sandbox.tables import routes as table_routes
-from lusha_mcp.sandbox.website_visits import routes as website_visit_routes
+from lusha_mcp.sandbox.tables import routes as tables
+from lusha_mcp.sandbox.website_visits import routes as website_visits
 
 logger = logging.getLogger(__name__)
 
-ENDPOINT_MODULES = (
+DOMAINS = (
+    # one package per domain: routes.py (wire) -> backend.py (state, behaviour) -> records.py (JSON)
     contacts,
     companies,
     prospecting,
     filters,
     account_usage,
-    control,
-    signal_routes,
-    lookalike_routes,
-    buying_group_routes,
-    website_visit_routes,
+    tables,
+    signals,
+    lookalikes,
+    buying_group,
+    website_visits,
+    # endpoint modules not yet split into packages
     webhooks,
-    table_routes,
 )
-"""Every endpoint module, in route-matching order; each exposes ROUTES."""
+"""Lusha's V3 API, each module exposing ROUTES (no two share a path and method)."""
+CONTROLS = control
+"""The `/_sandbox/...` test and benchmark controls, in one place."""
 CONTROL_PREFIX = "/_sandbox"
 
 Scope = MutableMapping[str, Any]
@@ -97,7 +98,7 @@ ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 
 def _load_routes() -> list[BaseRoute]:
-    return [route for module in ENDPOINT_MODULES for route in module.ROUTES]
+    return [route for module in (*DOMAINS, CONTROLS) for route in module.ROUTES]
 
 
 class SandboxGate:

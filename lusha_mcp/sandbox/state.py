@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, cast
 
@@ -55,6 +55,20 @@ def sandbox_state(request: Request) -> SandboxState:
     return cast(SandboxState, request.app.state.sandbox)
 
 
+Charger = Callable[[Sequence[ChargeItem], Sequence[Reveal]], int]
+"""Charges items at once (402, nothing charged, when short) and returns the credits; a backend
+gets one from its route (`charger(request)`), so it charges without knowing the request."""
+
+
+def charger(request: Request) -> Charger:
+    state = sandbox_state(request)
+
+    def charge(items: Sequence[ChargeItem], reveals: Sequence[Reveal] = ()) -> int:
+        return state.charge_all(request, items, reveals=reveals)
+
+    return charge
+
+
 def request_id(request: Request) -> str:
     """The id the sandbox gave this request (also sent as `requestId` and `x-request-id`)."""
     value = request.scope.get("lusha_request_id")
@@ -72,6 +86,26 @@ def operation_name(request: Request) -> str:
 
 def billing_json(credits_charged: int, results_returned: int) -> dict[str, int]:
     return {"creditsCharged": credits_charged, "resultsReturned": results_returned}
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """What a backend call returns: its results, the credits it charged, how many succeeded."""
+
+    results: list[dict[str, Any]]
+    credits: int
+    successes: int
+
+
+def results_json(request: Request, answer: Answer) -> JSONResponse:
+    """`{requestId, results, billing}`, the answer of search and enrich."""
+    return lusha_json(
+        {
+            "requestId": request_id(request),
+            "results": answer.results,
+            "billing": billing_json(answer.credits, answer.successes),
+        }
+    )
 
 
 def lusha_json(payload: dict[str, Any], status_code: int = 200) -> JSONResponse:

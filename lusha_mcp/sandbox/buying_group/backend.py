@@ -33,8 +33,8 @@ from lusha_mcp.sandbox.buying_group.records import (
     not_found_json,
 )
 from lusha_mcp.sandbox.identity import find_company
-from lusha_mcp.sandbox.records import rows_by_id
-from lusha_mcp.sandbox.tables.backend import Charger
+from lusha_mcp.sandbox.rows import rows_by_id
+from lusha_mcp.sandbox.state import Charger
 
 Ranked = list[tuple[Sequence[Any], list[str], float]]
 """(contact row, its requested roles, its best score among them), best first."""
@@ -135,5 +135,5 @@ class BuyingGroupBackend:
             if company is not None:
                 result["contacts"] = per_group.get(index, [])
             results.append(result)
-        credits = charge([ChargeItem("buyingGroupContact", len(window))], [])
+        credits = charge([ChargeItem("buyingGroupContact", len(window))], ())
         return BuyingGroupPage(results, len(flat), len(window), credits)

@@ -19,8 +19,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, Final, cast
 
+from lusha_mcp.sandbox.contacts.records import contact_preview
 from lusha_mcp.sandbox.data import load
-from lusha_mcp.sandbox.records import Row, contact_preview
+from lusha_mcp.sandbox.rows import Row
 
 JsonObject = dict[str, Any]
 

@@ -19,8 +19,7 @@ from starlette.routing import Route
 
 from lusha_mcp.sandbox.buying_group.backend import BuyingGroupBackend
 from lusha_mcp.sandbox.buying_group.records import PERSONAS
-from lusha_mcp.sandbox.state import billing_json, lusha_json, request_id, sandbox_state
-from lusha_mcp.sandbox.tables.backend import charger
+from lusha_mcp.sandbox.state import billing_json, charger, lusha_json, request_id, sandbox_state
 from lusha_mcp.sandbox.wire import Int, OneOf, Text, WireModel, parse_body, problem
 
 DEFAULT_CONTACTS_LIMIT: Final = 60

@@ -35,7 +35,8 @@ from lusha_mcp.sandbox.lookalikes.records import (
     size_band,
     technologies,
 )
-from lusha_mcp.sandbox.tables.backend import Charger, TablesBackend
+from lusha_mcp.sandbox.state import Charger
+from lusha_mcp.sandbox.tables.backend import TablesBackend
 
 SESSION_TTL_S: Final = 30 * 86_400
 
@@ -200,7 +201,7 @@ class LookalikesBackend:
         ids = [str(item["id"]) for item in page]
         write = self.tables.prepare_write("contacts" if kind == "contact" else "companies", table_id, ids)
         action = "lookalikeContact" if kind == "contact" else "lookalikeCompany"
-        credits = charge([ChargeItem(action, len(page)), *(write.charges if write else [])], [])
+        credits = charge([ChargeItem(action, len(page)), *(write.charges if write else [])], ())
         if session_id is None:
             session_id = self.sessions.open(kind)
         self.sessions.record(session_id, ids)

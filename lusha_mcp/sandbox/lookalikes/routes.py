@@ -18,8 +18,8 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from lusha_mcp.sandbox.lookalikes.backend import LookalikePage, LookalikesBackend, LookalikeSessions
-from lusha_mcp.sandbox.state import billing_json, lusha_json, sandbox_state
-from lusha_mcp.sandbox.tables.backend import charger, tables_backend
+from lusha_mcp.sandbox.state import billing_json, charger, lusha_json, sandbox_state
+from lusha_mcp.sandbox.tables.backend import tables_backend
 from lusha_mcp.sandbox.wire import Email, Int, Text, WireModel, problem, read_json_object, validate
 
 MIN_CONTACT_SEEDS: Final = 5

@@ -36,7 +36,7 @@ from lusha_mcp.sandbox.signals.records import (
     reference_json,
     score_json,
 )
-from lusha_mcp.sandbox.tables.backend import Charger
+from lusha_mcp.sandbox.state import Answer, Charger
 
 Entity = Literal["contact", "company"]
 
@@ -173,7 +173,7 @@ class SignalsBackend:
                     bucket.append(dated(payload, days_ago, signal_type))
             matched += sum(1 for signal_type in types if result[signal_type])
             results.append(result)
-        return results, charge([ChargeItem("showSignalsContact", matched)], [])
+        return results, charge([ChargeItem("showSignalsContact", matched)], ())
 
     def company_signals(
         self,
@@ -208,7 +208,7 @@ class SignalsBackend:
                     bucket.append(dated(payload, days_ago, signal_type))
             matched += sum(1 for signal_type in types if result[signal_type])
             results.append(result)
-        return results, charge([ChargeItem("showSignalsCompany", matched)], [])
+        return results, charge([ChargeItem("showSignalsCompany", matched)], ())
 
     # --- sub-filter values -----------------------------------------------------------------------
 
@@ -239,10 +239,8 @@ class SignalsBackend:
         ).fetchall()
         return bool(rows), [str(kind) for kind, age in rows if 0 <= int(age) <= SCORE_WINDOW_DAYS]
 
-    def company_scores(
-        self, items: Sequence[tuple[str | None, str, str]], charge: Charger
-    ) -> tuple[list[JsonObject], int, int]:
-        """(an entry per (clientReferenceId, key, value), scored rows, credits): one
+    def company_scores(self, items: Sequence[tuple[str | None, str, str]], charge: Charger) -> Answer:
+        """An entry per (clientReferenceId, key, value), with the scored rows as successes: one
         `signal_score_company_reveal` unit per scored row; NOT_FOUND / NO_SCORE rows are free."""
         results: list[JsonObject] = []
         scored = 0
@@ -261,12 +259,10 @@ class SignalsBackend:
                 entry |= score_json(active, len(COMPANY_SIGNAL_TYPES))
                 scored += 1
             results.append(entry)
-        return results, scored, charge([ChargeItem("signal_score_company_reveal", scored)], [])
+        return Answer(results, charge([ChargeItem("signal_score_company_reveal", scored)], ()), scored)
 
-    def contact_scores(
-        self, items: Sequence[tuple[str | None, dict[str, str]]], charge: Charger
-    ) -> tuple[list[JsonObject], int, int]:
-        """(an entry per (clientReferenceId, identifiers), scored rows, credits): the contact's and
+    def contact_scores(self, items: Sequence[tuple[str | None, dict[str, str]]], charge: Charger) -> Answer:
+        """An entry per (clientReferenceId, identifiers), with the scored rows as successes: the contact's and
         its company's active types over both universes; one `signal_score_contact_reveal` unit
         per scored row."""
         universe = len(CONTACT_SIGNAL_TYPES) + len(COMPANY_SIGNAL_TYPES)
@@ -293,4 +289,4 @@ class SignalsBackend:
                 entry |= score_json(own_active + company_active, universe)
                 scored += 1
             results.append(entry)
-        return results, scored, charge([ChargeItem("signal_score_contact_reveal", scored)], [])
+        return Answer(results, charge([ChargeItem("signal_score_contact_reveal", scored)], ()), scored)

@@ -38,8 +38,7 @@ from lusha_mcp.sandbox.signals.records import (
     available_filters_json,
     concrete_types,
 )
-from lusha_mcp.sandbox.state import billing_json, lusha_json, request_id, sandbox_state
-from lusha_mcp.sandbox.tables.backend import charger
+from lusha_mcp.sandbox.state import billing_json, charger, lusha_json, request_id, results_json, sandbox_state
 from lusha_mcp.sandbox.wire import (
     Email,
     Int,
@@ -258,19 +257,13 @@ async def company_signal_filter_values(request: Request) -> JSONResponse:
 async def company_signal_scores(request: Request) -> JSONResponse:
     body = await parse_body(request, CompanyScoresRequest)
     items = [(item.client_reference_id, *item.identifiers()[0]) for item in body.companies]
-    results, scored, credits = _backend(request).company_scores(items, charger(request))
-    return lusha_json(
-        {"requestId": request_id(request), "results": results, "billing": billing_json(credits, scored)}
-    )
+    return results_json(request, _backend(request).company_scores(items, charger(request)))
 
 
 async def contact_signal_scores(request: Request) -> JSONResponse:
     body = await parse_body(request, ContactScoresRequest)
     items = [(item.client_reference_id, item.identifiers()) for item in body.contacts]
-    results, scored, credits = _backend(request).contact_scores(items, charger(request))
-    return lusha_json(
-        {"requestId": request_id(request), "results": results, "billing": billing_json(credits, scored)}
-    )
+    return results_json(request, _backend(request).contact_scores(items, charger(request)))
 
 
 ROUTES: list[Route] = [

@@ -12,7 +12,7 @@ import json
 import sqlite3
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, cast
@@ -22,8 +22,8 @@ from starlette.requests import Request
 from lusha_mcp.sandbox.account import ChargeItem, Reveal
 from lusha_mcp.sandbox.errors import LushaHTTPError, bad_request
 from lusha_mcp.sandbox.pricing import PRICING, REVEAL_COMPANY
-from lusha_mcp.sandbox.records import rows_by_id
-from lusha_mcp.sandbox.state import SandboxState, billing_json, sandbox_state
+from lusha_mcp.sandbox.rows import rows_by_id
+from lusha_mcp.sandbox.state import Charger, SandboxState, billing_json, charger, sandbox_state
 from lusha_mcp.sandbox.tables.records import (
     COLUMNS,
     TABLE_ID_BASE,
@@ -44,8 +44,6 @@ from lusha_mcp.sandbox.tables.records import (
 MAX_TABLES = 500
 MAX_ENTITIES = 50_000
 
-Charger = Callable[[Sequence[ChargeItem], Sequence[Reveal]], int]
-"""Charges items at once (402, nothing charged, when short) and returns the credits."""
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS lt_tables (
@@ -620,15 +618,6 @@ def tables_backend(request: Request) -> TablesBackend:
             backend = TablesBackend(state)
             request.app.state.tables = backend
         return backend
-
-
-def charger(request: Request) -> Charger:
-    state = sandbox_state(request)
-
-    def charge(items: Sequence[ChargeItem], reveals: Sequence[Reveal]) -> int:
-        return state.charge_all(request, items, reveals=reveals)
-
-    return charge
 
 
 __all__ = ["PendingWrite", "TablesBackend", "charger", "column_def", "tables_backend"]

@@ -18,7 +18,7 @@ import sqlite3
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from lusha_mcp.sandbox.records import Row
+from lusha_mcp.sandbox.rows import Row
 
 Entity = Literal["contacts", "companies"]
 Billing = Literal["free", "per_row_with_data", "per_row", "once_per_table"]

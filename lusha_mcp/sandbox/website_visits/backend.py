@@ -18,9 +18,10 @@ from typing import Final
 
 from lusha_mcp.sandbox.account import AccountState, ChargeItem
 from lusha_mcp.sandbox.activity import TRACKED_DOMAINS, days_before
+from lusha_mcp.sandbox.companies.records import company_preview
 from lusha_mcp.sandbox.identity import bare_domain
-from lusha_mcp.sandbox.records import company_preview, rows_by_id
-from lusha_mcp.sandbox.tables.backend import Charger
+from lusha_mcp.sandbox.rows import rows_by_id
+from lusha_mcp.sandbox.state import Charger
 from lusha_mcp.sandbox.website_visits.records import JsonObject, VisitTotals
 
 TIE_BREAKS: Final = (
@@ -119,5 +120,5 @@ class WebsiteVisitsBackend:
             for item in window:
                 metrics = {key: value for key, value in item.items() if key != "id"}
                 results.append(company_preview(rows[item["id"]], revealed.get(item["id"], set())) | metrics)
-        credits = charge([ChargeItem("websiteVisits", len(results))], [])
+        credits = charge([ChargeItem("websiteVisits", len(results))], ())
         return VisitsPage(results, len(visits), credits)

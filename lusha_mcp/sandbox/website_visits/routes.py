@@ -21,8 +21,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from lusha_mcp.sandbox.activity import TRACKED_DOMAINS, months_back
-from lusha_mcp.sandbox.state import billing_json, lusha_json, request_id, sandbox_state
-from lusha_mcp.sandbox.tables.backend import charger
+from lusha_mcp.sandbox.state import billing_json, charger, lusha_json, request_id, sandbox_state
 from lusha_mcp.sandbox.website_visits.backend import Bounds, VisitsQuery, WebsiteVisitsBackend, tracked
 from lusha_mcp.sandbox.website_visits.records import SCORE_BANDS, SORT_FIELDS
 from lusha_mcp.sandbox.wire import Int, IsoDate, OneOf, Text, WireModel, parse_body, problem

@@ -1,5 +1,5 @@
-"""Dataset rows rendered as Lusha's V3 shapes: contact and company previews (search,
-prospecting) and enriched records (enrich, search-and-enrich).
+"""Company rows rendered as Lusha's V3 shapes: previews (search, prospecting) and enriched
+records (enrich, search-and-enrich).
 
 Previews carry `has` (data points held) and `canReveal` (what Enrich would unlock and its
 credits for this account: 0 when already revealed).
@@ -9,17 +9,13 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 from typing import Any, cast
 
-from lusha_mcp.sandbox import catalog
-from lusha_mcp.sandbox.pricing import COMPANY_EXTRA_ACTIONS, CONTACT_REVEAL_ACTIONS, PRICING
+from lusha_mcp.sandbox.pricing import COMPANY_EXTRA_ACTIONS, PRICING
+from lusha_mcp.sandbox.rows import JsonObject, Row, change_percentage, json_list, rows_in_order
 
-Row = Mapping[str, Any]
-JsonObject = dict[str, Any]
-
-CONTACT_REVEAL_FIELDS: tuple[str, ...] = ("emails", "phones")
 COMPANY_REVEAL_FIELDS: tuple[str, ...] = (
     "employeesByDepartment",
     "employeesByLocation",
@@ -31,123 +27,6 @@ COMPANY_REVEAL_FIELDS: tuple[str, ...] = (
 )
 COMPANY_BASE_FIELD = "company"
 """The revealed-set marker for a company's base reveal (reveal_company)."""
-
-
-def rows_by_id(conn: sqlite3.Connection, table: str, ids: Sequence[str]) -> dict[str, Row]:
-    """Rows of `table` ("contacts" or "companies") keyed by id, for the ids that exist."""
-    assert table in {"contacts", "companies"}
-    result: dict[str, Row] = {}
-    cursor = conn.cursor()
-    cursor.row_factory = sqlite3.Row
-    unique = list(dict.fromkeys(ids))
-    for start in range(0, len(unique), 500):
-        chunk = unique[start : start + 500]
-        marks = ",".join("?" * len(chunk))
-        for row in cursor.execute(f"SELECT * FROM {table} WHERE id IN ({marks})", chunk):
-            result[row["id"]] = cast(Row, row)
-    return result
-
-
-def rows_in_order(conn: sqlite3.Connection, table: str, ids: Sequence[str]) -> list[Row]:
-    found = rows_by_id(conn, table, ids)
-    return [found[item] for item in ids if item in found]
-
-
-def _json_list(text: str | None) -> list[Any]:
-    return cast(list[Any], json.loads(text)) if text else []
-
-
-# --- contacts --------------------------------------------------------------------------------
-
-
-def contact_has(row: Row) -> list[str]:
-    has = ["firstName", "lastName", "jobTitle", "location", "socialLinks"]
-    if row["has_email"]:
-        has.append("emails")
-    if row["has_phone"]:
-        has.append("phones")
-    return has
-
-
-def contact_can_reveal(row: Row, revealed: set[str]) -> list[JsonObject]:
-    result: list[JsonObject] = []
-    for field in CONTACT_REVEAL_FIELDS:
-        if row["has_email" if field == "emails" else "has_phone"]:
-            credits = 0 if field in revealed else PRICING[CONTACT_REVEAL_ACTIONS[field]].credits
-            result.append({"field": field, "credits": credits})
-    return result
-
-
-def _job_title(row: Row) -> JsonObject:
-    return {
-        "title": row["job_title"],
-        "departments": _json_list(row["departments"]),
-        "seniority": row["seniority"],
-    }
-
-
-def contact_preview(row: Row, company: Row | None, revealed: set[str]) -> JsonObject:
-    preview: JsonObject = {
-        "id": row["id"],
-        "firstName": row["first_name"],
-        "lastName": row["last_name"],
-        "jobTitle": _job_title(row),
-    }
-    if company is not None:
-        preview["company"] = {
-            "id": company["id"],
-            "name": company["name"],
-            "domain": company["domain"],
-            "industry": company["industry"],
-        }
-    preview["location"] = {"country": row["country"], "state": row["state"], "city": row["city"]}
-    preview["socialLinks"] = {"linkedin": row["linkedin_url"]}
-    preview["has"] = contact_has(row)
-    preview["canReveal"] = contact_can_reveal(row, revealed)
-    return preview
-
-
-def contact_enriched(row: Row, company: Row | None, reveal: Iterable[str]) -> JsonObject:
-    fields = set(reveal)
-    result: JsonObject = {
-        "id": row["id"],
-        "firstName": row["first_name"],
-        "lastName": row["last_name"],
-        "fullName": f"{row['first_name']} {row['last_name']}",
-        "jobTitle": _job_title(row),
-        "location": {
-            "country": row["country"],
-            "countryIso2": row["country_code"],
-            "state": row["state"],
-            "city": row["city"],
-            "continent": row["continent"],
-            "isEuContact": bool(row["is_eu"]),
-        },
-        "tags": [],
-    }
-    if "emails" in fields:
-        result["emails"] = _json_list(row["emails"])
-    if "phones" in fields:
-        result["phones"] = _json_list(row["phones"])
-    if company is not None:
-        result["company"] = {
-            "id": company["id"],
-            "name": company["name"],
-            "domain": company["domain"],
-            "industry": company["industry"],
-        }
-    result["socialLinks"] = {"linkedin": row["linkedin_url"]}
-    result["previousEmployment"] = _json_list(row["previous_employment"])
-    result["updateDate"] = row["update_date"]
-    return result
-
-
-def contact_payable_fields(row: Row, reveal: Iterable[str]) -> list[str]:
-    """Requested reveal fields this contact holds data for (only those are charged)."""
-    return [field for field in reveal if row["has_email" if field == "emails" else "has_phone"]]
-
-
-# --- companies -------------------------------------------------------------------------------
 
 
 def _employee_count(row: Row) -> JsonObject:
@@ -188,11 +67,11 @@ def company_has(row: Row) -> list[str]:
         "keywords",
         "socialLinks",
     ]
-    if _json_list(row["intent_topics"]):
+    if json_list(row["intent_topics"]):
         has.append("intent")
     if row["funding"]:
         has.append("funding")
-    if _json_list(row["competitors"]):
+    if json_list(row["competitors"]):
         has.append("competitors")
     if row["phone"]:
         has.append("phones")
@@ -207,9 +86,9 @@ def company_has(row: Row) -> list[str]:
 
 def company_extra_available(row: Row, field: str) -> bool:
     if field == "competitors":
-        return bool(_json_list(row["competitors"]))
+        return bool(json_list(row["competitors"]))
     if field == "intent":
-        return bool(_json_list(row["intent_topics"]))
+        return bool(json_list(row["intent_topics"]))
     if field == "estimatedAnnualItSpend":
         return row["it_spend"] is not None
     if field == "monthlyWebsiteTraffic":
@@ -257,7 +136,7 @@ def _industry_codes(text: str) -> list[JsonObject]:
     """SIC / NAICS entries as the spec types them: integer code, description."""
     return [
         {"code": int(item["code"]), "description": item["description"]}
-        for item in cast(list[dict[str, Any]], _json_list(text))
+        for item in cast(list[dict[str, Any]], json_list(text))
     ]
 
 
@@ -276,7 +155,7 @@ def company_enriched(row: Row, conn: sqlite3.Connection, reveal: Iterable[str]) 
         "employeeCount": _employee_count(row),
         "industry": row["industry"],
         "subIndustry": row["sub_industry"],
-        "specialities": _json_list(row["keywords"]),
+        "specialities": json_list(row["keywords"]),
         "sicCodes": _industry_codes(row["sic_codes"]),
         "naicsCodes": _industry_codes(row["naics_codes"]),
         "emailDomain": row["domain"],
@@ -289,11 +168,11 @@ def company_enriched(row: Row, conn: sqlite3.Connection, reveal: Iterable[str]) 
             for key, value in (("min", row["revenue_min"]), ("max", row["revenue_max"]))
             if value is not None
         },
-        "technologies": _json_list(row["technologies"]),
+        "technologies": json_list(row["technologies"]),
         "popularityTier": row["popularity_tier"],
         "logoUrl": f"https://logo.sandbox.lusha.invalid/{row['domain']}.png",
-        "businessModel": _json_list(row["business_models"]),
-        "keywords": _json_list(row["keywords"]),
+        "businessModel": json_list(row["business_models"]),
+        "keywords": json_list(row["keywords"]),
     }
     if row["funding"]:
         result["funding"] = json.loads(row["funding"])
@@ -327,7 +206,7 @@ def company_enriched(row: Row, conn: sqlite3.Connection, reveal: Iterable[str]) 
             for (country, state), count in _scaled(rows, employees)
         ]
     if "competitors" in fields:
-        competitors = rows_in_order(conn, "companies", _json_list(row["competitors"]))
+        competitors = rows_in_order(conn, "companies", json_list(row["competitors"]))
         result["competitors"] = [
             {"id": other["id"], "name": other["name"], "domain": other["domain"]} for other in competitors
         ]
@@ -335,7 +214,7 @@ def company_enriched(row: Row, conn: sqlite3.Connection, reveal: Iterable[str]) 
         result["intent"] = {
             "topics": [
                 {"topic": item["topic"], "score": item["score"]}
-                for item in cast(list[dict[str, Any]], _json_list(row["intent_topics"]))
+                for item in cast(list[dict[str, Any]], json_list(row["intent_topics"]))
             ]
         }
     if "estimatedAnnualItSpend" in fields:
@@ -361,12 +240,3 @@ def _last_month() -> str:
     """The last complete calendar month (UTC), as YYYY-MM: the month monthly traffic describes."""
     first = datetime.now(UTC).date().replace(day=1)
     return (first - timedelta(days=1)).strftime("%Y-%m")
-
-
-def change_percentage(previous: int, current: int) -> float:
-    """(current - previous) / previous in percent, to one decimal, as Lusha shows changes."""
-    return round((current - previous) / previous * 100, 1)
-
-
-def seniority_name(seniority_id: int) -> str | None:
-    return catalog.SENIORITIES.get(seniority_id)

@@ -1,26 +1,21 @@
-"""Prospecting filter discovery: GET /v3/{contacts,companies}/prospecting/filters[/{filterType}].
+"""Prospecting filter discovery: the filter types of each entity and their values.
 
 Values come from the dataset itself, so every discovered value matches some records. Filter
-types marked `requiresQuery` need `query` (2-256 characters); the others accept it to narrow
-the list. Value shapes: plain strings (departments, existingDataPoints, intentTopics,
-technologies), {id, value} (seniority), {code, name} (countries), {code, description} (sics,
-naics), {min, max} (sizes, revenues), {id, value, subIndustries} (industriesLabels),
-{id, name, domain} (names) and location objects (locations).
+types marked `requiresQuery` need a query; the others accept one to narrow the list. Value
+shapes: plain strings (departments, existingDataPoints, intentTopics, technologies), {id, value}
+(seniority), {code, name} (countries), {code, description} (sics, naics), {min, max} (sizes,
+revenues), {id, value, subIndustries} (industriesLabels), {id, name, domain} (names) and
+location objects (locations).
 """
 
 from __future__ import annotations
 
 import sqlite3
 from collections.abc import Callable
-from typing import Any
-
-from starlette.requests import Request
-from starlette.responses import Response
-from starlette.routing import Route
+from dataclasses import dataclass
+from typing import Any, Literal
 
 from lusha_mcp.sandbox import catalog
-from lusha_mcp.sandbox.errors import bad_request
-from lusha_mcp.sandbox.state import lusha_json, sandbox_state
 
 MAX_VALUES = 50
 Values = list[Any]
@@ -183,51 +178,31 @@ COMPANY_FILTERS: dict[str, tuple[bool, ValueSource]] = {
 }
 
 
-def _types(catalogue: dict[str, tuple[bool, ValueSource]]) -> dict[str, Any]:
-    return {
-        "availableFilters": [
-            {"filterType": name, "requiresQuery": requires} for name, (requires, _) in catalogue.items()
+Entity = Literal["contact", "company"]
+CATALOGUES: dict[Entity, dict[str, tuple[bool, ValueSource]]] = {
+    "contact": CONTACT_FILTERS,
+    "company": COMPANY_FILTERS,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class FiltersBackend:
+    """Filter discovery over one sandbox's dataset."""
+
+    dataset: sqlite3.Connection
+
+    @staticmethod
+    def types(entity: Entity) -> list[dict[str, Any]]:
+        return [
+            {"filterType": name, "requiresQuery": requires}
+            for name, (requires, _) in CATALOGUES[entity].items()
         ]
-    }
 
+    @staticmethod
+    def requires_query(entity: Entity, filter_type: str) -> bool | None:
+        """Whether `filter_type` needs a query (None: no such filter type)."""
+        entry = CATALOGUES[entity].get(filter_type)
+        return None if entry is None else entry[0]
 
-def _values(request: Request, catalogue: dict[str, tuple[bool, ValueSource]], entity: str) -> Response:
-    filter_type = request.path_params["filterType"]
-    entry = catalogue.get(filter_type)
-    if entry is None:
-        bad_request(
-            [f"filterType: unknown {entity} filter type {filter_type!r}; use one of: {', '.join(catalogue)}"],
-            "Invalid filter type",
-        )
-    requires_query, source = entry
-    query = request.query_params.get("query")
-    if query is not None and not 2 <= len(query.strip()) <= 256:
-        bad_request(["query: must be 2-256 characters"])
-    if requires_query and not query:
-        bad_request([f"query: required for {filter_type} (2-256 characters, e.g. ?query=san)"])
-    values = source(sandbox_state(request).dataset, query.strip() if query else None)
-    return lusha_json({"values": values})
-
-
-async def contact_filter_types(request: Request) -> Response:
-    return lusha_json(_types(CONTACT_FILTERS))
-
-
-async def contact_filter_values(request: Request) -> Response:
-    return _values(request, CONTACT_FILTERS, "contact")
-
-
-async def company_filter_types(request: Request) -> Response:
-    return lusha_json(_types(COMPANY_FILTERS))
-
-
-async def company_filter_values(request: Request) -> Response:
-    return _values(request, COMPANY_FILTERS, "company")
-
-
-ROUTES = [
-    Route("/v3/contacts/prospecting/filters", contact_filter_types, methods=["GET"]),
-    Route("/v3/contacts/prospecting/filters/{filterType}", contact_filter_values, methods=["GET"]),
-    Route("/v3/companies/prospecting/filters", company_filter_types, methods=["GET"]),
-    Route("/v3/companies/prospecting/filters/{filterType}", company_filter_values, methods=["GET"]),
-]
+    def values(self, entity: Entity, filter_type: str, query: str | None) -> Values:
+        return CATALOGUES[entity][filter_type][1](self.dataset, query)

@@ -1,0 +1,1 @@
+"""Companies: search, enrich and search-and-enrich (routes -> backend -> records)."""

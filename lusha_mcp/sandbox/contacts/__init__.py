@@ -1,0 +1,1 @@
+"""Contacts: search, enrich and search-and-enrich (routes -> backend -> records)."""

@@ -1,0 +1,1 @@
+"""Prospecting filter discovery: GET /v3/{contacts,companies}/prospecting/filters[/{filterType}]."""
