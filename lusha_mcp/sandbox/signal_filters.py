@@ -1,4 +1,5 @@
-"""The optional `signals` filter of search and prospecting requests, declared as wire models.
+"""The optional `signals` filter of search and prospecting requests, declared as wire models
+(and the signal-type lists the signals endpoints declare too).
 
 Its behaviour (the SQL over the activity tables, the default window) is the signals domain's:
 lusha_mcp/sandbox/signals/backend.py. The names search and prospecting import from here are
@@ -17,10 +18,13 @@ from lusha_mcp.sandbox.signals.backend import SignalRequest as SignalRequest
 from lusha_mcp.sandbox.signals.backend import default_start_date
 from lusha_mcp.sandbox.signals.backend import matched_signal_types as matched_signal_types
 from lusha_mcp.sandbox.signals.backend import signal_subquery as signal_subquery
-from lusha_mcp.sandbox.signals.records import concrete_types
-from lusha_mcp.sandbox.signals.routes import CompanySignalTypes, ContactSignalTypes
-from lusha_mcp.sandbox.wire import Int, IsoDate, Refuse, WireModel
+from lusha_mcp.sandbox.signals.records import COMPANY_SIGNAL_CHOICES, CONTACT_SIGNAL_CHOICES, concrete_types
+from lusha_mcp.sandbox.wire import Int, IsoDate, OneOf, Refuse, Text, WireModel
 
+ContactSignalTypes = Annotated[list[Annotated[Text, OneOf(CONTACT_SIGNAL_CHOICES)]], Field(min_length=1)]
+"""Contact signal types a request names (allSignals: every one)."""
+CompanySignalTypes = Annotated[list[Annotated[Text, OneOf(COMPANY_SIGNAL_CHOICES)]], Field(min_length=1)]
+"""Company signal types a request names (allSignals: every one)."""
 NOT_EMULATED = "is not supported by the sandbox; filter by types and startDate"
 NotEmulated = Annotated[None, Refuse(NOT_EMULATED)]
 

@@ -9,7 +9,6 @@ canReveal) plus roles and score. Sandbox control: GET/POST /_sandbox/buying-grou
 
 from __future__ import annotations
 
-import threading
 from typing import Annotated, Final, Self, cast
 
 from pydantic import Field, model_validator
@@ -19,7 +18,7 @@ from starlette.routing import Route
 
 from lusha_mcp.sandbox.buying_group.backend import BuyingGroupBackend
 from lusha_mcp.sandbox.buying_group.records import PERSONAS
-from lusha_mcp.sandbox.state import billing_json, charger, lusha_json, request_id, sandbox_state
+from lusha_mcp.sandbox.state import app_backend, billing_json, charger, lusha_json, request_id, sandbox_state
 from lusha_mcp.sandbox.wire import Int, OneOf, Text, WireModel, parse_body, problem
 
 DEFAULT_CONTACTS_LIMIT: Final = 60
@@ -67,18 +66,10 @@ class BuyingGroupRequest(WireModel):
         return (self.pagination.size if self.pagination else None) or 100
 
 
-_lock = threading.Lock()
-
-
 def buying_group_backend(request: Request) -> BuyingGroupBackend:
-    """The buying-group backend of this request's sandbox app (created on first use)."""
+    """The buying-group backend of this request's sandbox app (it holds the product category)."""
     state = sandbox_state(request)
-    with _lock:
-        backend = cast(BuyingGroupBackend | None, getattr(request.app.state, "buying_group", None))
-        if backend is None:
-            backend = BuyingGroupBackend(state.dataset, state.account)
-            request.app.state.buying_group = backend
-        return backend
+    return app_backend(request, "buying_group", lambda: BuyingGroupBackend(state.dataset, state.account))
 
 
 async def buying_group(request: Request) -> JSONResponse:

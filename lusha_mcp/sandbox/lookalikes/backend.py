@@ -17,7 +17,7 @@ import hashlib
 import sqlite3
 import time
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, Final, Literal
 
@@ -207,6 +207,31 @@ class LookalikesBackend:
         self.sessions.record(session_id, ids)
         return LookalikePage(session_id, page, len(ranked) > limit, write.apply() if write else None, credits)
 
+    @staticmethod
+    def _seeds(kind: Kind, found: list[str], sent: int) -> list[str]:
+        """The seeds' ids; 400 when none of them is known."""
+        if not found:
+            hint = (
+                "LinkedIn URLs, emails or ids of known contacts"
+                if kind == "contact"
+                else ("domains or LinkedIn URLs of known companies")
+            )
+            bad_request([f"seeds: none of the {sent} seeds matches a {kind}; send {hint}"])
+        return found
+
+    @staticmethod
+    def _rank(
+        rows: Iterable[Sequence[Any]],
+        blocked: Callable[[Sequence[Any]], bool],
+        score: Callable[[Sequence[Any]], float],
+    ) -> list[tuple[float, str, Sequence[Any]]]:
+        """The candidates not blocked with a positive score, as (-score, tiebreak, row)."""
+        ranked: list[tuple[float, str, Sequence[Any]]] = []
+        for row in rows:
+            if not blocked(row) and (value := score(row)) > 0:
+                ranked.append((-value, _tiebreak(str(row[0])), row))
+        return ranked
+
     def _resolve_contacts(self, items: Sequence[dict[str, str]]) -> list[str]:
         found = [str(row[0]) for item in items if (row := find_contact(self.dataset, item)) is not None]
         return list(dict.fromkeys(found))
@@ -221,13 +246,7 @@ class LookalikesBackend:
         charge: Charger,
     ) -> LookalikePage:
         """Contacts like the seeds (find_contact items), none excluded or seen in the session."""
-        seed_ids = self._resolve_contacts(seeds)
-        if not seed_ids:
-            bad_request(
-                [
-                    f"seeds: none of the {len(seeds)} seeds matches a contact; send LinkedIn URLs, emails or ids of known contacts"
-                ]
-            )
+        seed_ids = self._seeds("contact", self._resolve_contacts(seeds), len(seeds))
         marks = ",".join("?" * len(seed_ids))
         seed_profiles = [
             contact_profile(row)
@@ -240,13 +259,11 @@ class LookalikesBackend:
         rows = self.dataset.execute(
             CONTACT_SELECT + f"WHERE c.seniority IN ({','.join('?' * len(seniorities))})", seniorities
         ).fetchall()
-        ranked: list[tuple[float, str, Sequence[Any]]] = []
-        for row in rows:
-            if str(row[0]) in blocked:
-                continue
-            score = _contact_score(contact_profile(row), seed_profiles)
-            if score > 0:
-                ranked.append((-score, _tiebreak(str(row[0])), row))
+        ranked = self._rank(
+            rows,
+            lambda row: str(row[0]) in blocked,
+            lambda row: _contact_score(contact_profile(row), seed_profiles),
+        )
         return self._page("contact", session_id, ranked, limit, table_id, charge)
 
     def _resolve_companies(self, items: Sequence[tuple[str, str]]) -> list[str]:
@@ -265,13 +282,7 @@ class LookalikesBackend:
         charge: Charger,
     ) -> LookalikePage:
         """Companies like the seeds ((domain | linkedinUrl, value) pairs), none excluded or seen."""
-        seed_ids = self._resolve_companies(seeds)
-        if not seed_ids:
-            bad_request(
-                [
-                    f"seeds: none of the {len(seeds)} seeds matches a company; send domains or LinkedIn URLs of known companies"
-                ]
-            )
+        seed_ids = self._seeds("company", self._resolve_companies(seeds), len(seeds))
         marks = ",".join("?" * len(seed_ids))
         seed_rows = self.dataset.execute(COMPANY_SELECT + f"WHERE id IN ({marks})", seed_ids).fetchall()
         blocked = set(seed_ids) | set(self._resolve_companies(exclude))
@@ -282,11 +293,9 @@ class LookalikesBackend:
         rows = self.dataset.execute(
             COMPANY_SELECT + f"WHERE industry IN ({','.join('?' * len(industries))})", industries
         ).fetchall()
-        ranked: list[tuple[float, str, Sequence[Any]]] = []
-        for row in rows:
-            if str(row[0]) in blocked or bare_domain(str(row[2] or "")) in blocked_domains:
-                continue
-            score = _company_score(row, seed_rows)
-            if score > 0:
-                ranked.append((-score, _tiebreak(str(row[0])), row))
+        ranked = self._rank(
+            rows,
+            lambda row: str(row[0]) in blocked or bare_domain(str(row[2] or "")) in blocked_domains,
+            lambda row: _company_score(row, seed_rows),
+        )
         return self._page("company", session_id, ranked, limit, table_id, charge)

@@ -9,16 +9,15 @@ also saves the results into a table. Sandbox control (tests): `POST /_sandbox/lo
 
 from __future__ import annotations
 
-import threading
-from typing import Annotated, Final, Self, cast
+from typing import Annotated, ClassVar, Final, Self, cast
 
 from pydantic import ConfigDict, Field, model_validator
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from lusha_mcp.sandbox.lookalikes.backend import LookalikePage, LookalikesBackend, LookalikeSessions
-from lusha_mcp.sandbox.state import billing_json, charger, lusha_json, sandbox_state
+from lusha_mcp.sandbox.lookalikes.backend import Kind, LookalikePage, LookalikesBackend, LookalikeSessions
+from lusha_mcp.sandbox.state import app_backend, billing_json, charger, lusha_json, sandbox_state
 from lusha_mcp.sandbox.tables.backend import tables_backend
 from lusha_mcp.sandbox.wire import Email, Int, Text, WireModel, problem, read_json_object, validate
 
@@ -110,8 +109,16 @@ class _LookalikesRequest(WireModel):
 
 
 class ContactLookalikesRequest(_LookalikesRequest):
+    KIND: ClassVar[Kind] = "contact"
     seeds: ContactIdentifiers | None = None
     exclude: ContactIdentifiers | None = None
+
+    def items(self) -> tuple[list[dict[str, str]], list[dict[str, str]]]:
+        """(seeds, exclude) as find_contact items."""
+        return (
+            self.seeds.items() if self.seeds is not None else [],
+            self.exclude.items() if self.exclude is not None else [],
+        )
 
     @model_validator(mode="after")
     def _seed_count(self) -> Self:
@@ -129,8 +136,16 @@ class ContactLookalikesRequest(_LookalikesRequest):
 
 
 class CompanyLookalikesRequest(_LookalikesRequest):
+    KIND: ClassVar[Kind] = "company"
     seeds: CompanyIdentifiers | None = None
     exclude: CompanyIdentifiers | None = None
+
+    def items(self) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+        """(seeds, exclude) as (domain | linkedinUrl, value) pairs."""
+        return (
+            self.seeds.items() if self.seeds is not None else [],
+            self.exclude.items() if self.exclude is not None else [],
+        )
 
     @model_validator(mode="after")
     def _seed_count(self) -> Self:
@@ -145,20 +160,15 @@ class CompanyLookalikesRequest(_LookalikesRequest):
 
 # --- handlers ------------------------------------------------------------------------------------
 
-_lock = threading.Lock()
-
 
 def lookalikes_backend(request: Request) -> LookalikesBackend:
-    """The lookalikes backend of this request's sandbox app (created on first use)."""
+    """The lookalikes backend of this request's sandbox app (its sessions in the account file)."""
     state = sandbox_state(request)
-    with _lock:
-        backend = cast(LookalikesBackend | None, getattr(request.app.state, "lookalikes", None))
-        if backend is None:
-            backend = LookalikesBackend(
-                state.dataset, LookalikeSessions(state.account), tables_backend(request)
-            )
-            request.app.state.lookalikes = backend
-        return backend
+    return app_backend(
+        request,
+        "lookalikes",
+        lambda: LookalikesBackend(state.dataset, LookalikeSessions(state.account), tables_backend(request)),
+    )
 
 
 def _answer(page: LookalikePage) -> JSONResponse:
@@ -173,26 +183,29 @@ def _answer(page: LookalikePage) -> JSONResponse:
     )
 
 
-async def contact_lookalikes(request: Request) -> JSONResponse:
+async def _lookalikes(
+    request: Request, model: type[ContactLookalikesRequest] | type[CompanyLookalikesRequest]
+) -> JSONResponse:
     raw = await read_json_object(request)
     backend = lookalikes_backend(request)
-    session_id = backend.live_session(validate(SessionRef, raw).dedupe_session_id, "contact")
-    body = validate(ContactLookalikesRequest, raw)
-    seeds = body.seeds.items() if body.seeds is not None else []
-    exclude = body.exclude.items() if body.exclude is not None else []
-    page = backend.contacts(seeds, exclude, body.page_size, session_id, body.table_id, charger(request))
+    session_id = backend.live_session(validate(SessionRef, raw).dedupe_session_id, model.KIND)
+    body = validate(model, raw)
+    charge = charger(request)
+    if isinstance(body, ContactLookalikesRequest):
+        seeds, exclude = body.items()
+        page = backend.contacts(seeds, exclude, body.page_size, session_id, body.table_id, charge)
+    else:
+        pairs, excluded = body.items()
+        page = backend.companies(pairs, excluded, body.page_size, session_id, body.table_id, charge)
     return _answer(page)
+
+
+async def contact_lookalikes(request: Request) -> JSONResponse:
+    return await _lookalikes(request, ContactLookalikesRequest)
 
 
 async def company_lookalikes(request: Request) -> JSONResponse:
-    raw = await read_json_object(request)
-    backend = lookalikes_backend(request)
-    session_id = backend.live_session(validate(SessionRef, raw).dedupe_session_id, "company")
-    body = validate(CompanyLookalikesRequest, raw)
-    seeds = body.seeds.items() if body.seeds is not None else []
-    exclude = body.exclude.items() if body.exclude is not None else []
-    page = backend.companies(seeds, exclude, body.page_size, session_id, body.table_id, charger(request))
-    return _answer(page)
+    return await _lookalikes(request, CompanyLookalikesRequest)
 
 
 ROUTES: list[Route] = [

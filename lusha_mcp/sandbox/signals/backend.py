@@ -145,70 +145,56 @@ class SignalsBackend:
             )
         return found
 
-    def _known(self, table: str, ids: Sequence[str]) -> dict[str, tuple[Any, ...]]:
+    def _known(self, entity: Entity, ids: Sequence[str]) -> dict[str, tuple[Any, ...]]:
+        """id -> (id,) of the contacts, (id, name, domain) of the companies, that exist."""
         marks = ",".join("?" * len(ids))
-        columns = "id, name, domain" if table == "companies" else "id"
-        rows = self.dataset.execute(
-            f"SELECT {columns} FROM {table} WHERE id IN ({marks})", list(ids)
-        ).fetchall()
-        return {str(row[0]): tuple(row) for row in rows}
+        sql = (
+            f"SELECT id FROM contacts WHERE id IN ({marks})"
+            if entity == "contact"
+            else f"SELECT id, name, domain FROM companies WHERE id IN ({marks})"
+        )
+        return {str(row[0]): tuple(row) for row in self.dataset.execute(sql, list(ids)).fetchall()}
 
-    def contact_signals(
-        self, ids: Sequence[str], types: Sequence[str], start: date, max_per: int | None, charge: Charger
-    ) -> tuple[list[JsonObject], int]:
-        """(a result per known contact, credits): one `showSignalsContact` unit per signal type
-        with at least one event, per result. Unknown ids are left out."""
-        unique_ids = list(dict.fromkeys(ids))
-        known = self._known("contacts", unique_ids)
-        events = self._events("contact", list(known), types, days_before(start))
-        results: list[JsonObject] = []
-        matched = 0
-        for contact_id in unique_ids:
-            if contact_id not in known:
-                continue
-            result: JsonObject = {"id": contact_id, **{signal_type: [] for signal_type in types}}
-            for signal_type, days_ago, payload in events.get(contact_id, []):
-                bucket: list[JsonObject] = result[signal_type]
-                if max_per is None or len(bucket) < max_per:
-                    bucket.append(dated(payload, days_ago, signal_type))
-            matched += sum(1 for signal_type in types if result[signal_type])
-            results.append(result)
-        return results, charge([ChargeItem("showSignalsContact", matched)], ())
-
-    def company_signals(
+    def signals(
         self,
+        entity: Entity,
         ids: Sequence[str],
         types: Sequence[str],
         start: date,
         max_per: int | None,
-        filters: dict[str, set[str]],
         charge: Charger,
+        filters: dict[str, set[str]] | None = None,
     ) -> tuple[list[JsonObject], int]:
-        """(a result per known company, credits), like contact_signals; events also pass the
-        sub-filters, and linkedinActivityIntent keeps to its own window and cap."""
+        """(a result per known id, credits): its events of each type since `start`, newest first,
+        at most `max_per` per type, passing the company sub-filters; linkedinActivityIntent keeps
+        to its own window and cap. Unknown ids are left out. One `showSignalsContact` /
+        `showSignalsCompany` unit per signal type with at least one event, per result."""
         unique_ids = list(dict.fromkeys(ids))
-        known = self._known("companies", unique_ids)
-        events = self._events("company", list(known), types, days_before(start))
+        known = self._known(entity, unique_ids)
+        events = self._events(entity, list(known), types, days_before(start))
         results: list[JsonObject] = []
         matched = 0
-        for company_id in unique_ids:
-            row = known.get(company_id)
+        for entity_id in unique_ids:
+            row = known.get(entity_id)
             if row is None:
                 continue
-            result: JsonObject = {"id": company_id, "companyName": row[1], "domain": row[2]}
+            result: JsonObject = {"id": entity_id}
+            if entity == "company":
+                result |= {"companyName": row[1], "domain": row[2]}
             result |= {signal_type: [] for signal_type in types}
-            for signal_type, days_ago, payload in events.get(company_id, []):
+            for signal_type, days_ago, payload in events.get(entity_id, []):
                 bucket: list[JsonObject] = result[signal_type]
                 cap = max_per
                 if signal_type == INTENT_SIGNAL:
                     if days_ago > INTENT_WINDOW_DAYS:
                         continue
                     cap = min(cap or INTENT_MAX_RESULTS, INTENT_MAX_RESULTS)
-                if (cap is None or len(bucket) < cap) and passes(signal_type, payload, filters):
+                if (cap is None or len(bucket) < cap) and passes(signal_type, payload, filters or {}):
                     bucket.append(dated(payload, days_ago, signal_type))
             matched += sum(1 for signal_type in types if result[signal_type])
             results.append(result)
-        return results, charge([ChargeItem("showSignalsCompany", matched)], ())
+        action = "showSignalsContact" if entity == "contact" else "showSignalsCompany"
+        return results, charge([ChargeItem(action, matched)], ())
 
     # --- sub-filter values -----------------------------------------------------------------------
 

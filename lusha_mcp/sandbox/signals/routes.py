@@ -26,6 +26,8 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from lusha_mcp.sandbox.activity import COMPANY_SIGNAL_TYPES, CONTACT_SIGNAL_TYPES, today
+from lusha_mcp.sandbox.contacts.routes import NO_TABLES, ContactItem
+from lusha_mcp.sandbox.signal_filters import CompanySignalTypes, ContactSignalTypes
 from lusha_mcp.sandbox.signals.backend import SignalsBackend, default_start_date
 from lusha_mcp.sandbox.signals.records import (
     COMPANY_SIGNAL_CHOICES,
@@ -54,12 +56,9 @@ from lusha_mcp.sandbox.wire import (
 )
 
 MAX_IDS = 100
-NO_TABLES = "tables are not available in the sandbox; send the request without tableId"
 MaxPerSignal = Annotated[Int, Field(ge=1, le=100)]
 
 
-ContactSignalTypes = Annotated[list[Annotated[Text, OneOf(CONTACT_SIGNAL_CHOICES)]], Field(min_length=1)]
-CompanySignalTypes = Annotated[list[Annotated[Text, OneOf(COMPANY_SIGNAL_CHOICES)]], Field(min_length=1)]
 NewsEventTypes = Annotated[list[Annotated[Text, OneOf(NEWS_EVENTS)]], Field(min_length=1)]
 Departments = Annotated[list[Annotated[Text, OneOf(HIRING_DEPARTMENTS)]], Field(min_length=1)]
 IntentCategories = Annotated[
@@ -173,26 +172,10 @@ class CompanyScoresRequest(WireModel):
     companies: Annotated[list[CompanyScoreItem], Field(min_length=1, max_length=MAX_IDS)]
 
 
-class ContactScoreItem(WireModel):
-    """A contact to score: by id, LinkedIn URL, email, or first + last name and company."""
+class ContactScoreItem(ContactItem):
+    """A contact to score: one to find, as search names it, with a reference of at most 256 characters."""
 
     client_reference_id: Annotated[Text, Field(max_length=256)] | None = None
-    id: Text | None = None
-    linkedin_url: Text | None = None
-    email: Email | None = None
-    first_name: Text | None = None
-    last_name: Text | None = None
-    company_name: Text | None = None
-    company_domain: Text | None = None
-
-    @model_validator(mode="after")
-    def _identified(self) -> Self:
-        by_name = self.first_name and self.last_name and (self.company_name or self.company_domain)
-        if not (self.id or self.linkedin_url or self.email or by_name):
-            raise problem(
-                "needs id, linkedinUrl, email, or firstName + lastName + (companyName or companyDomain)"
-            )
-        return self
 
     def identifiers(self) -> dict[str, str]:
         return self.model_dump(by_alias=True, exclude_none=True, exclude={"client_reference_id"})
@@ -223,16 +206,22 @@ def _events_answer(request: Request, results: list[JsonObject], credits: int, st
 
 async def contact_signals(request: Request) -> JSONResponse:
     body = await parse_body(request, ContactSignalsRequest)
-    results, credits = _backend(request).contact_signals(
-        body.ids, body.types, body.start, body.max_results_per_signal, charger(request)
+    results, credits = _backend(request).signals(
+        "contact", body.ids, body.types, body.start, body.max_results_per_signal, charger(request)
     )
     return _events_answer(request, results, credits, body.start)
 
 
 async def company_signals(request: Request) -> JSONResponse:
     body = await parse_body(request, CompanySignalsRequest)
-    results, credits = _backend(request).company_signals(
-        body.ids, body.types, body.start, body.max_results_per_signal, body.sub_filters, charger(request)
+    results, credits = _backend(request).signals(
+        "company",
+        body.ids,
+        body.types,
+        body.start,
+        body.max_results_per_signal,
+        charger(request),
+        body.sub_filters,
     )
     return _events_answer(request, results, credits, body.start)
 
