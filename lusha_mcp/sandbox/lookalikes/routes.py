@@ -99,6 +99,11 @@ class SessionRef(WireModel):
 
 
 class _LookalikesRequest(WireModel):
+    KIND: ClassVar[Kind]
+    MIN_SEEDS: ClassVar[int]
+    SEEDS_AS: ClassVar[str]
+    """How seeds are sent (for the message when none are)."""
+
     table_id: Text | None = None
     dedupe_session_id: Text | None = None
     limit: Limit | None = None
@@ -107,55 +112,50 @@ class _LookalikesRequest(WireModel):
     def page_size(self) -> int:
         return self.limit or 25
 
+    def seed_count(self) -> int | None:
+        raise NotImplementedError
+
+    @model_validator(mode="after")
+    def _seed_count(self) -> Self:
+        count = self.seed_count()
+        noun = "contacts" if self.KIND == "contact" else "companies"
+        if count is None:
+            raise problem(
+                f"is required: send {self.MIN_SEEDS}-{MAX_SEEDS} {noun} as {self.SEEDS_AS}", at="seeds"
+            )
+        if not self.MIN_SEEDS <= count <= MAX_SEEDS:
+            raise problem(f"must hold {self.MIN_SEEDS}-{MAX_SEEDS} {noun} in total, got {count}", at="seeds")
+        return self
+
 
 class ContactLookalikesRequest(_LookalikesRequest):
-    KIND: ClassVar[Kind] = "contact"
+    KIND = "contact"
+    MIN_SEEDS = MIN_CONTACT_SEEDS
+    SEEDS_AS = "linkedinUrls, emails, ids or contacts (name + company)"
     seeds: ContactIdentifiers | None = None
     exclude: ContactIdentifiers | None = None
 
+    def seed_count(self) -> int | None:
+        return None if self.seeds is None else len(self.seeds.items())
+
     def items(self) -> tuple[list[dict[str, str]], list[dict[str, str]]]:
         """(seeds, exclude) as find_contact items."""
-        return (
-            self.seeds.items() if self.seeds is not None else [],
-            self.exclude.items() if self.exclude is not None else [],
-        )
-
-    @model_validator(mode="after")
-    def _seed_count(self) -> Self:
-        if self.seeds is None:
-            raise problem(
-                "is required: send 5-100 contacts as linkedinUrls, emails, ids or contacts (name + company)",
-                at="seeds",
-            )
-        if not MIN_CONTACT_SEEDS <= len(self.seeds.items()) <= MAX_SEEDS:
-            raise problem(
-                f"must hold {MIN_CONTACT_SEEDS}-{MAX_SEEDS} contacts in total, got {len(self.seeds.items())}",
-                at="seeds",
-            )
-        return self
+        return (self.seeds.items() if self.seeds else [], self.exclude.items() if self.exclude else [])
 
 
 class CompanyLookalikesRequest(_LookalikesRequest):
-    KIND: ClassVar[Kind] = "company"
+    KIND = "company"
+    MIN_SEEDS = 1
+    SEEDS_AS = "domains and/or linkedinUrls"
     seeds: CompanyIdentifiers | None = None
     exclude: CompanyIdentifiers | None = None
 
+    def seed_count(self) -> int | None:
+        return None if self.seeds is None else len(self.seeds.items())
+
     def items(self) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
         """(seeds, exclude) as (domain | linkedinUrl, value) pairs."""
-        return (
-            self.seeds.items() if self.seeds is not None else [],
-            self.exclude.items() if self.exclude is not None else [],
-        )
-
-    @model_validator(mode="after")
-    def _seed_count(self) -> Self:
-        if self.seeds is None:
-            raise problem("is required: send 1-100 companies as domains and/or linkedinUrls", at="seeds")
-        if not 1 <= len(self.seeds.items()) <= MAX_SEEDS:
-            raise problem(
-                f"must hold 1-{MAX_SEEDS} companies in total, got {len(self.seeds.items())}", at="seeds"
-            )
-        return self
+        return (self.seeds.items() if self.seeds else [], self.exclude.items() if self.exclude else [])
 
 
 # --- handlers ------------------------------------------------------------------------------------
