@@ -18,7 +18,7 @@ Company signals follow each company's one trajectory (core columns `headcount_gr
 - headcount: one signal per window (1, 3, 6, 12 months) at most, read off a constant monthly
   growth, so a company grows, stays flat or shrinks in every window alike; the figures are the
   headcounts then and now and `changePercentage` is (current - previous) / previous in percent,
-  to one decimal (`records.change_percentage`); a change under `HEADCOUNT_WINDOWS`' threshold
+  to one decimal (`rows.change_percentage`); a change under `HEADCOUNT_WINDOWS`' threshold
   is no signal. Website traffic and IT spend likewise (one signal each, at most).
 - hiring surges only at growing companies of 20+ people, open positions sized to the headcount,
   departments the company's contacts work in; news events only of kinds that fit the company's

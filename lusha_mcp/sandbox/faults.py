@@ -18,11 +18,13 @@ import random
 import threading
 from collections import deque
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Annotated, Any
 
 import httpx
+from pydantic import AfterValidator, Field
 
 from lusha_mcp.sandbox.errors import bad_request
+from lusha_mcp.sandbox.wire import Int, Text, WireModel, problem, validate
 
 FAULT_HEADER = "x-sandbox-fault"
 
@@ -91,6 +93,24 @@ def parse_fault(spec: str, *, source: str = FAULT_HEADER) -> FaultPlan:
     return plan
 
 
+def _share(value: float) -> float:
+    if not 0.0 <= value <= 1.0:
+        raise problem("must be between 0 and 1")
+    return value
+
+
+class FaultSettings(WireModel):
+    """The body of POST /_sandbox/faults (every field optional; `next` queues faults in order)."""
+
+    latency_ms: Annotated[Int, Field(ge=0, le=600_000)] | None = None
+    error_rate: Annotated[float, AfterValidator(_share)] | None = None
+    error_status: Annotated[Int, Field(ge=500, le=599)] | None = None
+    seed: Int | None = None
+    next: Annotated[list[Text], Field(max_length=10_000)] | None = None
+    rate_limit_burst: Annotated[Int, Field(ge=0, le=10_000)] | None = None
+    clear: bool | None = None
+
+
 @dataclass(slots=True)
 class FaultControl:
     """Process-wide faults; changed at runtime through POST /_sandbox/faults."""
@@ -119,22 +139,9 @@ class FaultControl:
 
     def configure(self, body: dict[str, Any]) -> dict[str, Any]:
         """Apply a /_sandbox/faults body; 400 naming the bad field otherwise."""
-        from lusha_mcp.sandbox.validation import FieldCheck
-
-        fields = FieldCheck()
-        fields.unknown_keys(
-            body, ["latencyMs", "errorRate", "errorStatus", "seed", "next", "rateLimitBurst", "clear"]
-        )
-        latency = fields.integer(body, "latencyMs", minimum=0, maximum=600_000)
-        rate = fields.number(body, "errorRate")
-        if rate is not None and not 0.0 <= rate <= 1.0:
-            fields.fail("errorRate", "must be between 0 and 1")
-        status = fields.integer(body, "errorStatus", minimum=500, maximum=599)
-        seed = fields.integer(body, "seed")
-        upcoming = fields.strings(body, "next", max_items=10_000)
-        burst = fields.integer(body, "rateLimitBurst", minimum=0, maximum=10_000)
-        clear = fields.boolean(body, "clear")
-        fields.raise_if_any()
+        settings = validate(FaultSettings, body)
+        latency, rate, status = settings.latency_ms, settings.error_rate, settings.error_status
+        seed, upcoming, burst, clear = settings.seed, settings.next, settings.rate_limit_burst, settings.clear
         plans = [parse_fault(item, source="next") for item in upcoming or []]
         with self._lock:
             if clear:

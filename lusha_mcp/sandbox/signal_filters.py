@@ -14,6 +14,7 @@ from typing import Annotated
 from pydantic import Field
 
 from lusha_mcp.sandbox.activity import COMPANY_SIGNAL_TYPES, CONTACT_SIGNAL_TYPES
+from lusha_mcp.sandbox.signals.backend import Entity as Entity
 from lusha_mcp.sandbox.signals.backend import SignalRequest as SignalRequest
 from lusha_mcp.sandbox.signals.backend import default_start_date
 from lusha_mcp.sandbox.signals.backend import matched_signal_types as matched_signal_types

@@ -190,16 +190,20 @@ async def parse_body(
 
 
 def parse_query(request: Request, model: type[Model], *, message: str = "Validation failed") -> Model:
-    """The query string validated as `model` (a repeated parameter is a list), or 400."""
+    """The query string validated as `model`, or 400 (a parameter sent twice is a list where the
+    model declares one, else a problem)."""
     values: dict[str, Any] = {}
+    repeated: list[str] = []
     for key, value in request.query_params.multi_items():
-        held = values.get(key)
-        if held is None:
+        if key not in values:
             values[key] = value
-        elif isinstance(held, list):
-            cast(list[str], held).append(value)
-        else:
-            values[key] = [held, value]
+        elif _is_list(_step(model, key)):
+            held = values[key]
+            values[key] = [*cast(list[str], held), value] if isinstance(held, list) else [held, value]
+        elif key not in repeated:
+            repeated.append(key)
+    if repeated:
+        bad_request([f"{key}: is sent more than once; send it once" for key in repeated], message)
     return validate(model, values, message=message)
 
 
@@ -330,6 +334,10 @@ def _step(annotation: Any, part: int | str) -> Any:
                 if _wire_name(name, info.alias) == part:
                     return info.annotation
     return None
+
+
+def _is_list(annotation: Any) -> bool:
+    return any(get_origin(candidate) in (list, tuple) for candidate in _candidates(annotation))
 
 
 def _known_fields(model: type[BaseModel], loc: Sequence[int | str]) -> list[str]:

@@ -236,3 +236,35 @@ async def test_do_not_call_phones_are_flagged(http: httpx.AsyncClient, sandbox_s
     assert all(
         phone["doNotCall"] is True and phone["type"] in {"mobile", "direct", "work"} for phone in phones
     )
+
+
+async def test_a_signals_filter_narrows_search_and_bills_only_the_matches(
+    http: httpx.AsyncClient, sandbox_settings: Settings
+) -> None:
+    promoted = one(
+        sandbox_settings,
+        "SELECT c.* FROM contacts c JOIN contact_signals s ON s.contact_id = c.id "
+        "WHERE c.gdpr_blocked = 0 AND s.signal_type = 'promotion' AND s.days_ago BETWEEN 0 AND 60 "
+        "ORDER BY c.seq LIMIT 1",
+    )
+    quiet = one(
+        sandbox_settings,
+        "SELECT * FROM contacts WHERE gdpr_blocked = 0 AND id NOT IN (SELECT contact_id FROM contact_signals) "
+        "ORDER BY seq LIMIT 1",
+    )
+    response = await http.post(
+        "/v3/contacts/search",
+        json={
+            "contacts": [{"id": promoted["id"], "clientReferenceId": "a"}, {"id": quiet["id"]}],
+            "signals": {"types": ["promotion"]},
+        },
+    )
+    assert response.status_code == 200, response.text
+    matched, unmatched = response.json()["results"]
+    assert matched["clientReferenceId"] == "a"
+    assert matched["id"] == promoted["id"]
+    assert matched["signalTypes"] == ["promotion"]
+    assert unmatched == {
+        "error": {"code": "NOT_FOUND", "message": "Contact has no signals of the requested types"}
+    }
+    assert response.json()["billing"] == {"creditsCharged": 1, "resultsReturned": 1}

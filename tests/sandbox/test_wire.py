@@ -60,7 +60,7 @@ async def test_nested_problems_carry_the_whole_path(http: httpx.AsyncClient) -> 
     assert errors == [
         "contacts[0].linkedin_url: is not a known field; expected one of: clientReferenceId, companyDomain, "
         "companyName, email, firstName, id, lastName, linkedinUrl",
-        "contacts[1].email: must be a valid email address",
+        "contacts[1].email: 'not-an-address' is not a valid email address",
         "contacts[2]: needs one identifier: id, linkedinUrl, email, or firstName + lastName + "
         "companyName/companyDomain",
         "contacts[3]: must be an object, got string",
@@ -112,3 +112,37 @@ async def test_a_valid_body_reaches_the_endpoint(http: httpx.AsyncClient) -> Non
     assert response.json()["results"] == [
         {"id": "404404404", "error": {"code": "NOT_FOUND", "message": "Contact not found"}}
     ]
+
+
+async def test_query_strings_are_declared_too(http: httpx.AsyncClient) -> None:
+    path = "/v3/contacts/prospecting/filters/departments"
+    assert (await http.get(path, params={"query": "sa"})).status_code == 200
+    for params, error in (
+        (httpx.QueryParams(query="sa", colour="red"), "colour: is not a known field; expected one of: query"),
+        (
+            httpx.QueryParams([("query", "sa"), ("query", "ma")]),
+            "query: is sent more than once; send it once",
+        ),
+        (httpx.QueryParams(query=" a "), "query: must be 2-256 characters"),
+    ):
+        response = await http.get(path, params=params)
+        assert response.status_code == 400, response.text
+        assert response.json() == {"statusCode": 400, "message": "Validation failed", "errors": [error]}
+
+
+async def test_a_rule_of_an_object_is_reported_at_its_field(http: httpx.AsyncClient) -> None:
+    errors = await refused(
+        http,
+        "/v3/companies/prospecting",
+        {
+            "pagination": {"page": 600, "size": 100},
+            "filters": {"companies": {"include": {"sizes": [{"min": 50, "max": 10}, {}]}}},
+        },
+    )
+    assert errors == [
+        "pagination.page: a query returns at most 50000 results; with size 100 the last page is 499. "
+        "Narrow the filters instead",
+        "filters.companies.include.sizes[0]: max must not be below min",
+        "filters.companies.include.sizes[1]: needs min, max or both",
+    ]
+    assert await credits_charged(http) == 0

@@ -33,14 +33,10 @@ NO_SIGNALS = {"code": "NOT_FOUND", "message": "Company has no signals of the req
 class CompanyIdentifiers(Protocol):
     """One company to find (the search item of the request)."""
 
-    @property
-    def client_reference_id(self) -> str | None: ...
-    @property
-    def id(self) -> str | None: ...
-    @property
-    def name(self) -> str | None: ...
-    @property
-    def domain(self) -> str | None: ...
+    client_reference_id: str | None
+    id: str | None
+    name: str | None
+    domain: str | None
 
 
 def bare_domain(value: str) -> str:

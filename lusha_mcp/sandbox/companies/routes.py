@@ -12,12 +12,10 @@ from starlette.routing import Route
 
 from lusha_mcp.sandbox.companies.backend import COMPANY_IDENTIFIERS, CompaniesBackend
 from lusha_mcp.sandbox.companies.records import COMPANY_REVEAL_FIELDS
+from lusha_mcp.sandbox.search import MAX_ITEMS, NO_TABLES, SearchOptions
 from lusha_mcp.sandbox.signal_filters import CompanySignalsFilter
 from lusha_mcp.sandbox.state import charger, results_json, sandbox_state
 from lusha_mcp.sandbox.wire import OneOf, Refuse, Text, WireModel, dedupe, parse_body, problem
-
-MAX_ITEMS = 100
-NO_TABLES = "tables are not available in the sandbox; send the request without tableId"
 
 
 class CompanyItem(WireModel):
@@ -33,10 +31,6 @@ class CompanyItem(WireModel):
         if not (self.id or self.name or self.domain):
             raise problem(f"needs one identifier: {COMPANY_IDENTIFIERS}")
         return self
-
-
-class SearchOptions(WireModel):
-    include_partial_profiles: bool | None = None
 
 
 CompanyItems = Annotated[list[CompanyItem], Field(min_length=1, max_length=MAX_ITEMS)]

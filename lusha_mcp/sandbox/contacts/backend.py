@@ -43,22 +43,14 @@ NO_SIGNALS = item_error("NOT_FOUND", "Contact has no signals of the requested ty
 class ContactIdentifiers(Protocol):
     """One contact to find (the search item of the request)."""
 
-    @property
-    def client_reference_id(self) -> str | None: ...
-    @property
-    def id(self) -> str | None: ...
-    @property
-    def linkedin_url(self) -> str | None: ...
-    @property
-    def email(self) -> str | None: ...
-    @property
-    def first_name(self) -> str | None: ...
-    @property
-    def last_name(self) -> str | None: ...
-    @property
-    def company_name(self) -> str | None: ...
-    @property
-    def company_domain(self) -> str | None: ...
+    client_reference_id: str | None
+    id: str | None
+    linkedin_url: str | None
+    email: str | None
+    first_name: str | None
+    last_name: str | None
+    company_name: str | None
+    company_domain: str | None
 
 
 def linkedin_url(value: str) -> str:
@@ -116,8 +108,16 @@ def _unique_available(rows: Sequence[Row | None]) -> list[Row]:
     return list(unique.values())
 
 
-def _referenced(item: ContactIdentifiers) -> JsonObject:
-    return {} if item.client_reference_id is None else {"clientReferenceId": item.client_reference_id}
+def _outcome(item: ContactIdentifiers, row: Row | None) -> tuple[JsonObject, Row | None]:
+    """The item's result so far (its reference, and the error of a missing or blocked contact)
+    and the row still to render (None after an error)."""
+    result: JsonObject = {}
+    if item.client_reference_id is not None:
+        result["clientReferenceId"] = item.client_reference_id
+    if row is None or row["gdpr_blocked"]:
+        result["error"] = NOT_FOUND if row is None else BLOCKED
+        return result, None
+    return result, row
 
 
 class ContactsBackend:
@@ -163,13 +163,12 @@ class ContactsBackend:
         )
         results: list[JsonObject] = []
         successes = 0
-        for item, row in zip(items, rows, strict=True):
-            result = _referenced(item)
+        for item, candidate in zip(items, rows, strict=True):
+            result, row = _outcome(item, candidate)
+            results.append(result)
             if row is None:
-                result["error"] = NOT_FOUND
-            elif row["gdpr_blocked"]:
-                result["error"] = BLOCKED
-            elif signals is not None and not matched.get(row["id"]):
+                continue
+            if signals is not None and not matched.get(row["id"]):
                 result["error"] = NO_SIGNALS
             else:
                 result.update(
@@ -178,7 +177,6 @@ class ContactsBackend:
                 if signals is not None:
                     result["signalTypes"] = matched[row["id"]]
                 successes += 1
-            results.append(result)
         # The spec bills a search per successful result only, with or without a signals filter.
         credits = charge([ChargeItem(API_SEARCH, successes)], ())
         return Answer(results, credits, successes)
@@ -211,13 +209,9 @@ class ContactsBackend:
         successes = sum(1 for row in rows if row is not None and not row["gdpr_blocked"])
         credits = charge([ChargeItem(API_SEARCH, successes), *charges], reveals)
         results: list[JsonObject] = []
-        for item, row in zip(items, rows, strict=True):
-            result = _referenced(item)
-            if row is None:
-                result["error"] = NOT_FOUND
-            elif row["gdpr_blocked"]:
-                result["error"] = BLOCKED
-            else:
+        for item, candidate in zip(items, rows, strict=True):
+            result, row = _outcome(item, candidate)
+            if row is not None:
                 result.update(contact_enriched(row, companies.get(row["company_id"]), reveal))
             results.append(result)
         return Answer(results, credits, successes)

@@ -44,6 +44,16 @@ def _job_title(row: Row) -> JsonObject:
     }
 
 
+def _employer(company: Row) -> JsonObject:
+    """The contact's company as contact records embed it."""
+    return {
+        "id": company["id"],
+        "name": company["name"],
+        "domain": company["domain"],
+        "industry": company["industry"],
+    }
+
+
 def contact_preview(row: Row, company: Row | None, revealed: set[str]) -> JsonObject:
     preview: JsonObject = {
         "id": row["id"],
@@ -52,12 +62,7 @@ def contact_preview(row: Row, company: Row | None, revealed: set[str]) -> JsonOb
         "jobTitle": _job_title(row),
     }
     if company is not None:
-        preview["company"] = {
-            "id": company["id"],
-            "name": company["name"],
-            "domain": company["domain"],
-            "industry": company["industry"],
-        }
+        preview["company"] = _employer(company)
     preview["location"] = {"country": row["country"], "state": row["state"], "city": row["city"]}
     preview["socialLinks"] = {"linkedin": row["linkedin_url"]}
     preview["has"] = contact_has(row)
@@ -88,12 +93,7 @@ def contact_enriched(row: Row, company: Row | None, reveal: Iterable[str]) -> Js
     if "phones" in fields:
         result["phones"] = json_list(row["phones"])
     if company is not None:
-        result["company"] = {
-            "id": company["id"],
-            "name": company["name"],
-            "domain": company["domain"],
-            "industry": company["industry"],
-        }
+        result["company"] = _employer(company)
     result["socialLinks"] = {"linkedin": row["linkedin_url"]}
     result["previousEmployment"] = json_list(row["previous_employment"])
     result["updateDate"] = row["update_date"]

@@ -5,19 +5,17 @@ from __future__ import annotations
 
 from typing import Annotated, Self
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, model_validator
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
 from lusha_mcp.sandbox.contacts.backend import CONTACT_IDENTIFIERS, ContactsBackend
 from lusha_mcp.sandbox.contacts.records import CONTACT_REVEAL_FIELDS
+from lusha_mcp.sandbox.search import MAX_ITEMS, NO_TABLES, SearchOptions
 from lusha_mcp.sandbox.signal_filters import ContactSignalsFilter
 from lusha_mcp.sandbox.state import charger, results_json, sandbox_state
-from lusha_mcp.sandbox.wire import OneOf, Refuse, Text, WireModel, dedupe, parse_body, problem
-
-MAX_ITEMS = 100
-NO_TABLES = "tables are not available in the sandbox; send the request without tableId"
+from lusha_mcp.sandbox.wire import Email, OneOf, Refuse, Text, WireModel, dedupe, parse_body, problem
 
 
 class ContactItem(WireModel):
@@ -26,18 +24,11 @@ class ContactItem(WireModel):
     client_reference_id: Text | None = None
     id: Text | None = None
     linkedin_url: Text | None = None
-    email: Text | None = None
+    email: Email | None = None
     first_name: Text | None = None
     last_name: Text | None = None
     company_name: Text | None = None
     company_domain: Text | None = None
-
-    @field_validator("email")
-    @classmethod
-    def _email(cls, value: str | None) -> str | None:
-        if value is not None and ("@" not in value or "." not in value.rsplit("@", 1)[-1]):
-            raise problem("must be a valid email address")
-        return value
 
     @model_validator(mode="after")
     def _one_identifier(self) -> Self:
@@ -45,10 +36,6 @@ class ContactItem(WireModel):
         if not (self.id or self.linkedin_url or self.email or by_name):
             raise problem(f"needs one identifier: {CONTACT_IDENTIFIERS}")
         return self
-
-
-class SearchOptions(WireModel):
-    include_partial_profiles: bool | None = None
 
 
 ContactItems = Annotated[list[ContactItem], Field(min_length=1, max_length=MAX_ITEMS)]

@@ -20,9 +20,12 @@ from lusha_mcp.sandbox.pricing import API_SEARCH
 from lusha_mcp.sandbox.prospecting.criteria import CompanyFilters, ContactFilters
 from lusha_mcp.sandbox.prospecting.query import compile_company_prospecting, compile_contact_prospecting
 from lusha_mcp.sandbox.rows import JsonObject, Row, rows_by_id
-from lusha_mcp.sandbox.signal_filters import matched_signal_types
+from lusha_mcp.sandbox.signal_filters import Entity, SignalRequest, matched_signal_types
 from lusha_mcp.sandbox.state import Charger, SandboxState
 from lusha_mcp.sandbox.tables.backend import TablesBackend
+
+SIGNAL_ACTIONS: dict[Entity, str] = {"contact": "showSignalsContact", "company": "showSignalsCompany"}
+"""What a matched signal type costs per result, by entity."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,6 +70,22 @@ class ProspectingBackend:
         self.account: AccountState = state.account
         self.tables = tables
 
+    def _with_signals(
+        self, entity: Entity, ids: list[str], previews: list[JsonObject], signals: SignalRequest | None
+    ) -> tuple[list[JsonObject], list[ChargeItem]]:
+        """The previews with their matched `signalTypes` when a signals filter was sent, and the
+        charges of the page: api_search per result, plus each matched signal type per result."""
+        charges = [ChargeItem(API_SEARCH, len(previews))]
+        if signals is None:
+            return previews, charges
+        matched = matched_signal_types(self.dataset, entity, ids, signals)
+        for entity_id, preview in zip(ids, previews, strict=True):
+            preview["signalTypes"] = matched.get(entity_id, [])
+        units = sum(len(preview["signalTypes"]) for preview in previews)
+        if units:
+            charges.append(ChargeItem(SIGNAL_ACTIONS[entity], units))
+        return previews, charges
+
     def contacts(
         self,
         filters: ContactFilters,
@@ -86,19 +105,11 @@ class ProspectingBackend:
         ids = [row["id"] for row in rows]
         companies = rows_by_id(self.dataset, "companies", [row["company_id"] for row in rows])
         revealed = self.account.revealed_fields("contact", ids)
-        signals = query.contact_signals
-        matched = matched_signal_types(self.dataset, "contact", ids, signals) if signals else {}
-        results: list[JsonObject] = []
-        signal_units = 0
-        for row in rows:
-            preview = contact_preview(row, companies.get(row["company_id"]), revealed.get(row["id"], set()))
-            if signals is not None:
-                preview["signalTypes"] = matched.get(row["id"], [])
-                signal_units += len(preview["signalTypes"])
-            results.append(preview)
-        charges = [ChargeItem(API_SEARCH, len(rows))]
-        if signal_units:
-            charges.append(ChargeItem("showSignalsContact", signal_units))
+        previews = [
+            contact_preview(row, companies.get(row["company_id"]), revealed.get(row["id"], set()))
+            for row in rows
+        ]
+        results, charges = self._with_signals("contact", ids, previews, query.contact_signals)
         write = self.tables.prepare_write("contacts", table_id, ids, [row["company_id"] for row in rows])
         credits = charge([*charges, *(write.charges if write else [])], ())
         return Page(results, total, credits, write.apply() if write else None)
@@ -111,19 +122,8 @@ class ProspectingBackend:
         total, rows = _page(self.dataset, "companies co", "co.seq", where, params, page, size)
         ids = [row["id"] for row in rows]
         revealed = self.account.revealed_fields("company", ids)
-        signals = query.company_signals
-        matched = matched_signal_types(self.dataset, "company", ids, signals) if signals else {}
-        results: list[JsonObject] = []
-        signal_units = 0
-        for row in rows:
-            preview = company_preview(row, revealed.get(row["id"], set()))
-            if signals is not None:
-                preview["signalTypes"] = matched.get(row["id"], [])
-                signal_units += len(preview["signalTypes"])
-            results.append(preview)
-        charges = [ChargeItem(API_SEARCH, len(rows))]
-        if signal_units:
-            charges.append(ChargeItem("showSignalsCompany", signal_units))
+        previews = [company_preview(row, revealed.get(row["id"], set())) for row in rows]
+        results, charges = self._with_signals("company", ids, previews, query.company_signals)
         write = self.tables.prepare_write("companies", table_id, ids)
         credits = charge([*charges, *(write.charges if write else [])], ())
         return Page(results, total, credits, write.apply() if write else None)

@@ -6,14 +6,13 @@ with a 400 naming them, never ignored). The SQL they compile to is in query.py.
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated, Self
 
 from pydantic import AfterValidator, Field, PlainValidator, model_validator
 
 from lusha_mcp.sandbox import catalog
 from lusha_mcp.sandbox.signal_filters import CompanySignalsFilter, ContactSignalsFilter
-from lusha_mcp.sandbox.wire import Int, OneOf, Text, Unsupported, WireModel, problem
+from lusha_mcp.sandbox.wire import Int, IsoDate, OneOf, Text, Unsupported, WireModel, problem
 
 COUNTRY_GROUPINGS: dict[str, tuple[str, ...]] = {
     "EMEA": ("Europe", "Africa"),
@@ -73,14 +72,6 @@ def _department(value: str) -> str:
 def _grouping(value: str) -> str:
     if value.strip().upper() not in COUNTRY_GROUPINGS:
         raise problem(f"must be one of: {', '.join(COUNTRY_GROUPINGS)}")
-    return value
-
-
-def _iso_date(value: str) -> str:
-    try:
-        date.fromisoformat(value)
-    except ValueError:
-        raise problem("must be a date like 2024-01-31") from None
     return value
 
 
@@ -170,7 +161,7 @@ class FundingRange(WireModel):
 
 class FundingDate(WireModel):
     coverage: Annotated[str, OneOf(FUNDING_COVERAGES)] | None = None
-    on: Annotated[Text, AfterValidator(_iso_date)] = Field(alias="date")
+    on: IsoDate = Field(alias="date")
 
 
 class FundingRound(WireModel):

@@ -290,7 +290,7 @@ def _funding(funding: Funding, alias: str, out: Conditions) -> None:
     if parts:
         out.add(" OR ".join(parts), params)
     if funding.when is not None:
-        out.add(f"{alias}.last_funding_date >= ?", [funding.when.on])
+        out.add(f"{alias}.last_funding_date >= ?", [funding.when.on.isoformat()])
     for attribute, choices in (
         ("round", [(item.coverage, item.round) for item in funding.rounds or []]),
         ("name", [(item.coverage, item.name) for item in funding.names or []]),

@@ -26,7 +26,8 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from lusha_mcp.sandbox.activity import COMPANY_SIGNAL_TYPES, CONTACT_SIGNAL_TYPES, today
-from lusha_mcp.sandbox.contacts.routes import NO_TABLES, ContactItem
+from lusha_mcp.sandbox.contacts.routes import ContactItem
+from lusha_mcp.sandbox.search import NO_TABLES
 from lusha_mcp.sandbox.signal_filters import CompanySignalTypes, ContactSignalTypes
 from lusha_mcp.sandbox.signals.backend import SignalsBackend, default_start_date
 from lusha_mcp.sandbox.signals.records import (

@@ -1,4 +1,4 @@
-"""The wire of the 22 Tables operations: parse the request, call the backend, answer.
+"""The wire of the 22 Tables operations: the declared requests, parsed; the backend; the answer.
 
 `owner.email` comes in the body on POST/PATCH (and DELETE .../entities), as `?email=` on the
 other GET/DELETE calls. Billing: Get Entities charges `export_api` per row returned, Add
@@ -8,47 +8,104 @@ processed at the column's tier; everything else is free.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal, Self
 
+from pydantic import Field, model_validator
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from lusha_mcp.sandbox.errors import bad_request
-from lusha_mcp.sandbox.state import billing_json, lusha_json, request_id
-from lusha_mcp.sandbox.tables.backend import TablesBackend, charger, tables_backend
-from lusha_mcp.sandbox.tables.records import Entity, JsonObject
-from lusha_mcp.sandbox.validation import FieldCheck, read_json_object
+from lusha_mcp.sandbox.state import billing_json, charger, lusha_json, request_id
+from lusha_mcp.sandbox.tables.backend import TablesBackend, tables_backend
+from lusha_mcp.sandbox.tables.records import Entity
+from lusha_mcp.sandbox.wire import Int, OneOf, QueryModel, Text, WireModel, parse_body, parse_query, problem
 
 MAX_IDS = 500
 MAX_PAGE = 100
 DEFAULT_SIZE = 100
+
+Visibility = Annotated[str, OneOf(("private", "shared"))]
+Name = Annotated[Text, Field(max_length=255)]
+EntityIds = Annotated[list[Text], Field(min_length=1, max_length=MAX_IDS)]
+
+
+class Owner(WireModel):
+    email: Text
+
+
+class CreateTable(WireModel):
+    name: Name
+    visibility: Visibility | None = None
+    owner: Owner
+    ids: Annotated[list[Text], Field(max_length=MAX_IDS)] | None = None
+
+
+class ListTables(WireModel):
+    owner: Owner
+    page: Annotated[Int, Field(ge=0, le=MAX_PAGE)] | None = None
+    size: Annotated[Int, Field(ge=1)] | None = None
+    name: Text | None = None
+    status: Annotated[str, OneOf(("active", "archived"))] | None = None
+
+
+class UpdateTable(WireModel):
+    name: Name | None = None
+    visibility: Visibility | None = None
+    archived: bool | None = None
+    owner: Owner
+
+
+class AddEntities(WireModel):
+    entity_ids: EntityIds
+    company_ids: Annotated[list[Text], Field(max_length=MAX_IDS)] | None = None
+    owner: Owner
+
+    @model_validator(mode="after")
+    def _aligned(self) -> Self:
+        if self.company_ids is not None and len(self.company_ids) != len(self.entity_ids):
+            raise problem(
+                f"must be index-aligned with entityIds: {len(self.company_ids)} for {len(self.entity_ids)} ids",
+                at="companyIds",
+            )
+        return self
+
+
+class RemoveEntities(WireModel):
+    entity_ids: EntityIds
+    owner: Owner
+
+
+class RunColumn(WireModel):
+    run_scope: Annotated[str, OneOf(("all", "missing", "specific"))]
+    entity_ids: Annotated[list[Text], Field(max_length=MAX_IDS)] | None = None
+    owner: Owner
+
+    @model_validator(mode="after")
+    def _ids_with_specific(self) -> Self:
+        if self.run_scope == "specific" and not self.entity_ids:
+            raise problem(
+                "is required" if self.entity_ids is None else "must contain at least 1 item", at="entityIds"
+            )
+        if self.run_scope != "specific" and self.entity_ids:
+            raise problem(f"is only sent with runScope specific, not {self.run_scope}", at="entityIds")
+        return self
+
+
+class OwnerQuery(QueryModel):
+    email: str | None = None
+
+
+class EntitiesQuery(OwnerQuery):
+    page: Annotated[Int, Field(ge=0, le=MAX_PAGE)] = 0
+    size: Annotated[Int, Field(ge=1)] = DEFAULT_SIZE
 
 
 def _entity(request: Request) -> Entity:
     return "contacts" if request.url.path.startswith("/v3/contacts/") else "companies"
 
 
-def _owner(fields: FieldCheck, body: JsonObject) -> str | None:
-    owner = fields.obj(body, "owner", required=True)
-    if owner is None:
-        return None
-    fields.unknown_keys(owner, ["email"], at="owner")
-    return fields.string(owner, "email", at="owner", required=True)
-
-
 def _query_email(request: Request) -> str:
-    return TablesBackend.user(request.query_params.get("email"))
-
-
-def _query_int(request: Request, name: str, default: int, low: int, high: int | None) -> int:
-    raw = request.query_params.get(name)
-    if raw is None:
-        return default
-    if not raw.lstrip("-").isdigit() or int(raw) < low or (high is not None and int(raw) > high):
-        accepted = f"{low} to {high}" if high is not None else f"{low} or more"
-        bad_request([f"{name}: must be an integer from {accepted}, got {raw!r}"])
-    return int(raw)
+    return TablesBackend.user(parse_query(request, OwnerQuery).email)
 
 
 def _answer(
@@ -60,32 +117,21 @@ def _answer(
 
 
 async def create_table(request: Request) -> Response:
-    body = await read_json_object(request)
-    fields = FieldCheck()
-    fields.unknown_keys(body, ["name", "visibility", "owner", "ids"])
-    name = fields.string(body, "name", required=True, max_length=255)
-    visibility = fields.string(body, "visibility", choices=("private", "shared")) or "private"
-    email = _owner(fields, body)
-    ids = fields.strings(body, "ids", max_items=MAX_IDS) or []
-    fields.raise_if_any()
-    assert name is not None
+    body = await parse_body(request, CreateTable)
     backend = tables_backend(request)
-    data = backend.create(_entity(request), name.strip(), visibility, backend.user(email), ids)
+    owner = backend.user(body.owner.email)
+    data = backend.create(
+        _entity(request), body.name.strip(), body.visibility or "private", owner, body.ids or []
+    )
     return _answer(request, data, status=201)
 
 
 async def list_tables(request: Request) -> Response:
-    body = await read_json_object(request)
-    fields = FieldCheck()
-    fields.unknown_keys(body, ["owner", "page", "size", "name", "status"])
-    email = _owner(fields, body)
-    page = fields.integer(body, "page", minimum=0, maximum=MAX_PAGE) or 0
-    size = fields.integer(body, "size", minimum=1) or DEFAULT_SIZE
-    name = fields.string(body, "name")
-    status = fields.string(body, "status", choices=("active", "archived"))
-    fields.raise_if_any()
+    body = await parse_body(request, ListTables)
+    page, size = body.page or 0, body.size or DEFAULT_SIZE
     backend = tables_backend(request)
-    tables, total = backend.list(_entity(request), backend.user(email), page, size, name, status)
+    owner = backend.user(body.owner.email)
+    tables, total = backend.list(_entity(request), owner, page, size, body.name, body.status)
     return lusha_json(
         {
             "requestId": request_id(request),
@@ -104,23 +150,17 @@ async def get_table(request: Request) -> Response:
 
 
 async def update_table(request: Request) -> Response:
-    body = await read_json_object(request)
-    fields = FieldCheck()
-    fields.unknown_keys(body, ["name", "visibility", "archived", "owner"])
-    email = _owner(fields, body)
+    body = await parse_body(request, UpdateTable)
     changes: dict[str, object] = {}
-    name = fields.string(body, "name", max_length=255)
-    if name is not None:
-        changes["name"] = name.strip()
-    visibility = fields.string(body, "visibility", choices=("private", "shared"))
-    if visibility is not None:
-        changes["visibility"] = visibility
-    archived = fields.boolean(body, "archived")
-    if archived is not None:
-        changes["archived"] = archived
-    fields.raise_if_any()
+    if body.name is not None:
+        changes["name"] = body.name.strip()
+    if body.visibility is not None:
+        changes["visibility"] = body.visibility
+    if body.archived is not None:
+        changes["archived"] = body.archived
     backend = tables_backend(request)
-    data = backend.update(_entity(request), request.path_params["table_id"], backend.user(email), changes)
+    owner = backend.user(body.owner.email)
+    data = backend.update(_entity(request), request.path_params["table_id"], owner, changes)
     return _answer(request, data)
 
 
@@ -131,59 +171,45 @@ async def delete_table(request: Request) -> Response:
 
 
 async def get_entities(request: Request) -> Response:
-    page = _query_int(request, "page", 0, 0, MAX_PAGE)
-    size = _query_int(request, "size", DEFAULT_SIZE, 1, None)
+    query = parse_query(request, EntitiesQuery)
     backend = tables_backend(request)
     rows, total, credits = backend.entities(
-        _entity(request), request.path_params["table_id"], _query_email(request), page, size, charger(request)
+        _entity(request),
+        request.path_params["table_id"],
+        backend.user(query.email),
+        query.page,
+        query.size,
+        charger(request),
     )
     return lusha_json(
         {
             "requestId": request_id(request),
             "data": rows,
-            "pagination": {"page": page, "size": size, "total": total},
+            "pagination": {"page": query.page, "size": query.size, "total": total},
             "billing": billing_json(credits, len(rows)),
         }
     )
 
 
-def _entity_ids(fields: FieldCheck, body: JsonObject, key: str, required: bool) -> list[str] | None:
-    return fields.strings(body, key, required=required, min_items=1 if required else 0, max_items=MAX_IDS)
-
-
 async def add_entities(request: Request) -> Response:
-    body = await read_json_object(request)
-    fields = FieldCheck()
-    fields.unknown_keys(body, ["entityIds", "companyIds", "owner"])
-    ids = _entity_ids(fields, body, "entityIds", True) or []
-    company_ids = _entity_ids(fields, body, "companyIds", False)
-    if company_ids is not None and len(company_ids) != len(ids):
-        fields.fail(
-            "companyIds", f"must be index-aligned with entityIds: {len(company_ids)} for {len(ids)} ids"
-        )
-    email = _owner(fields, body)
-    fields.raise_if_any()
+    body = await parse_body(request, AddEntities)
     backend = tables_backend(request)
     data, credits, added = backend.add(
         _entity(request),
         request.path_params["table_id"],
-        backend.user(email),
-        ids,
-        company_ids,
+        backend.user(body.owner.email),
+        body.entity_ids,
+        body.company_ids,
         charger(request),
     )
     return _answer(request, data, credits, added)
 
 
 async def remove_entities(request: Request) -> Response:
-    body = await read_json_object(request)
-    fields = FieldCheck()
-    fields.unknown_keys(body, ["entityIds", "owner"])
-    ids = _entity_ids(fields, body, "entityIds", True) or []
-    email = _owner(fields, body)
-    fields.raise_if_any()
+    body = await parse_body(request, RemoveEntities)
     backend = tables_backend(request)
-    data = backend.remove(_entity(request), request.path_params["table_id"], backend.user(email), ids)
+    owner = backend.user(body.owner.email)
+    data = backend.remove(_entity(request), request.path_params["table_id"], owner, body.entity_ids)
     return _answer(request, data)
 
 
@@ -202,28 +228,21 @@ async def remove_column(request: Request) -> Response:
 
 
 async def run_column(request: Request) -> Response:
-    body = await read_json_object(request)
-    fields = FieldCheck()
-    fields.unknown_keys(body, ["runScope", "entityIds", "owner"])
-    scope = fields.string(body, "runScope", required=True, choices=("all", "missing", "specific"))
-    ids = _entity_ids(fields, body, "entityIds", scope == "specific") or []
-    if scope in ("all", "missing") and ids:
-        fields.fail("entityIds", f"is only sent with runScope specific, not {scope}")
-    email = _owner(fields, body)
-    fields.raise_if_any()
-    assert scope is not None
+    body = await parse_body(request, RunColumn)
     backend = tables_backend(request)
     column_id = request.path_params["column_id"]
     credits, rows = backend.run(
         _entity(request),
         request.path_params["table_id"],
         column_id,
-        backend.user(email),
-        scope,
-        ids,
+        backend.user(body.owner.email),
+        body.run_scope,
+        body.entity_ids or [],
         charger(request),
     )
-    return _answer(request, {"columnId": column_id, "runScope": scope, "status": "processing"}, credits, rows)
+    return _answer(
+        request, {"columnId": column_id, "runScope": body.run_scope, "status": "processing"}, credits, rows
+    )
 
 
 def _routes(entity: Literal["contacts", "companies"]) -> list[Route]:
