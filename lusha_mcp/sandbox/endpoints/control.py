@@ -18,8 +18,9 @@ Each control only parses and answers; the state it acts on lives in its domain's
 
 from __future__ import annotations
 
-from typing import Annotated, cast
+from typing import Annotated
 
+from pydantic import Field
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
@@ -30,8 +31,7 @@ from lusha_mcp.sandbox.endpoints.webhooks import fire_opt_out, fire_signal
 from lusha_mcp.sandbox.lookalikes.routes import lookalikes_backend
 from lusha_mcp.sandbox.pricing import PRICING
 from lusha_mcp.sandbox.state import lusha_json, request_id, sandbox_state
-from lusha_mcp.sandbox.validation import FieldCheck, read_json_object
-from lusha_mcp.sandbox.wire import OneOf, Text, WireModel, parse_body
+from lusha_mcp.sandbox.wire import Int, OneOf, Text, WireModel, parse_body, read_json_object
 
 
 async def charges(request: Request) -> Response:
@@ -39,15 +39,14 @@ async def charges(request: Request) -> Response:
     return lusha_json(sandbox_state(request).account.charge_log())
 
 
+class SetCredits(WireModel):
+    remaining: Annotated[Int, Field(ge=0)]
+
+
 async def set_credits(request: Request) -> Response:
-    body = await read_json_object(request)
-    fields = FieldCheck()
-    fields.unknown_keys(body, ["remaining"])
-    remaining = fields.integer(body, "remaining", required=True, minimum=0)
-    fields.raise_if_any()
-    assert remaining is not None
+    body = await parse_body(request, SetCredits)
     state = sandbox_state(request)
-    state.account.set_remaining(remaining)
+    state.account.set_remaining(body.remaining)
     return lusha_json({"remaining": state.account.remaining, "used": state.account.used})
 
 
@@ -60,22 +59,17 @@ async def faults(request: Request) -> Response:
     return lusha_json(state.faults.configure(body))
 
 
+class Unlisted(WireModel):
+    unlisted: list[Annotated[str, OneOf(tuple(sorted(PRICING)))]]
+
+
 async def pricing(request: Request) -> Response:
     """{"unlisted": [action, ...]}: the actions /v3/account/usage leaves out of `pricing` (an
     account whose plan does not list them); they are still charged, except those the spec says
     are free until listed (signal scores)."""
     state = sandbox_state(request)
     if request.method == "POST":
-        body = await read_json_object(request)
-        fields = FieldCheck()
-        fields.unknown_keys(body, ["unlisted"])
-        unlisted: object = body.get("unlisted")
-        if not isinstance(unlisted, list) or not all(
-            isinstance(action, str) and action in PRICING for action in cast(list[object], unlisted)
-        ):
-            fields.fail("unlisted", f"send a list of priced actions, some of: {', '.join(sorted(PRICING))}")
-        fields.raise_if_any()
-        state.unlisted = frozenset(unlisted)  # pyright: ignore[reportArgumentType]
+        state.unlisted = frozenset((await parse_body(request, Unlisted)).unlisted)
     return lusha_json({"unlisted": sorted(state.unlisted)})
 
 
