@@ -191,7 +191,7 @@ class LookalikesBackend:
         session_id: str | None,
         ranked: list[tuple[float, str, Sequence[Any]]],
         limit: int,
-        table_id: object,
+        table_id: str | None,
         charge: Charger,
     ) -> LookalikePage:
         """The best `limit` candidates, charged (with the table write), recorded in the session."""
@@ -242,7 +242,7 @@ class LookalikesBackend:
         exclude: Sequence[dict[str, str]],
         limit: int,
         session_id: str | None,
-        table_id: object,
+        table_id: str | None,
         charge: Charger,
     ) -> LookalikePage:
         """Contacts like the seeds (find_contact items), none excluded or seen in the session."""
@@ -278,7 +278,7 @@ class LookalikesBackend:
         exclude: Sequence[tuple[str, str]],
         limit: int,
         session_id: str | None,
-        table_id: object,
+        table_id: str | None,
         charge: Charger,
     ) -> LookalikePage:
         """Companies like the seeds ((domain | linkedinUrl, value) pairs), none excluded or seen."""
