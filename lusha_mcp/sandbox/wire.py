@@ -27,7 +27,13 @@ wire name is not the camelCase of the field). Unknown fields are refused, types 
         ...
 
 Query strings: `parse_query(request, Model)` with a `QueryModel` (values arrive as text, so
-`?page=2` is the integer 2; unknown parameters are refused too).
+`?page=2` is the integer 2; unknown parameters are refused too; a list field takes every value
+of a repeated parameter, any other parameter is sent once).
+
+The building blocks: `Text` (not blank), `Int` (5.0 counts), `Email`, `IsoDate` (YYYY-MM-DD to a
+date), `OneOf(choices)`, `Refuse(message)` / `Unsupported` (documented fields the sandbox does not
+emulate: known, and refused rather than ignored), and pydantic's own `Field(min_length=...,
+max_length=..., ge=..., le=...)` for limits; `validate(Model, data)` checks data already parsed.
 
 Every problem of a request is answered at once, in the envelope of `sandbox/errors.py`:
 `{"statusCode": 400, "message": "Validation failed", "errors": ["contacts[1].email: must be a
@@ -190,16 +196,15 @@ async def parse_body(
 
 
 def parse_query(request: Request, model: type[Model], *, message: str = "Validation failed") -> Model:
-    """The query string validated as `model`, or 400 (a parameter sent twice is a list where the
-    model declares one, else a problem)."""
+    """The query string validated as `model`, or 400. Where the model declares a list, every
+    value of the parameter is an item (`?types=a&types=b`); any other parameter is sent once."""
     values: dict[str, Any] = {}
     repeated: list[str] = []
     for key, value in request.query_params.multi_items():
-        if key not in values:
+        if _is_list(_step(model, key)):
+            cast(list[str], values.setdefault(key, [])).append(value)
+        elif key not in values:
             values[key] = value
-        elif _is_list(_step(model, key)):
-            held = values[key]
-            values[key] = [*cast(list[str], held), value] if isinstance(held, list) else [held, value]
         elif key not in repeated:
             repeated.append(key)
     if repeated:

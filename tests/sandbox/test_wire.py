@@ -146,3 +146,27 @@ async def test_a_rule_of_an_object_is_reported_at_its_field(http: httpx.AsyncCli
         "filters.companies.include.sizes[1]: needs min, max or both",
     ]
     assert await credits_charged(http) == 0
+
+
+async def test_nested_filter_objects_are_closed_too(http: httpx.AsyncClient) -> None:
+    errors = await refused(
+        http,
+        "/v3/companies/prospecting",
+        {
+            "pagination": {"page": 0, "size": 10},
+            "filters": {
+                "companies": {
+                    "include": {
+                        "mainIndustriesIds": ["a"],
+                        "funding": {"ranges": [{"currency": "USD"}], "date": {"date": "2024-13-01"}},
+                    }
+                }
+            },
+        },
+    )
+    assert errors == [
+        "filters.companies.include.mainIndustriesIds[0]: must be an integer, got string",
+        "filters.companies.include.funding.ranges[0].currency: is not a known field; expected one of: "
+        "coverage, max, min",
+        "filters.companies.include.funding.date.date: must be a date as YYYY-MM-DD, got '2024-13-01'",
+    ]
