@@ -52,6 +52,7 @@ from lusha_mcp.sandbox.wire import (
     Text,
     WireModel,
     parse_body,
+    parse_query,
     problem,
     validate,
 )
@@ -130,11 +131,17 @@ class CompanySignalsRequest(_EventsRequest):
         return include.chosen() if include is not None else {}
 
 
-class FilterValuesRequest(QueryModel):
-    """GET .../signals/filters/{filterType}?query=: the path parameter and the query string."""
+class FilterValuesQuery(QueryModel):
+    """The query string of GET .../signals/filters/{filterType}."""
+
+    query: Annotated[str, Field(min_length=2, max_length=256)] | None = None
+
+
+class FilterValuesRequest(WireModel):
+    """GET .../signals/filters/{filterType}?query=: the path parameter with the parsed query."""
 
     filter_type: Annotated[str, OneOf(tuple(COMPANY_SIGNAL_FILTERS))]
-    query: Annotated[str, Field(min_length=2, max_length=256)] | None = None
+    query: str | None = None
 
     @model_validator(mode="after")
     def _query_fits_the_type(self) -> Self:
@@ -240,7 +247,8 @@ async def company_signal_filters(request: Request) -> JSONResponse:
 
 
 async def company_signal_filter_values(request: Request) -> JSONResponse:
-    asked = validate(FilterValuesRequest, {**dict(request.query_params), **request.path_params})
+    query = parse_query(request, FilterValuesQuery).query
+    asked = validate(FilterValuesRequest, {"filterType": request.path_params["filterType"], "query": query})
     return lusha_json({"values": _backend(request).filter_values(asked.filter_type, asked.query)})
 
 
