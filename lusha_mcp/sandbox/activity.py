@@ -18,7 +18,7 @@ Company signals follow each company's one trajectory (core columns `headcount_gr
 - headcount: one signal per window (1, 3, 6, 12 months) at most, read off a constant monthly
   growth, so a company grows, stays flat or shrinks in every window alike; the figures are the
   headcounts then and now and `changePercentage` is (current - previous) / previous in percent,
-  to one decimal (`records.change_percentage`); a change under `HEADCOUNT_WINDOWS`' threshold
+  to one decimal (`rows.change_percentage`); a change under `HEADCOUNT_WINDOWS`' threshold
   is no signal. Website traffic and IT spend likewise (one signal each, at most).
 - hiring surges only at growing companies of 20+ people, open positions sized to the headcount,
   departments the company's contacts work in; news events only of kinds that fit the company's
@@ -32,16 +32,16 @@ lusha.com, google.com, acme-sandbox.com and acme-sandbox.io. Any other domain is
 
 from __future__ import annotations
 
+import calendar
 import json
 import random
 import sqlite3
-from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
-from typing import Any, Final, Literal, cast
+from typing import Any, Final, cast
 
 from lusha_mcp.sandbox import catalog
 from lusha_mcp.sandbox.data import load
-from lusha_mcp.sandbox.records import change_percentage
+from lusha_mcp.sandbox.rows import change_percentage
 
 ACTIVITY_VERSION: Final = 4
 """Bump when the activity tables or their generation change (the stored dataset is rebuilt)."""
@@ -130,28 +130,11 @@ def days_before(day: date, reference: date | None = None) -> int:
     return ((reference or today()) - day).days
 
 
-def signal_types_since(
-    conn: sqlite3.Connection,
-    entity: Literal["contact", "company"],
-    ids: Sequence[str],
-    max_days_ago: int,
-) -> dict[str, list[str]]:
-    """Distinct signal types each entity had in the last `max_days_ago` days, by id."""
-    table, column = (
-        ("contact_signals", "contact_id") if entity == "contact" else ("company_signals", "company_id")
-    )
-    found: dict[str, list[str]] = {}
-    for start in range(0, len(ids), 500):
-        chunk = list(ids[start : start + 500])
-        marks = ",".join("?" * len(chunk))
-        rows = conn.execute(
-            f"SELECT DISTINCT {column}, signal_type FROM {table} "
-            f"WHERE {column} IN ({marks}) AND days_ago <= ? ORDER BY {column}, signal_type",
-            [*chunk, max_days_ago],
-        ).fetchall()
-        for entity_id, signal_type in rows:
-            found.setdefault(str(entity_id), []).append(str(signal_type))
-    return found
+def months_back(day: date, months: int) -> date:
+    """`day` moved back by whole calendar months (forward when negative), clamped to the month's
+    last day: 2026-08-31 six months back is 2026-02-28."""
+    year, month = divmod(day.year * 12 + day.month - 1 - months, 12)
+    return date(year, month + 1, min(day.day, calendar.monthrange(year, month + 1)[1]))
 
 
 def generate_activity(conn: sqlite3.Connection, seed: int) -> None:

@@ -51,25 +51,23 @@ from starlette.routing import BaseRoute, Match, Route
 
 from lusha_mcp.sandbox.account import AccountState
 from lusha_mcp.sandbox.account_usage import routes as account_usage
+from lusha_mcp.sandbox.buying_group import routes as buying_group
 from lusha_mcp.sandbox.companies import routes as companies
 from lusha_mcp.sandbox.config import SandboxConfig
 from lusha_mcp.sandbox.contacts import routes as contacts
 from lusha_mcp.sandbox.dataset import open_dataset
-from lusha_mcp.sandbox.endpoints import (
-    buying_group,
-    control,
-    lookalikes,
-    signals,
-    website_visits,
-)
+from lusha_mcp.sandbox.endpoints import control
 from lusha_mcp.sandbox.errors import LushaHTTPError
 from lusha_mcp.sandbox.faults import FAULT_HEADER, ConnectionResetFault, FaultControl, FaultPlan
 from lusha_mcp.sandbox.filters import routes as filters
+from lusha_mcp.sandbox.lookalikes import routes as lookalikes
 from lusha_mcp.sandbox.prospecting import routes as prospecting
 from lusha_mcp.sandbox.ratelimit import ACCOUNT_USAGE_BUCKET, WEBHOOKS_BUCKET, RateLimiter
+from lusha_mcp.sandbox.signals import routes as signals
 from lusha_mcp.sandbox.state import SandboxState
 from lusha_mcp.sandbox.tables import routes as tables
 from lusha_mcp.sandbox.webhooks import routes as webhooks
+from lusha_mcp.sandbox.website_visits import routes as website_visits
 
 logger = logging.getLogger(__name__)
 
@@ -81,12 +79,11 @@ DOMAINS = (
     filters,
     account_usage,
     tables,
-    webhooks,
-    # endpoint modules not yet split into packages
     signals,
     lookalikes,
     buying_group,
     website_visits,
+    webhooks,
 )
 """Lusha's V3 API, each module exposing ROUTES (no two share a path and method)."""
 CONTROLS = control

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import sqlite3
+import threading
 import uuid
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse
@@ -53,6 +54,21 @@ class SandboxState:
 
 def sandbox_state(request: Request) -> SandboxState:
     return cast(SandboxState, request.app.state.sandbox)
+
+
+Backend = TypeVar("Backend")
+_backends_lock = threading.Lock()
+
+
+def app_backend(request: Request, name: str, build: Callable[[], Backend]) -> Backend:
+    """The backend `name` of this request's sandbox app, built once (on first use) by `build`."""
+    with _backends_lock:
+        backends = cast(dict[str, Any] | None, getattr(request.app.state, "backends", None))
+        if backends is None:
+            backends = request.app.state.backends = {}
+        if name not in backends:
+            backends[name] = build()
+        return cast(Backend, backends[name])
 
 
 Charger = Callable[[Sequence[ChargeItem], Sequence[Reveal]], int]

@@ -14,7 +14,7 @@ import pytest
 
 from lusha_mcp.sandbox import SANDBOX_BASE_URL, catalog, sandbox_transport
 from lusha_mcp.sandbox.activity import TRACKED_DOMAINS
-from lusha_mcp.sandbox.endpoints.website_visits import TIE_BREAKS
+from lusha_mcp.sandbox.website_visits.backend import TIE_BREAKS
 from lusha_mcp.settings import SANDBOX_API_KEY, Settings
 from tests.conftest import TEST_COMPANIES, TEST_CONTACTS
 

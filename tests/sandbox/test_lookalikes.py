@@ -158,6 +158,23 @@ async def test_unknown_sessions_answer_410(
     assert (await charges(http))["totalCreditsCharged"] == 0
 
 
+async def test_a_dead_session_answers_410_before_the_rest_of_the_body_is_checked(
+    http: httpx.AsyncClient,
+) -> None:
+    session = "58adaa77-7a6e-4c9b-8c2d-820a6538e613"
+
+    contacts = await http.post(
+        "/v3/contacts/lookalike", json={"seeds": {"ids": ["1"]}, "dedupeSessionId": session}
+    )
+    companies = await http.post("/v3/companies/lookalike", json={"seeds": {}, "dedupeSessionId": session})
+    blank = await http.post("/v3/contacts/lookalike", json={"seeds": {"ids": ["1"]}, "dedupeSessionId": " "})
+
+    assert (contacts.status_code, companies.status_code) == (410, 410)
+    assert blank.status_code == 400
+    assert blank.json()["errors"] == ["dedupeSessionId: must not be empty"]
+    assert (await charges(http))["totalCreditsCharged"] == 0
+
+
 async def test_sessions_expire_thirty_days_after_last_use(
     http: httpx.AsyncClient, sandbox_settings: Settings
 ) -> None:

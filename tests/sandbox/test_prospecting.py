@@ -13,7 +13,7 @@ import pytest
 
 from lusha_mcp.sandbox import SANDBOX_BASE_URL, sandbox_app, sandbox_transport
 from lusha_mcp.sandbox.activity import days_before
-from lusha_mcp.sandbox.signal_filters import default_start_date
+from lusha_mcp.sandbox.signals.backend import default_start_date
 from lusha_mcp.settings import SANDBOX_API_KEY, Settings
 from tests.sandbox.dataset_picks import rows
 

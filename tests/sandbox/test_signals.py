@@ -11,8 +11,7 @@ from typing import Any
 import httpx
 import pytest
 
-from lusha_mcp.sandbox.activity import generate_activity
-from lusha_mcp.sandbox.endpoints.signals import months_back
+from lusha_mcp.sandbox.activity import generate_activity, months_back
 from lusha_mcp.settings import Settings
 from tests.sandbox.activity_support import charges, dataset
 from tests.sandbox.answers import assert_answer_parses
@@ -300,6 +299,26 @@ async def test_signal_score_items_need_exactly_one_identifier(http: httpx.AsyncC
     assert companies.json()["errors"][0].startswith("companies[0]:")
     assert contacts.status_code == 400
     assert contacts.json()["errors"][0].startswith("contacts[0]:")
+
+
+async def test_every_problem_of_a_signals_request_is_named_at_once(http: httpx.AsyncClient) -> None:
+    response = await http.post(
+        "/v3/contacts/signals",
+        json={"ids": ["1", 2], "signalTypes": ["promoted"], "startDate": "2026-13-01", "colour": "red"},
+    )
+    scores = await http.post(
+        "/v3/companies/signal-score", json={"companies": [{"clientReferenceId": "r" * 257, "id": "1"}]}
+    )
+
+    assert response.status_code == 400
+    assert response.json()["errors"] == [
+        "ids[1]: must be a string, got number",
+        "startDate: must be a date as YYYY-MM-DD, got '2026-13-01'",
+        "signalTypes[0]: must be one of: allSignals, promotion, companyChange",
+        "colour: is not a known field; expected one of: ids, maxResultsPerSignal, signalTypes, startDate, tableId",
+    ]
+    assert scores.json()["errors"] == ["companies[0].clientReferenceId: must be at most 256 characters"]
+    assert (await charges(http))["totalCreditsCharged"] == 0
 
 
 def _activity_rows(path: Path, seed: int) -> list[list[tuple[object, ...]]]:

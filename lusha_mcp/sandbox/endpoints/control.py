@@ -7,32 +7,36 @@ Not part of Lusha's API; the same api_key; not rate limited (the gate in app.py 
     GET  /_sandbox/faults             the process-wide faults now in force
     POST /_sandbox/faults             set them (latencyMs, errorRate, errorStatus, next, ...)
     POST /_sandbox/lookalikes/age     {"dedupeSessionId", "days"}: age a lookalike session
+    GET  /_sandbox/buying-group       the product category the account sells, and the known ones
+    POST /_sandbox/buying-group       {"productCategory": ...}: set it (buying groups are for it)
     POST /_sandbox/webhooks/deliver   {"subscriptionId", "signalType"?}: fire a signal delivery (charged)
     POST /_sandbox/webhooks/opt-out   {"contactId", "partnerClientId"?}: fire an opt-out notice (free)
 
-The lookalikes control's handler lives beside its state (endpoints/lookalikes.py); the webhook
-controls parse their body here and call the webhooks backend (sandbox/webhooks/backend.py).
+Each control only parses and answers; the state it acts on lives in its domain's backend
+(lookalikes/backend.py, buying_group/backend.py, webhooks/backend.py).
 """
 
 from __future__ import annotations
 
-from typing import cast
+from typing import Annotated
 
+from pydantic import Field
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from lusha_mcp.sandbox.endpoints.lookalikes import age_session
+from lusha_mcp.sandbox.buying_group.records import PRODUCT_CATEGORIES, category_json
+from lusha_mcp.sandbox.buying_group.routes import buying_group_backend
+from lusha_mcp.sandbox.lookalikes.routes import lookalikes_backend
 from lusha_mcp.sandbox.pricing import PRICING
-from lusha_mcp.sandbox.state import charger, lusha_json, sandbox_state
-from lusha_mcp.sandbox.validation import FieldCheck, read_json_object
+from lusha_mcp.sandbox.state import charger, lusha_json, request_id, sandbox_state
 from lusha_mcp.sandbox.webhooks.routes import (
     FireOptOutRequest,
     FireSignalRequest,
     channel,
     webhooks_backend,
 )
-from lusha_mcp.sandbox.wire import parse_body
+from lusha_mcp.sandbox.wire import Int, OneOf, Text, WireModel, parse_body, read_json_object
 
 
 async def charges(request: Request) -> Response:
@@ -40,15 +44,14 @@ async def charges(request: Request) -> Response:
     return lusha_json(sandbox_state(request).account.charge_log())
 
 
+class SetCredits(WireModel):
+    remaining: Annotated[Int, Field(ge=0)]
+
+
 async def set_credits(request: Request) -> Response:
-    body = await read_json_object(request)
-    fields = FieldCheck()
-    fields.unknown_keys(body, ["remaining"])
-    remaining = fields.integer(body, "remaining", required=True, minimum=0)
-    fields.raise_if_any()
-    assert remaining is not None
+    body = await parse_body(request, SetCredits)
     state = sandbox_state(request)
-    state.account.set_remaining(remaining)
+    state.account.set_remaining(body.remaining)
     return lusha_json({"remaining": state.account.remaining, "used": state.account.used})
 
 
@@ -61,22 +64,17 @@ async def faults(request: Request) -> Response:
     return lusha_json(state.faults.configure(body))
 
 
+class Unlisted(WireModel):
+    unlisted: list[Annotated[str, OneOf(tuple(sorted(PRICING)))]]
+
+
 async def pricing(request: Request) -> Response:
     """{"unlisted": [action, ...]}: the actions /v3/account/usage leaves out of `pricing` (an
     account whose plan does not list them); they are still charged, except those the spec says
     are free until listed (signal scores)."""
     state = sandbox_state(request)
     if request.method == "POST":
-        body = await read_json_object(request)
-        fields = FieldCheck()
-        fields.unknown_keys(body, ["unlisted"])
-        unlisted: object = body.get("unlisted")
-        if not isinstance(unlisted, list) or not all(
-            isinstance(action, str) and action in PRICING for action in cast(list[object], unlisted)
-        ):
-            fields.fail("unlisted", f"send a list of priced actions, some of: {', '.join(sorted(PRICING))}")
-        fields.raise_if_any()
-        state.unlisted = frozenset(unlisted)  # pyright: ignore[reportArgumentType]
+        state.unlisted = frozenset((await parse_body(request, Unlisted)).unlisted)
     return lusha_json({"unlisted": sorted(state.unlisted)})
 
 
@@ -99,11 +97,38 @@ async def fire_opt_out(request: Request) -> Response:
     return lusha_json(fired.as_json())
 
 
+class AgeSession(WireModel):
+    dedupe_session_id: Text
+    days: float
+
+
+class ProductCategory(WireModel):
+    product_category: Annotated[str, OneOf(tuple(PRODUCT_CATEGORIES))]
+
+
+async def age_lookalike_session(request: Request) -> Response:
+    """Move a lookalike session's last use back by `days` (to test its 30-day expiry)."""
+    body = await parse_body(request, AgeSession)
+    lookalikes_backend(request).age(body.dedupe_session_id, body.days)
+    return lusha_json(
+        {"dedupeSessionId": body.dedupe_session_id, "agedDays": body.days, "requestId": request_id(request)}
+    )
+
+
+async def buying_group_category(request: Request) -> Response:
+    """GET: the account's product category and the known ones; POST {"productCategory": ...}: set it."""
+    backend = buying_group_backend(request)
+    if request.method == "POST":
+        backend.product_category = (await parse_body(request, ProductCategory)).product_category
+    return lusha_json(category_json(backend.product_category))
+
+
 ROUTES = [
     Route("/_sandbox/charges", charges, methods=["GET"]),
     Route("/_sandbox/credits", set_credits, methods=["POST"]),
     Route("/_sandbox/faults", faults, methods=["GET", "POST"]),
-    Route("/_sandbox/lookalikes/age", age_session, methods=["POST"]),
+    Route("/_sandbox/lookalikes/age", age_lookalike_session, methods=["POST"]),
+    Route("/_sandbox/buying-group", buying_group_category, methods=["GET", "POST"]),
     Route("/_sandbox/webhooks/deliver", fire_signal, methods=["POST"]),
     Route("/_sandbox/webhooks/opt-out", fire_opt_out, methods=["POST"]),
     Route("/_sandbox/pricing", pricing, methods=["GET", "POST"]),

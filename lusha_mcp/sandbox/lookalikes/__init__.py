@@ -1,0 +1,1 @@
+"""Lookalikes in the sandbox: `routes` (the wire), `backend` (sessions and ranking), `records`."""

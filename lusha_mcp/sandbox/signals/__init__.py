@@ -1,0 +1,1 @@
+"""Signals in the sandbox: `routes` (the wire), `backend` (state and behaviour), `records`."""
