@@ -2,8 +2,7 @@
 (and the signal-type lists the signals endpoints declare too).
 
 Its behaviour (the SQL over the activity tables, the default window) is the signals domain's:
-lusha_mcp/sandbox/signals/backend.py. The names search and prospecting import from here are
-re-exported below; new code imports them from signals.backend.
+lusha_mcp/sandbox/signals/backend.py.
 """
 
 from __future__ import annotations
@@ -14,11 +13,7 @@ from typing import Annotated
 from pydantic import Field
 
 from lusha_mcp.sandbox.activity import COMPANY_SIGNAL_TYPES, CONTACT_SIGNAL_TYPES
-from lusha_mcp.sandbox.signals.backend import Entity as Entity
-from lusha_mcp.sandbox.signals.backend import SignalRequest as SignalRequest
-from lusha_mcp.sandbox.signals.backend import default_start_date
-from lusha_mcp.sandbox.signals.backend import matched_signal_types as matched_signal_types
-from lusha_mcp.sandbox.signals.backend import signal_subquery as signal_subquery
+from lusha_mcp.sandbox.signals.backend import SignalRequest, default_start_date
 from lusha_mcp.sandbox.signals.records import COMPANY_SIGNAL_CHOICES, CONTACT_SIGNAL_CHOICES, concrete_types
 from lusha_mcp.sandbox.wire import Int, IsoDate, OneOf, Refuse, Text, WireModel
 

@@ -22,7 +22,7 @@ from lusha_mcp.sandbox.companies.records import (
 )
 from lusha_mcp.sandbox.pricing import API_SEARCH, COMPANY_EXTRA_ACTIONS, REVEAL_COMPANY
 from lusha_mcp.sandbox.rows import JsonObject, Row, rows_by_id
-from lusha_mcp.sandbox.signal_filters import SignalRequest, matched_signal_types
+from lusha_mcp.sandbox.signals.backend import SignalRequest, matched_signal_types
 from lusha_mcp.sandbox.state import Answer, Charger, SandboxState
 
 COMPANY_IDENTIFIERS = "id, domain, or name"

@@ -25,7 +25,7 @@ from lusha_mcp.sandbox.contacts.records import (
 from lusha_mcp.sandbox.errors import gdpr_blocked
 from lusha_mcp.sandbox.pricing import API_SEARCH, CONTACT_REVEAL_ACTIONS
 from lusha_mcp.sandbox.rows import JsonObject, Row, rows_by_id
-from lusha_mcp.sandbox.signal_filters import SignalRequest, matched_signal_types
+from lusha_mcp.sandbox.signals.backend import SignalRequest, matched_signal_types
 from lusha_mcp.sandbox.state import Answer, Charger, SandboxState
 
 CONTACT_IDENTIFIERS = "id, linkedinUrl, email, or firstName + lastName + companyName/companyDomain"

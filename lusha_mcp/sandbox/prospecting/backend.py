@@ -20,7 +20,7 @@ from lusha_mcp.sandbox.pricing import API_SEARCH
 from lusha_mcp.sandbox.prospecting.criteria import CompanyFilters, ContactFilters
 from lusha_mcp.sandbox.prospecting.query import compile_company_prospecting, compile_contact_prospecting
 from lusha_mcp.sandbox.rows import JsonObject, Row, rows_by_id
-from lusha_mcp.sandbox.signal_filters import Entity, SignalRequest, matched_signal_types
+from lusha_mcp.sandbox.signals.backend import Entity, SignalRequest, matched_signal_types
 from lusha_mcp.sandbox.state import Charger, SandboxState
 from lusha_mcp.sandbox.tables.backend import TablesBackend
 

@@ -26,7 +26,7 @@ from lusha_mcp.sandbox.prospecting.criteria import (
     Location,
     Range,
 )
-from lusha_mcp.sandbox.signal_filters import SignalRequest, signal_subquery
+from lusha_mcp.sandbox.signals.backend import SignalRequest, signal_subquery
 
 BIG = 2**62
 """The upper bound of an open range."""
