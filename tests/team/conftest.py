@@ -1,0 +1,58 @@
+"""Fixtures of the team-mode tests: the identity provider, the generated dataset, a running team."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Generator
+from pathlib import Path
+
+import pytest
+
+from lusha_mcp.sandbox import sandbox_app
+from lusha_mcp.settings import Settings
+from tests.conftest import TEST_COMPANIES, TEST_CONTACTS
+from tests.engines import PostgresServer, RedisServer
+from tests.http.issuer import Issuer, running_issuer
+from tests.team.harness import Team, running_team
+
+_redis_dbs = itertools.count(1)
+
+
+@pytest.fixture(scope="session")
+def issuer() -> Generator[Issuer]:
+    with running_issuer() as running:
+        yield running
+
+
+@pytest.fixture(scope="session")
+def dataset(session_data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    """The session's sandbox dataset, generated before any sandbox process reads it."""
+    settings = Settings(
+        sandbox=True,
+        data_dir=tmp_path_factory.mktemp("team-dataset-owner"),
+        sandbox_dataset_dir=session_data_dir,
+        sandbox_contacts=TEST_CONTACTS,
+        sandbox_companies=TEST_COMPANIES,
+    )
+    sandbox_app(settings)
+    return settings
+
+
+@pytest.fixture(scope="module")
+def team(
+    postgres: PostgresServer,
+    redis: RedisServer,
+    issuer: Issuer,
+    dataset: Settings,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Generator[Team]:
+    """Three replicas on a fresh database (and Redis db), shared by the tests of one module."""
+    with running_team(
+        postgres=postgres,
+        redis=redis,
+        redis_db=next(_redis_dbs) % 16,
+        issuer=issuer,
+        dataset=dataset,
+        base_dir=tmp_path_factory.mktemp("team"),
+    ) as running:
+        yield running
