@@ -40,13 +40,18 @@ def dataset(session_data_dir: Path, tmp_path_factory: pytest.TempPathFactory) ->
 
 @pytest.fixture(scope="module")
 def team(
+    request: pytest.FixtureRequest,
     postgres: PostgresServer,
     redis: RedisServer,
     issuer: Issuer,
     dataset: Settings,
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Generator[Team]:
-    """Three replicas on a fresh database (and Redis db), shared by the tests of one module."""
+    """Three replicas on a fresh database (and Redis db), shared by the tests of one module.
+
+    A module's `TEAM_SETTINGS` (LUSHA_* variables) apply to all its replicas and its admin CLI.
+    """
+    settings: dict[str, str] = getattr(request.module, "TEAM_SETTINGS", {})
     with running_team(
         postgres=postgres,
         redis=redis,
@@ -54,5 +59,6 @@ def team(
         issuer=issuer,
         dataset=dataset,
         base_dir=tmp_path_factory.mktemp("team"),
+        **settings,
     ) as running:
         yield running
