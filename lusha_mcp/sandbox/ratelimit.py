@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -64,6 +64,8 @@ class RateLimiter:
         self._daily = _SlidingWindow(86_400.0, daily_quota)
         self._hourly = _SlidingWindow(3_600.0, hourly_quota)
         self._minute = _SlidingWindow(60.0, minute_quota)
+        self._admitted = Counter[str]()
+        self._refused = Counter[str]()
 
     def _bucket(self, name: str) -> _SlidingWindow:
         bucket = self._buckets.get(name)
@@ -103,7 +105,23 @@ class RateLimiter:
                 self._daily.add(now)
                 self._hourly.add(now)
                 self._minute.add(now)
+                self._admitted[bucket_name] += 1
+            else:
+                self._refused[bucket_name] += 1
             return RateDecision(not message, self._headers(now, bucket_name), message)
+
+    def counts(self) -> dict[str, object]:
+        """Requests admitted and refused with 429 since start, in total and per bucket (endpoint)."""
+        with self._lock:
+            names = sorted({*self._admitted, *self._refused})
+            return {
+                "admitted": sum(self._admitted.values()),
+                "rateLimited": sum(self._refused.values()),
+                "byBucket": {
+                    name: {"admitted": self._admitted[name], "rateLimited": self._refused[name]}
+                    for name in names
+                },
+            }
 
     def headers(self, bucket_name: str) -> dict[str, str]:
         with self._lock:

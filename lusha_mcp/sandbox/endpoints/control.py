@@ -3,6 +3,7 @@
 Not part of Lusha's API; the same api_key; not rate limited (the gate in app.py exempts the prefix).
 
     GET  /_sandbox/charges            the charge log: total, credits remaining, each call's items
+    GET  /_sandbox/requests           requests admitted and refused with 429 by the rate limits, per bucket
     POST /_sandbox/credits            {"remaining": n}: set the account's remaining credits
     GET  /_sandbox/faults             the process-wide faults now in force
     POST /_sandbox/faults             set them (latencyMs, errorRate, errorStatus, next, ...)
@@ -31,6 +32,11 @@ from lusha_mcp.sandbox.validation import FieldCheck, read_json_object
 async def charges(request: Request) -> Response:
     """{"totalCreditsCharged": n, "creditsRemaining": n, "calls": [{requestId, operation, items, ...}]}."""
     return lusha_json(sandbox_state(request).account.charge_log())
+
+
+async def requests(request: Request) -> Response:
+    """{"admitted": n, "rateLimited": n, "byBucket": {endpoint: {"admitted", "rateLimited"}}}."""
+    return lusha_json(sandbox_state(request).limiter.counts())
 
 
 async def set_credits(request: Request) -> Response:
@@ -75,6 +81,7 @@ async def pricing(request: Request) -> Response:
 
 ROUTES = [
     Route("/_sandbox/charges", charges, methods=["GET"]),
+    Route("/_sandbox/requests", requests, methods=["GET"]),
     Route("/_sandbox/credits", set_credits, methods=["POST"]),
     Route("/_sandbox/faults", faults, methods=["GET", "POST"]),
     Route("/_sandbox/lookalikes/age", age_session, methods=["POST"]),
