@@ -80,6 +80,18 @@ class Settings(BaseSettings):
     requests_per_second: float = Field(
         default=25.0, gt=0, description="Client-side pace per endpoint (Lusha allows 25/s)."
     )
+    redis_url: SecretStr | None = Field(
+        default=None,
+        description="Redis (or Valkey) URL, redis://[:password@]host:port/db: replicas sharing one "
+        "Lusha key pace its rate limits, 429 pauses and account-usage snapshot through it.",
+    )
+    replicas: int = Field(
+        default=1,
+        ge=1,
+        le=1000,
+        description="How many replicas share the Lusha key; without Redis (or while it is down) each "
+        "paces at 1/replicas of Lusha's limits.",
+    )
     sandbox_credits: int = Field(
         default=10_000, ge=0, description="Initial credit balance of the sandbox account."
     )
@@ -178,6 +190,21 @@ class Settings(BaseSettings):
         if isinstance(raw, str) and not raw.strip():
             return None
         return value
+
+    @field_validator("redis_url", mode="before")
+    @classmethod
+    def _redis_url(cls, value: Any) -> Any:
+        """Blank is no Redis; anything else must be a redis://, rediss:// or unix:// URL (never echoed)."""
+        raw = value.get_secret_value() if isinstance(value, SecretStr) else value
+        if not isinstance(raw, str):
+            return value
+        if not raw.strip():
+            return None
+        if not raw.strip().startswith(("redis://", "rediss://", "unix://")):
+            raise ValueError(
+                "redis_url must be a redis://[:password@]host:port/db, rediss:// (TLS) or unix:// URL"
+            )
+        return SecretStr(raw.strip())
 
     # --- sign-in (the HTTP transport as an OAuth 2.1 resource server) --------------------------
     oauth_issuer: str | None = Field(

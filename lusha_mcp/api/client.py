@@ -30,6 +30,7 @@ from lusha_mcp.redaction import SECRETS
 from lusha_mcp.settings import SANDBOX_API_KEY
 
 if TYPE_CHECKING:
+    from lusha_mcp.api.shared import RedisLink
     from lusha_mcp.settings import Settings
 
 __all__ = ["BATCH_LIMIT", "SMALL_BATCH_LIMIT", "BatchCallback", "LushaClient", "ProgressCallback"]
@@ -68,6 +69,8 @@ class LushaClient:
         retry_base_delay: float = 1.0,
         retry_max_delay: float = 60.0,
         max_concurrency: int = 32,
+        redis_url: SecretStr | None = None,
+        replicas: int = 1,
     ) -> None:
         key = api_key.get_secret_value() if isinstance(api_key, SecretStr) else api_key
         key = key.strip()
@@ -88,11 +91,19 @@ class LushaClient:
         )
         if key != SANDBOX_API_KEY:  # the sandbox's key is public (and would mask "lusha-" everywhere)
             SECRETS.add(key)
+        pacer = Pacer(requests_per_second, share=replicas)
+        self.shared: RedisLink | None = None
+        """Team mode: the Redis link replicas pace and share the usage snapshot through."""
+        if redis_url is not None:
+            from lusha_mcp.api.shared import RedisLink, SharedPacer
+
+            self.shared = RedisLink(redis_url, api_key=SecretStr(key), replicas=replicas)
+            pacer = SharedPacer(self.shared, requests_per_second)
         self._transport = Transport(
             api_key=SecretStr(key),
             base_url=self.base_url,
             http=http,
-            pacer=Pacer(requests_per_second),
+            pacer=pacer,
             retries=RetryPolicy(max_retries, retry_base_delay, retry_max_delay),
             request_deadline=connect_timeout + timeout + _DEADLINE_MARGIN,
             max_concurrency=self.max_concurrency,
@@ -130,6 +141,8 @@ class LushaClient:
             connect_timeout=settings.connect_timeout,
             max_retries=settings.max_retries,
             requests_per_second=settings.requests_per_second,
+            redis_url=settings.redis_url,
+            replicas=settings.replicas,
         )
 
     @property
