@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncGenerator
+from collections.abc import AsyncGenerator, Mapping
 from contextlib import asynccontextmanager
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
 import httpx
+from mcp.server.context import ServerRequestContext
 from mcp.types import SetLevelRequestParams
 
 from lusha_mcp import __version__
 from lusha_mcp.api.client import LushaClient
 from lusha_mcp.client_log import ClientLogBridge, report_sandbox_waits
+from lusha_mcp.client_sessions import PRINCIPAL_SCOPE_KEY
 from lusha_mcp.guard import CreditGuard, PricingSource
+from lusha_mcp.keys import configured_ring
 from lusha_mcp.private import tighten
 from lusha_mcp.prompts import register_prompts
 from lusha_mcp.redaction import install_log_redaction
@@ -76,6 +79,36 @@ def _sign_in(settings: Settings) -> dict[str, Any]:
     return {"auth": auth_settings(settings), "token_verifier": JWTVerifier.from_settings(settings)}
 
 
+def _request_state(settings: Settings) -> dict[str, Any]:
+    """With shared confirmation keys, the SDK's requestState is sealed under keys derived from them
+    (same order, so same rotation): a 2026-07-28 elicitation asked by one replica is answered on any
+    other. Without them the SDK's process-local key stays (one server)."""
+    ring = configured_ring(settings)
+    if ring is None:
+        return {}
+    from mcp.server.request_state import RequestStateSecurity, authenticated_principal
+
+    def principal(ctx: ServerRequestContext[Any, Any]) -> str | None:
+        """The signed-in user, or else the holder of the static bearer token (LUSHA_HTTP_TOKEN)."""
+        signed_in = authenticated_principal(ctx)
+        if signed_in is not None:
+            return signed_in
+        scope: object = getattr(ctx.request, "scope", None)
+        state: object = cast(Mapping[str, Any], scope).get("state") if isinstance(scope, Mapping) else None
+        holder = (
+            cast(Mapping[str, Any], state).get(PRINCIPAL_SCOPE_KEY) if isinstance(state, Mapping) else None
+        )
+        return f"bearer:{holder}" if isinstance(holder, str) and holder else None
+
+    security = RequestStateSecurity(
+        keys=ring.request_state_keys(),
+        ttl=float(settings.confirmation_ttl_seconds),
+        bind_principal=principal,
+        audience=settings.oauth_resource_url,  # None: the server's name
+    )
+    return {"request_state_security": security}
+
+
 def _sandbox_transport(settings: Settings) -> httpx.AsyncBaseTransport | None:
     """In sandbox mode, the sandbox built lazily: `initialize` and `tools/list` never wait for it.
 
@@ -131,6 +164,7 @@ def build_server(settings: Settings, *, transport: httpx.AsyncBaseTransport | No
         extensions=[build_extension()],
         middleware=[ViewsMiddleware()],
         **_sign_in(settings),
+        **_request_state(settings),
     )
     # logging/setLevel for 2025-protocol clients (the SDK then declares the `logging` capability);
     # registered directly because the constructor argument is deprecated for 2026-07-28 servers.

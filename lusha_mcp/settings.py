@@ -149,6 +149,15 @@ class Settings(BaseSettings):
         default_factory=lambda: ["emails", "phones"], description="Reveal fields the assistant may ask for."
     )
     confirmation_ttl_seconds: int = Field(default=600, ge=10, description="Lifetime of a confirmation token.")
+    confirmation_keys: SecretStr | None = Field(
+        default=None,
+        description="Keys every replica shares to sign confirmation tokens (comma-separated, each at "
+        "least 32 random bytes): the first signs, all verify. Unset: a per-install secret in the data dir.",
+    )
+    confirmation_key_file: Path | None = Field(
+        default=None,
+        description="File of confirmation keys instead (one a line, same order rule; mode 0600).",
+    )
     cache_ttl_days: float = Field(
         default=30.0, gt=0, description="How long revealed data is kept and served."
     )
@@ -267,6 +276,20 @@ class Settings(BaseSettings):
         ):
             if url is not None and not _secure_url(url):
                 raise ValueError(f"{name} must be an https:// URL (http:// only on loopback), got {url!r}")
+        return self
+
+    @model_validator(mode="after")
+    def _confirmation_keys(self) -> Settings:
+        """Shared keys are checked at start (entropy, file mode), so a weak key never signs."""
+        if self.confirmation_keys is not None and self.confirmation_key_file is not None:
+            raise ValueError(
+                "set either LUSHA_CONFIRMATION_KEYS or LUSHA_CONFIRMATION_KEY_FILE (the shared "
+                "confirmation keys), not both"
+            )
+        if self.confirmation_keys is not None or self.confirmation_key_file is not None:
+            from lusha_mcp.keys import configured_ring
+
+            configured_ring(self)  # raises KeyConfigError (a ValueError) saying what to change
         return self
 
     @model_validator(mode="after")

@@ -1,9 +1,11 @@
 """Confirmation tokens: the user's yes to one exact call, for clients that cannot elicit.
 
-A token is `lc1.<payload>.<mac>` (base64url): the payload names the tool, the hash of the exact
-arguments, the quoted ceiling, an expiry and, over HTTP, the client session it was issued to; the
-mac is HMAC-SHA256 under a per-install secret kept in the data dir (mode 0600). Single use is enforced by the ledger, which records each
-redeemed token id, so a replay is refused even after a restart.
+A token is `lc2.<key id>.<payload>.<mac>` (base64url): the payload names the tool, the hash of the
+exact arguments, the quoted ceiling, an expiry and, over HTTP, the holder it was issued to; the mac
+is HMAC-SHA256 under one key of the server's ring (`lusha_mcp.keys`: keys every replica shares, or a
+per-install secret kept in the data dir, mode 0600), which the key id (its fingerprint, never the
+key) names. Single use is enforced by the ledger, which records each redeemed token id, so a replay
+is refused even after a restart.
 """
 
 from __future__ import annotations
@@ -22,9 +24,12 @@ from pathlib import Path
 from typing import Any
 
 from lusha_mcp.guard.policy import GuardRefusal
+from lusha_mcp.keys import KeyRing
 from lusha_mcp.private import private_dir, private_file
 
-TOKEN_PREFIX = "lc1"  # noqa: S105
+TOKEN_PREFIX = "lc2"  # noqa: S105
+OLD_TOKEN_PREFIX = "lc1"  # noqa: S105
+"""Tokens of earlier versions (no key id): refused as signed by a key no longer accepted."""
 SECRET_FILE = "confirm.key"  # noqa: S105
 
 
@@ -40,6 +45,17 @@ class TokenForged(TokenRefusal):
             "The confirmation_token is not one this server issued (malformed or wrong signature). "
             "Nothing was spent. Call the tool again without confirmation_token to get a fresh quote "
             "and token, and pass that token back only after the user agrees."
+        )
+
+
+class TokenKeyRetired(TokenRefusal):
+    code = "token_key_retired"
+
+    def __init__(self) -> None:
+        super().__init__(
+            "The confirmation_token was signed with a key this server no longer accepts; ask for a new "
+            "quote: call the tool again without confirmation_token, and pass the new token back only "
+            "after the user agrees. Nothing was spent."
         )
 
 
@@ -131,6 +147,10 @@ class ConfirmationToken:
     """The client session the token was issued to ("" for the server's own session)."""
 
 
+def _mac(secret: bytes, body: str) -> bytes:
+    return hmac.new(secret, body.encode(), hashlib.sha256).digest()
+
+
 def _b64(data: bytes) -> str:
     return base64.urlsafe_b64encode(data).decode().rstrip("=")
 
@@ -142,8 +162,10 @@ def _unb64(text: str) -> bytes:
 class TokenIssuer:
     """Issues and verifies confirmation tokens; single use is the ledger's job."""
 
-    def __init__(self, secret: bytes, ttl_seconds: int, *, clock: Callable[[], float] = time.time) -> None:
-        self._secret = secret
+    def __init__(
+        self, keys: KeyRing | bytes, ttl_seconds: int, *, clock: Callable[[], float] = time.time
+    ) -> None:
+        self._keys = keys if isinstance(keys, KeyRing) else KeyRing.of(keys, shared=False)
         self._ttl = ttl_seconds
         self._clock = clock
 
@@ -176,8 +198,9 @@ class TokenIssuer:
             separators=(",", ":"),
             sort_keys=True,
         ).encode()
-        body = f"{TOKEN_PREFIX}.{_b64(payload)}"
-        return f"{body}.{_b64(self._mac(body))}", token
+        signing = self._keys.signing
+        body = f"{TOKEN_PREFIX}.{signing.fingerprint}.{_b64(payload)}"
+        return f"{body}.{_b64(_mac(signing.secret, body))}", token
 
     def verify(
         self, text: str, tool: str, arguments_hash: str, quote_credits: int, *, holder: str = ""
@@ -195,19 +218,21 @@ class TokenIssuer:
             raise QuoteAboveConfirmed(token.max_credits, quote_credits)
         return token
 
-    def _mac(self, body: str) -> bytes:
-        return hmac.new(self._secret, body.encode(), hashlib.sha256).digest()
-
     def _decode(self, text: str) -> ConfirmationToken:
         parts = text.strip().split(".")
-        if len(parts) != 3 or parts[0] != TOKEN_PREFIX:
+        if len(parts) == 3 and parts[0] == OLD_TOKEN_PREFIX:
+            raise TokenKeyRetired()
+        if len(parts) != 4 or parts[0] != TOKEN_PREFIX:
             raise TokenForged()
-        body = f"{parts[0]}.{parts[1]}"
+        key = self._keys.find(parts[1])
+        if key is None:
+            raise TokenKeyRetired()
+        body = ".".join(parts[:3])
         try:
-            mac = _unb64(parts[2])
-            if not hmac.compare_digest(mac, self._mac(body)):
+            mac = _unb64(parts[3])
+            if not hmac.compare_digest(mac, _mac(key.secret, body)):
                 raise TokenForged()
-            data = json.loads(_unb64(parts[1]))
+            data = json.loads(_unb64(parts[2]))
             return ConfirmationToken(
                 token_id=str(data["jti"]),
                 tool=str(data["tool"]),

@@ -12,15 +12,12 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from lusha_mcp.guard.cache import RevealCache
-from lusha_mcp.guard.confirm import (
-    TokenIssuer,
-    canonical_arguments_hash,
-    load_or_create_secret,
-)
+from lusha_mcp.guard.confirm import TokenIssuer, canonical_arguments_hash
 from lusha_mcp.guard.inflight import InFlight
 from lusha_mcp.guard.ledger import Ledger, Reservation, Spending
 from lusha_mcp.guard.policy import CreditPolicy, NoSpendRefusal, OverBudget
 from lusha_mcp.guard.pricing import PreviewCache, PricingSource, Quote
+from lusha_mcp.keys import key_ring
 from lusha_mcp.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -78,7 +75,7 @@ class CreditGuard:
         self.inflight = InFlight()
         """Reveals talking to Lusha now (shared by every client view): a second reveal of the
         same record waits for the first and is served from the cache."""
-        self.tokens = TokenIssuer(load_or_create_secret(settings.data_dir), settings.confirmation_ttl_seconds)
+        self.tokens = TokenIssuer(key_ring(settings), settings.confirmation_ttl_seconds)
 
     def for_client(self, client: str | None) -> CreditGuard:
         """This guard as seen by one client session (`client`: an opaque id, never a secret)."""

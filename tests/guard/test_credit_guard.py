@@ -48,7 +48,7 @@ async def test_reveal_without_confirmation_spends_nothing_and_returns_quote_and_
     assert body["status"] == "confirmation_required"
     assert body["quote"]["total_credits"] == 2
     assert body["quote"]["items"][0]["action"] == "revealEmail"
-    assert body["confirmation_token"].startswith("lc1.")
+    assert body["confirmation_token"].startswith("lc2.")
     assert "contacts" not in body
     assert await charged_total(sandbox_settings) == 0
 
@@ -136,13 +136,13 @@ async def test_made_up_token_is_refused(sandbox_settings: Settings) -> None:
     ids = contact_ids_with_emails(sandbox_settings, 1)
     async with Client(build_server(sandbox_settings)) as client:
         quoted = structured(await call(client, "enrich_contacts", ids=ids, reveal=["emails"]))
-        prefix, payload, _ = quoted["confirmation_token"].split(".")
+        prefix, key_id, payload, _ = quoted["confirmation_token"].split(".")
         forged = await call(
             client,
             "enrich_contacts",
             ids=ids,
             reveal=["emails"],
-            confirmation_token=f"{prefix}.{payload}.AAAA",
+            confirmation_token=f"{prefix}.{key_id}.{payload}.AAAA",
         )
         garbage = await call(client, "enrich_contacts", ids=ids, reveal=["emails"], confirmation_token="yes")
 

@@ -26,7 +26,7 @@ from lusha_mcp.guard import (
     TokenMismatch,
     UnknownPriceError,
 )
-from lusha_mcp.guard.confirm import QuoteAboveConfirmed, TokenIssuer, load_or_create_secret
+from lusha_mcp.guard.confirm import QuoteAboveConfirmed, TokenIssuer, TokenKeyRetired, load_or_create_secret
 from lusha_mcp.guard.ledger import Reservation, utc_day
 from lusha_mcp.settings import Settings
 
@@ -71,8 +71,11 @@ def test_token_is_bound_to_its_tool_arguments_ceiling_and_lifetime(tmp_path: Pat
     with pytest.raises(QuoteAboveConfirmed):
         issuer.verify(token, "enrich_contacts", "hash-a", 6)
     other_install = TokenIssuer(load_or_create_secret(tmp_path / "elsewhere"), 600, clock=lambda: now[0])
-    with pytest.raises(TokenForged):
+    with pytest.raises(TokenKeyRetired, match="no longer accepts; ask for a new quote"):
         other_install.verify(token, "enrich_contacts", "hash-a", 5)
+    prefix, key_id, payload, mac = token.split(".")
+    with pytest.raises(TokenForged):
+        issuer.verify(f"{prefix}.{key_id}.{payload}.{'A' * len(mac)}", "enrich_contacts", "hash-a", 5)
     now[0] += 601
     with pytest.raises(TokenExpired):
         issuer.verify(token, "enrich_contacts", "hash-a", 5)
