@@ -36,6 +36,8 @@ if TYPE_CHECKING:
 __all__ = ["BATCH_LIMIT", "SMALL_BATCH_LIMIT", "BatchCallback", "LushaClient", "ProgressCallback"]
 
 _DEADLINE_MARGIN = 0.2
+KEEPALIVE_SECONDS = 2.0
+"""How long an idle connection to Lusha is kept for reuse (below common server keep-alive timeouts)."""
 """Seconds past the connect and read timeouts before the client's own deadline ends a request."""
 _SANDBOX_BASE_URL = "http://sandbox.lusha.invalid"
 _NO_KEY = "No Lusha API key: set LUSHA_API_KEY (or run with --sandbox for the offline sandbox)."
@@ -86,7 +88,12 @@ class LushaClient:
             transport=transport,
             timeout=httpx.Timeout(timeout, connect=connect_timeout),
             headers={"user-agent": self.user_agent, "accept": "application/json"},
-            limits=httpx.Limits(max_connections=max(self.max_concurrency, 10)),
+            # Idle connections are dropped after 2 s, well before a server's keep-alive timeout (5 s for
+            # uvicorn, the sandbox's): a request sent on a connection the server closes at that moment
+            # breaks after it was sent, and a metered one cannot be retried.
+            limits=httpx.Limits(
+                max_connections=max(self.max_concurrency, 10), keepalive_expiry=KEEPALIVE_SECONDS
+            ),
             follow_redirects=False,
         )
         if key != SANDBOX_API_KEY:  # the sandbox's key is public (and would mask "lusha-" everywhere)

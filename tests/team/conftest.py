@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Generator
 from pathlib import Path
+from typing import cast
 
 import pytest
 
@@ -13,9 +13,7 @@ from lusha_mcp.settings import Settings
 from tests.conftest import TEST_COMPANIES, TEST_CONTACTS
 from tests.engines import PostgresServer, RedisServer
 from tests.http.issuer import Issuer, running_issuer
-from tests.team.harness import Team, running_team
-
-_redis_dbs = itertools.count(1)
+from tests.team.harness import Team, next_redis_db, running_team
 
 
 @pytest.fixture(scope="session")
@@ -51,14 +49,15 @@ def team(
 
     A module's `TEAM_SETTINGS` (LUSHA_* variables) apply to all its replicas and its admin CLI.
     """
-    settings: dict[str, str] = getattr(request.module, "TEAM_SETTINGS", {})
+    module: object = request.module
+    settings = cast(dict[str, str], getattr(module, "TEAM_SETTINGS", {}))
     with running_team(
         postgres=postgres,
         redis=redis,
-        redis_db=next(_redis_dbs) % 16,
+        redis_db=next_redis_db(),
         issuer=issuer,
         dataset=dataset,
         base_dir=tmp_path_factory.mktemp("team"),
-        **settings,
+        settings=settings,
     ) as running:
         yield running

@@ -15,7 +15,7 @@ import secrets
 import sqlite3
 import subprocess
 import sys
-from collections.abc import AsyncGenerator, Generator, Iterator
+from collections.abc import AsyncGenerator, Generator, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass, field
@@ -35,6 +35,12 @@ from tests.http.issuer import Issuer
 
 SCOPE = "lusha"
 REPLICAS = 3
+_redis_dbs = itertools.count(1)
+
+
+def next_redis_db() -> int:
+    """A Redis database index no other team of this session used (0 stays the fixtures' own)."""
+    return 1 + (next(_redis_dbs) - 1) % 15
 
 
 @dataclass(frozen=True)
@@ -73,6 +79,10 @@ class Replica:
 
     def log(self) -> str:
         return "".join(self.server.log) if self.server is not None else ""
+
+    def warnings(self) -> list[str]:
+        """The WARNING/ERROR lines of this replica's log (for failure messages)."""
+        return [line.strip() for line in self.log().splitlines() if line.startswith(("WARNING", "ERROR"))]
 
 
 @dataclass(repr=False)
@@ -132,6 +142,10 @@ class Team:
             response.raise_for_status()
             return cast(dict[str, Any], response.json())
 
+    def warnings(self) -> dict[str, list[str]]:
+        """Each replica's WARNING/ERROR log lines, to explain a failure."""
+        return {replica.name: replica.warnings() for replica in self.replicas}
+
     async def charged_total(self) -> int:
         return int((await self.sandbox_get("/_sandbox/charges"))["totalCreditsCharged"])
 
@@ -188,7 +202,7 @@ def running_team(
     dataset: Settings,
     base_dir: Path,
     replicas: int = REPLICAS,
-    **settings: str,
+    settings: Mapping[str, str] | None = None,
 ) -> Generator[Team]:
     """Start the sandbox and `replicas` replicas on a fresh database and Redis db; stop them after.
 
@@ -216,7 +230,7 @@ def running_team(
         "LUSHA_OAUTH_ISSUER": issuer.url,
         "LUSHA_OAUTH_RESOURCE_URL": audience,
         "LUSHA_OAUTH_REQUIRED_SCOPES": SCOPE,
-        **settings,
+        **(settings or {}),
     }
     cli_dir = base_dir / "admin"
     cli_dir.mkdir()
