@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Generator
 from pathlib import Path
-from typing import cast
 
 import pytest
 
@@ -37,8 +36,14 @@ def dataset(session_data_dir: Path, tmp_path_factory: pytest.TempPathFactory) ->
 
 
 @pytest.fixture(scope="module")
+def team_settings() -> dict[str, str]:
+    """Extra LUSHA_* settings of a module's team (none by default)."""
+    return {}
+
+
+@pytest.fixture(scope="module")
 def team(
-    request: pytest.FixtureRequest,
+    team_settings: dict[str, str],
     postgres: PostgresServer,
     redis: RedisServer,
     issuer: Issuer,
@@ -47,10 +52,8 @@ def team(
 ) -> Generator[Team]:
     """Three replicas on a fresh database (and Redis db), shared by the tests of one module.
 
-    A module's `TEAM_SETTINGS` (LUSHA_* variables) apply to all its replicas and its admin CLI.
+    A module overrides `team_settings` (LUSHA_* variables for all its replicas and its admin CLI).
     """
-    module: object = request.module
-    settings = cast(dict[str, str], getattr(module, "TEAM_SETTINGS", {}))
     with running_team(
         postgres=postgres,
         redis=redis,
@@ -58,6 +61,6 @@ def team(
         issuer=issuer,
         dataset=dataset,
         base_dir=tmp_path_factory.mktemp("team"),
-        settings=settings,
+        settings=team_settings,
     ) as running:
         yield running
