@@ -242,7 +242,7 @@ def register_resources(server: MCPServer[Any], live: LiveState) -> None:
     )
     async def session_ledger_resource() -> str:
         guard = live.state.client_guard()
-        entries = guard.ledger.entries(session=guard.session_id)
+        entries = await guard.ledger.list_entries(session=guard.session_id)
         return _json(
             {
                 "session": guard.session_id,

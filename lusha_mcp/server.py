@@ -144,6 +144,12 @@ def build_server(settings: Settings, *, transport: httpx.AsyncBaseTransport | No
         client = LushaClient.from_settings(settings, transport=transport or _sandbox_transport(settings))
         usage = AccountUsageSnapshot(client)
         guard = CreditGuard(settings, PricingSource(usage.pricing))
+        try:
+            await guard.open()  # PostgreSQL: refuses a schema that is behind; an unreachable one is logged
+        except BaseException:
+            await guard.aclose()
+            await client.aclose()
+            raise
         logger.info("lusha-mcp session %s started (sandbox=%s)", guard.session_id, settings.sandbox)
         try:
             state = LushaState(settings=settings, client=client, guard=guard, usage=usage)
@@ -152,7 +158,7 @@ def build_server(settings: Settings, *, transport: httpx.AsyncBaseTransport | No
         finally:
             client_log.close()
             await client.aclose()
-            guard.close()
+            await guard.aclose()
 
     server = LushaServer(
         name="lusha",

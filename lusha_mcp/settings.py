@@ -135,7 +135,24 @@ class Settings(BaseSettings):
         ge=0,
         description="Credits one client session may spend (over stdio: the server process).",
     )
-    daily_budget: int | None = Field(default=None, ge=0, description="Credits per UTC day, across restarts.")
+    daily_budget: int | None = Field(
+        default=None, ge=0, description="Credits per UTC day for the whole account, across restarts."
+    )
+    user_daily_budget: int | None = Field(
+        default=None,
+        ge=0,
+        description="Credits per UTC day for each signed-in user (`lusha-mcp budgets set --user` overrides it).",
+    )
+    team_daily_budget: int | None = Field(
+        default=None,
+        ge=0,
+        description="Credits per UTC day for each team (`lusha-mcp budgets set --team` overrides it).",
+    )
+    database_url: SecretStr | None = Field(
+        default=None,
+        description="postgresql://... : keep the ledger, budgets, tokens and caches in PostgreSQL, "
+        "shared by every replica (run `lusha-mcp migrate` first); unset: SQLite in the data dir.",
+    )
     confirm_above: int = Field(
         default=10, ge=0, description="A non-reveal call quoted above this many credits needs confirmation."
     )
@@ -248,6 +265,15 @@ class Settings(BaseSettings):
     @classmethod
     def _csv(cls, value: Any) -> Any:
         return _split_csv(value)
+
+    @field_validator("database_url")
+    @classmethod
+    def _postgres_url(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None or not value.get_secret_value().strip():
+            return None
+        if not value.get_secret_value().startswith(("postgresql://", "postgres://")):
+            raise ValueError("database_url must be a postgresql://user:password@host:port/database URL")
+        return value
 
     @field_validator("base_url")
     @classmethod

@@ -105,7 +105,7 @@ async def get_account_usage(call: ToolCall) -> AccountUsageReport:
         server=await call.guard.budget_left(),
         spent_by_tool={
             tool: ToolSpend(session=session, today=today)
-            for tool, (session, today) in call.guard.ledger.spent_by_tool(call.guard.session_id).items()
+            for tool, (session, today) in (await call.guard.ledger.tool_spend(call.guard.caller)).items()
         },
         snapshot_age_seconds=int(age),
     )

@@ -39,8 +39,8 @@ from lusha_mcp.api.client import LushaClient
 from lusha_mcp.api.errors import APIStatusError, InvalidRequestError, LushaError, ResponseLostError
 from lusha_mcp.api.models import MeteredResponse
 from lusha_mcp.api.spend import authorized_spend
-from lusha_mcp.client_sessions import CLIENT_SESSION, client_session_of
-from lusha_mcp.guard import BudgetLeft, ConfirmationRequest, CreditGuard, GuardRefusal, OverBudget, Quote
+from lusha_mcp.client_sessions import bound_client
+from lusha_mcp.guard import BudgetLeft, ConfirmationRequest, CreditGuard, GuardRefusal, Quote
 from lusha_mcp.settings import Settings, Toolset
 from lusha_mcp.tools.errors import ArgumentError, tool_error
 from lusha_mcp.tools.results import Fit, MeteredResult, ToolResult, budget_line
@@ -240,24 +240,19 @@ class LushaServer(MCPServer[LushaState]):
             unknown = [key for key in arguments if key not in accepted]
             if unknown:
                 raise ToolError(unknown_arguments_message(name, unknown, accepted))
-        client = CLIENT_SESSION.set(client_session_of(context))
         try:
-            return await super().call_tool(name, arguments, context)
+            with bound_client(context):
+                return await super().call_tool(name, arguments, context)
         except ToolError as exc:
             if isinstance(exc.__cause__, ValidationError):
                 raise ToolError(invalid_arguments_message(name, exc.__cause__)) from exc
             raise
-        finally:
-            CLIENT_SESSION.reset(client)
 
     async def read_resource(
         self, uri: AnyUrl | str, context: Context[LushaState, Any] | None = None
     ) -> Iterable[ReadResourceContents] | InputRequiredResult:
-        client = CLIENT_SESSION.set(client_session_of(context))
-        try:
+        with bound_client(context):
             return await super().read_resource(uri, context)
-        finally:
-            CLIENT_SESSION.reset(client)
 
 
 def closest_names(key: str, valid: Iterable[str]) -> list[str]:
@@ -736,7 +731,7 @@ async def price_call(
     if not wants_token or not with_token:
         return Priced(quote=quote, fit=fit, budget_left=left, notes=notes)
     arguments_hash = guard.arguments_hash(spec.name, to_jsonable_python(arguments))
-    token, _ = guard.tokens.issue(spec.name, arguments_hash, quote.total_credits, holder=guard.client)
+    token, _ = guard.tokens.issue(spec.name, arguments_hash, quote.total_credits, holder=guard.holder)
     return Priced(
         quote=quote,
         fit=fit,
@@ -754,9 +749,9 @@ def _fit(guard: CreditGuard, tool: str, quote: Quote, left: BudgetLeft, drawn: i
     try:
         guard.refuse_if_no_spend(tool)
         guard.policy.check(quote)
-        for which, remaining in (("session", before.session), ("daily", before.today)):
-            if remaining is not None and quote.total_credits > remaining:
-                raise OverBudget(quote.total_credits, which, remaining)
+        refusal = before.refusal(quote.total_credits)
+        if refusal is not None:
+            raise refusal
     except GuardRefusal as refusal:
         return Fit(would="refuse", reason=refusal.message, budget_left_after=after)
     if guard.needs_confirmation(quote):

@@ -14,7 +14,7 @@ from lusha_mcp.api.client import LushaClient
 from lusha_mcp.api.errors import APIConnectionError, AuthenticationError, LushaError, PermissionDeniedError
 from lusha_mcp.api.models import AccountUsage
 from lusha_mcp.api.shared import claim, read_snapshot, write_snapshot
-from lusha_mcp.client_sessions import CLIENT_SESSION
+from lusha_mcp.client_sessions import CLIENT_SESSION, CLIENT_USER
 from lusha_mcp.guard import CreditGuard
 from lusha_mcp.settings import Settings
 
@@ -116,8 +116,9 @@ class LushaState:
     usage: AccountUsageSnapshot
 
     def client_guard(self) -> CreditGuard:
-        """The guard as the client session of the request being handled sees it."""
-        return self.guard.for_client(CLIENT_SESSION.get())
+        """The guard as the client session (and signed-in user) of the request being handled sees it."""
+        user, teams = CLIENT_USER.get() or (None, ())
+        return self.guard.for_client(CLIENT_SESSION.get(), user=user, teams=teams)
 
     @classmethod
     def of(cls, ctx: Context[Any, Any]) -> LushaState:
