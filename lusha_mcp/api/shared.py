@@ -85,6 +85,10 @@ return 0
 """
 
 
+_GENERAL = "/v3"
+"""Any general endpoint's bucket name (Pacer.hold of one holds them all)."""
+
+
 class SharedUnavailableError(Exception):
     """Redis did not answer (or was asked too soon after it failed): use the local share."""
 
@@ -182,6 +186,7 @@ class SharedPacer(Pacer):
         self._locks: dict[str, anyio.Lock] = {}
         self._member = uuid.uuid4().hex[:12]
         self._count = 0
+        self._outage = 0
 
     async def _script(self, source: str, keys: list[str], args: list[int | str]) -> int:
         async def call(redis: Redis) -> int:
@@ -208,6 +213,11 @@ class SharedPacer(Pacer):
                         [limit, round(period * 1_000_000), f"{self._member}:{self._count}"],
                     )
                 except SharedUnavailableError:
+                    if self._outage != self._link.outages:
+                        # The shared windows may be full: the local share starts after one
+                        # window of the general endpoints (the minute buckets start at once).
+                        self._outage = self._link.outages
+                        self._local.hold(_GENERAL, self.endpoint_window[1])
                     await self._local.acquire(bucket)
                     return
                 if wait <= 0:
@@ -224,7 +234,7 @@ class SharedPacer(Pacer):
 
     async def pause_for_minute_window(self, bucket: str) -> float:
         wait = seconds_to_next_minute()
-        self._local.hold_minute_window(bucket, wait)
+        self._local.hold(bucket, wait)
         await self._pause_shared(self._pause_keys(bucket)[1], wait)
         return wait
 
