@@ -118,6 +118,11 @@ class SlidingWindowLimiter:
         self._lock = anyio.Lock()
         self._paused_until = 0.0
 
+    def ages(self) -> list[float]:
+        """Seconds since each admission still inside the window, oldest first."""
+        now = self._clock()
+        return [now - stamp for stamp in self._stamps if now - stamp < self.period]
+
     def pause_until(self, moment: float) -> None:
         """Hold every acquisition until the monotonic time `moment`."""
         self._paused_until = max(self._paused_until, moment)
@@ -177,6 +182,10 @@ class Pacer:
 
     async def acquire(self, bucket: str) -> None:
         await self.limiter(bucket).acquire()
+
+    def recent(self) -> dict[str, list[float]]:
+        """Per bucket, the ages (seconds) of the admissions still inside its window."""
+        return {bucket: ages for bucket, limiter in self._limiters.items() if (ages := limiter.ages())}
 
     async def pause(self, bucket: str, seconds: float) -> None:
         """Hold one bucket for `seconds` (a 429's Retry-After or backoff)."""

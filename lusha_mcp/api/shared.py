@@ -53,6 +53,10 @@ T = TypeVar("T")
 
 RETRY_SECONDS = 2.0
 """After a failure, how long a replica paces locally before asking Redis again."""
+SHARED_STRETCH = 1.10 / 1.05
+"""Shared windows are 10 % longer than Lusha's (the local pacer's are 5 %): a request admitted by
+one replica can reach Lusha later than one admitted after it by another (two processes, two
+connections), and the margin absorbs up to 100 ms of that at 25/s."""
 SOCKET_SECONDS = 1.0
 """Connect and read timeout of one Redis command: a hung Redis delays a request this long at most."""
 
@@ -72,6 +76,19 @@ if redis.call('ZCARD', KEYS[1]) < limit then
 end
 local oldest = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
 return math.max(1, tonumber(oldest[2]) + period - now)
+"""
+
+# KEYS: window. ARGV: period (us), member prefix, then the ages (us) of admissions made elsewhere.
+_SEED = """
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
+local period = tonumber(ARGV[1])
+for i = 3, #ARGV do
+  local age = tonumber(ARGV[i])
+  if age < period then redis.call('ZADD', KEYS[1], now - age, ARGV[2] .. ':' .. i) end
+end
+redis.call('PEXPIRE', KEYS[1], math.ceil(period / 1000) + 1000)
+return 0
 """
 
 # KEYS: pause key. ARGV: seconds (us). Moves the pause-until forward, never back.
@@ -181,12 +198,17 @@ class SharedPacer(Pacer):
 
     def __init__(self, link: RedisLink, requests_per_second: float) -> None:
         super().__init__(requests_per_second)
+        self.windows = {
+            bucket: (limit, period * SHARED_STRETCH) for bucket, (limit, period) in self.windows.items()
+        }
+        self.endpoint_window = (self.endpoint_window[0], self.endpoint_window[1] * SHARED_STRETCH)
         self._link = link
         self._local = Pacer(requests_per_second, share=link.replicas)
         self._locks: dict[str, anyio.Lock] = {}
         self._member = uuid.uuid4().hex[:12]
         self._count = 0
         self._outage = 0
+        self._local_since_outage = False
 
     async def _script(self, source: str, keys: list[str], args: list[int | str]) -> int:
         async def call(redis: Redis) -> int:
@@ -207,6 +229,8 @@ class SharedPacer(Pacer):
             while True:
                 self._count += 1
                 try:
+                    if self._local_since_outage:
+                        await self._seed()
                     wait = await self._script(
                         _ACQUIRE,
                         [self._link.key("window", bucket), *self._pause_keys(bucket)],
@@ -218,11 +242,28 @@ class SharedPacer(Pacer):
                         # window of the general endpoints (the minute buckets start at once).
                         self._outage = self._link.outages
                         self._local.hold(_GENERAL, self.endpoint_window[1])
+                    self._local_since_outage = True
                     await self._local.acquire(bucket)
                     return
                 if wait <= 0:
                     return
                 await anyio.sleep(wait / 1_000_000)
+
+    async def _seed(self) -> None:
+        """Back on Redis after an outage: put the requests this replica admitted locally (still
+        inside their windows) into the shared windows, so they count there too."""
+        for bucket, ages in self._local.recent().items():
+            period = self.window(bucket)[1]
+            await self._script(
+                _SEED,
+                [self._link.key("window", bucket)],
+                [
+                    round(period * 1_000_000),
+                    f"{self._member}:seed{self._count}",
+                    *(round(a * 1_000_000) for a in ages),
+                ],
+            )
+        self._local_since_outage = False
 
     async def _pause_shared(self, key: str, seconds: float) -> None:
         with contextlib.suppress(SharedUnavailableError):

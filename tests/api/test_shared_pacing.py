@@ -17,6 +17,7 @@ from typing import Any, cast
 import anyio
 import httpx
 import pytest
+import redis
 from mcp import Client
 from pydantic import SecretStr
 
@@ -51,6 +52,12 @@ async def sandbox(sandbox_process: str) -> AsyncIterator[httpx.AsyncClient]:
     async with httpx.AsyncClient(base_url=sandbox_process, headers={"api_key": SANDBOX_API_KEY}) as http:
         await anyio.sleep(1.1)  # the previous test's requests leave the sandbox's 1 s windows
         yield http
+
+
+@pytest.fixture
+def redis_engine(redis: RedisServer) -> RedisServer:
+    """The session's redis-server (tests.engines' `redis` fixture, named apart from the module)."""
+    return redis
 
 
 @pytest.fixture
@@ -92,6 +99,18 @@ async def burst(clients: list[LushaClient], per_client: int) -> list[BaseExcepti
     return outcomes
 
 
+async def three_clients_burst(
+    base_url: str, redis_url: str | None, per_client: int
+) -> list[BaseException | None]:
+    """Three clients that never retry, each with its own pacer (linked by Redis when given), burst."""
+    clients = [client(base_url, redis_url, max_retries=0) for _ in range(3)]
+    try:
+        return await burst(clients, per_client)
+    finally:
+        for lusha in clients:
+            await lusha.aclose()
+
+
 async def counts(sandbox: httpx.AsyncClient, bucket: str) -> dict[str, int]:
     by_bucket = cast(dict[str, dict[str, int]], (await sandbox.get("/_sandbox/requests")).json()["byBucket"])
     return by_bucket.get(bucket, {"admitted": 0, "rateLimited": 0})
@@ -106,12 +125,7 @@ async def test_three_clients_sharing_redis_get_no_429_under_a_burst(
     sandbox: httpx.AsyncClient, sandbox_process: str, redis_url: str
 ) -> None:
     before = await counts(sandbox, BUCKET)
-    clients = [client(sandbox_process, redis_url, max_retries=0) for _ in range(3)]
-    try:
-        outcomes = await burst(clients, 30)
-    finally:
-        for lusha in clients:
-            await lusha.aclose()
+    outcomes = await three_clients_burst(sandbox_process, redis_url, 30)
     after = await counts(sandbox, BUCKET)
     assert [outcome for outcome in outcomes if outcome is not None] == []
     assert after["admitted"] - before["admitted"] == 90
@@ -126,19 +140,14 @@ async def test_the_same_burst_without_shared_pacing_is_refused(
 ) -> None:
     """The control: three local pacers (each at 20/s) offer 60 requests at once to a 25/s endpoint."""
     before = await counts(sandbox, BUCKET)
-    clients = [client(sandbox_process, None, max_retries=0) for _ in range(3)]
-    try:
-        outcomes = await burst(clients, 20)
-    finally:
-        for lusha in clients:
-            await lusha.aclose()
+    outcomes = await three_clients_burst(sandbox_process, None, 20)
     refused = (await counts(sandbox, BUCKET))["rateLimited"] - before["rateLimited"]
     assert refused > 0
     assert sum(isinstance(outcome, RateLimitError) for outcome in outcomes) == refused
 
 
 async def test_a_429_seen_by_one_client_pauses_the_other(
-    sandbox: httpx.AsyncClient, sandbox_process: str, redis: RedisServer, redis_url: str
+    sandbox: httpx.AsyncClient, sandbox_process: str, redis_engine: RedisServer, redis_url: str
 ) -> None:
     first = client(sandbox_process, redis_url, retry_base_delay=2.0)
     second = client(sandbox_process, redis_url)
@@ -147,7 +156,7 @@ async def test_a_429_seen_by_one_client_pauses_the_other(
         await sandbox.post("/_sandbox/faults", json={"next": ["rate_limit"]})
         async with anyio.create_task_group() as group:
             group.start_soon(first.prospecting.contact_filter_types)  # 429, pauses, retries in 1-2 s
-            while redis.command("KEYS", "*:pause:*") == "*0":  # noqa: ASYNC110 (another process's state)
+            while redis_engine.command("KEYS", "*:pause:*") == "*0":  # noqa: ASYNC110 (another process's state)
                 await anyio.sleep(0.01)
             await second.prospecting.contact_filter_types()
     finally:
@@ -179,6 +188,9 @@ async def test_redis_stopped_mid_run_falls_back_to_the_local_share_and_back(
         assert len(fallbacks) == 3  # once per client, not once per request
         assert all("1/3 of Lusha's rate limits" in record.getMessage() for record in fallbacks)
         locked_redis.start()
+        # Each client goes back to Redis within this burst (RETRY_SECONDS after its last failure),
+        # its local requests still in the sandbox's window: they are counted in Redis's too.
+        assert await burst(clients, 10) == [None] * 30
         await anyio.sleep(RETRY_SECONDS)
         assert await burst(clients, 5) == [None] * 15
     finally:
@@ -198,20 +210,23 @@ async def test_replicas_share_one_account_usage_snapshot(
 
     def settings(name: str) -> Settings:
         return Settings(
-            api_key=SANDBOX_API_KEY,
+            api_key=SecretStr(SANDBOX_API_KEY),
             base_url=sandbox_process,
             data_dir=tmp_path / name,
-            redis_url=redis_url,
-            auto_approve=True,
+            redis_url=SecretStr(redis_url),
         )
 
     async with Client(build_server(settings("a"))) as a, Client(build_server(settings("b"))) as b:
-        for replica in (a, b, a, b):
-            usage = await replica.call_tool("get_account_usage", {})
-            assert not usage.is_error
+        assert not (await a.call_tool("get_account_usage", {})).is_error
+        # b's guard prices a plan: its pricebook is the snapshot a fetched.
         plan = {"tool": "prospect_companies", "arguments": {"sizes": ["51-200"], "size": 10}}
         quote = await b.call_tool("estimate_plan", {"steps": [plan]})
         assert not quote.is_error
+        assert quote.structured_content is not None
+        (line,) = quote.structured_content["steps"][0]["quote"]["items"]
+        assert (line["action"], line["price_known"]) == ("api_search", True)
+        for replica in (b, a, b):
+            assert not (await replica.call_tool("get_account_usage", {})).is_error
     assert (await counts(sandbox, "account-usage"))["admitted"] - before["admitted"] == 1
 
 
@@ -225,3 +240,55 @@ def test_the_single_user_default_never_imports_redis(sandbox_settings: Settings)
     )
     shown = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert shown.stdout.strip() == "False"
+
+
+def test_the_redis_url_is_a_secret_setting() -> None:
+    """As LUSHA_REDIS_URL gives it: a string, kept as a SecretStr, never echoed when refused."""
+    settings = Settings.model_validate({"redis_url": f"redis://:{PASSWORD}@127.0.0.1:6379/0"})
+    assert settings.redis_url is not None
+    assert settings.redis_url.get_secret_value().endswith("@127.0.0.1:6379/0")
+    assert PASSWORD not in repr(settings)
+    assert PASSWORD not in str(settings.model_dump())
+    assert Settings.model_validate({"redis_url": "  "}).redis_url is None
+    with pytest.raises(ValueError, match=r"redis_url must be a redis://") as refused:
+        Settings.model_validate({"redis_url": f"http://:{PASSWORD}@127.0.0.1:6379/0"})
+    assert PASSWORD not in str(refused.value)
+
+
+async def test_a_refused_redis_password_falls_back_without_showing_it(
+    sandbox: httpx.AsyncClient,
+    sandbox_process: str,
+    locked_redis: RedisServer,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    wrong = locked_redis.url.replace(PASSWORD, "not-the-" + PASSWORD)
+    lusha = client(sandbox_process, wrong, max_retries=0, replicas=2)
+    try:
+        assert await burst([lusha], 3) == [None] * 3
+    finally:
+        await lusha.aclose()
+    assert "falling back to local pacing" in caplog.text
+    assert PASSWORD not in caplog.text
+
+
+async def test_requests_paced_locally_during_an_outage_count_in_the_shared_window_after_it(
+    sandbox: httpx.AsyncClient, sandbox_process: str, locked_redis: RedisServer
+) -> None:
+    """Back on Redis, a replica adds what it sent on its own to the shared window (100 a minute
+    for the webhooks API), so the others do not spend that minute's requests a second time."""
+    lusha = client(sandbox_process, locked_redis.url, max_retries=0)
+    try:
+        await lusha.webhooks.list()
+        locked_redis.stop()
+        for _ in range(3):
+            await lusha.webhooks.list()  # paced locally
+        locked_redis.start()
+        await anyio.sleep(RETRY_SECONDS)
+        await lusha.webhooks.list()  # back on Redis
+    finally:
+        await lusha.aclose()
+    with redis.Redis.from_url(locked_redis.url, decode_responses=True) as direct:
+        (window,) = cast(list[str], direct.keys("*:window:webhooks"))
+        # The first request's entry went with the stopped server (no persistence); the three
+        # paced locally were added back, beside the last one.
+        assert direct.zcard(window) == 4
