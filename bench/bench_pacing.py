@@ -35,6 +35,7 @@ BUCKET = "/v3/contacts/prospecting/filters"
 
 async def burst(section: Section, workspace: Workspace, redis_url: str) -> None:
     from lusha_mcp.api.client import LushaClient
+    from lusha_mcp.api.shared import SHARED_STRETCH
     from lusha_mcp.sandbox import SANDBOX_BASE_URL, sandbox_transport
     from lusha_mcp.settings import SANDBOX_API_KEY
 
@@ -101,10 +102,8 @@ async def burst(section: Section, workspace: Workspace, redis_url: str) -> None:
     )
     section.add("429 answers (sandbox's count)", bucket["rateLimited"], at_most=0)
     section.add("calls that failed", failures, at_most=0)
-    section.notes.append(
-        "The pacer keeps 25 per 1.05 s sliding window (a 5 % margin), so 0.95x is the most steady "
-        "pacing can reach."
-    )
+    window = 1.05 * SHARED_STRETCH
+    section.add("most steady shared pacing allows", 1 / window, "x", note=f"25 per {window:.2f} s window")
 
 
 async def overhead(section: Section, redis_url: str, rounds: int) -> None:

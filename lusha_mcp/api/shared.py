@@ -128,9 +128,9 @@ class RedisLink:
         SECRETS.add(_password(url))
         self.replicas = max(1, replicas)
         fingerprint = hashlib.sha256(b"lusha-mcp pacing\0" + api_key.get_secret_value().encode()).hexdigest()
-        self.namespace = f"lusha-mcp:{fingerprint[:16]}"
+        self.namespace = f"lusha-mcp:{{{fingerprint[:16]}}}"
         """Key prefix: replicas sharing one Lusha key (one account) share its limits; the key is
-        never stored, only this one-way fingerprint."""
+        never stored, only this one-way fingerprint (a hash tag: one cluster slot for all keys)."""
         self._client: Redis | None = None
         self._retry_at = 0.0
         self.down = False
@@ -172,7 +172,7 @@ class RedisLink:
                 self.down = True
                 self.outages += 1
                 logger.warning(
-                    "Redis (LUSHA_REDIS_URL) did not answer (%s): falling back to local pacing at this "
+                    "Redis (LUSHA_REDIS_URL) is unavailable (%s): falling back to local pacing at this "
                     "replica's share, 1/%d of Lusha's rate limits (LUSHA_REPLICAS), and to its own "
                     "account-usage snapshot until Redis answers again",
                     failure, self.replicas,

@@ -100,10 +100,10 @@ async def burst(clients: list[LushaClient], per_client: int) -> list[BaseExcepti
 
 
 async def three_clients_burst(
-    base_url: str, redis_url: str | None, per_client: int
+    base_url: str, redis_url: str | None, per_client: int, **options: Any
 ) -> list[BaseException | None]:
     """Three clients that never retry, each with its own pacer (linked by Redis when given), burst."""
-    clients = [client(base_url, redis_url, max_retries=0) for _ in range(3)]
+    clients = [client(base_url, redis_url, max_retries=0, **options) for _ in range(3)]
     try:
         return await burst(clients, per_client)
     finally:
@@ -144,6 +144,15 @@ async def test_the_same_burst_without_shared_pacing_is_refused(
     refused = (await counts(sandbox, BUCKET))["rateLimited"] - before["rateLimited"]
     assert refused > 0
     assert sum(isinstance(outcome, RateLimitError) for outcome in outcomes) == refused
+
+
+async def test_without_redis_each_client_paces_at_its_share_of_the_limit(
+    sandbox: httpx.AsyncClient, sandbox_process: str
+) -> None:
+    """LUSHA_REPLICAS=3 without Redis: each of three clients paces at a third of 20/s."""
+    before = await counts(sandbox, BUCKET)
+    assert await three_clients_burst(sandbox_process, None, 10, replicas=3) == [None] * 30
+    assert (await counts(sandbox, BUCKET))["rateLimited"] == before["rateLimited"]
 
 
 async def test_a_429_seen_by_one_client_pauses_the_other(
