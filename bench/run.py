@@ -31,8 +31,9 @@ BENCHMARKS: dict[str, str] = {
     "coldstart": "5. Cold start",
     "sandbox": "6. Sandbox",
     "credits": "7. Credits",
+    "pacing": "8. Shared pacing (Redis)",
 }
-RUN_ORDER = ("sandbox", "catalog", "results", "overhead", "bulk", "coldstart", "credits")
+RUN_ORDER = ("sandbox", "catalog", "results", "overhead", "bulk", "coldstart", "credits", "pacing")
 RESULTS_MD = BENCH_DIR / "RESULTS.md"
 RESULTS_JSON = BENCH_DIR / "results.json"
 MODULE_TIMEOUT_SECONDS = 900

@@ -118,6 +118,11 @@ class SlidingWindowLimiter:
         self._lock = anyio.Lock()
         self._paused_until = 0.0
 
+    def ages(self) -> list[float]:
+        """Seconds since each admission still inside the window, oldest first."""
+        now = self._clock()
+        return [now - stamp for stamp in self._stamps if now - stamp < self.period]
+
     def pause_until(self, moment: float) -> None:
         """Hold every acquisition until the monotonic time `moment`."""
         self._paused_until = max(self._paused_until, moment)
@@ -139,9 +144,11 @@ class SlidingWindowLimiter:
 
 def paced_window(rate: float, period: float) -> tuple[int, float]:
     """(limit, seconds) of a sliding window that admits at most `rate` per `period` with a margin:
-    a whole number of requests, the window stretched for a fractional rate and by the safety factor."""
+    a whole number of requests, the window stretched by the safety factor and, for a rate under 1,
+    to one request per 1/rate periods. Never shorter than `period`, or a window of Lusha's length
+    could hold two of them (6.7/s paced as 6 per 0.94 s puts 12 in some seconds)."""
     limit = max(1, math.floor(rate))
-    return limit, limit / rate * period * _SAFETY
+    return limit, max(1.0, limit / rate) * period * _SAFETY
 
 
 class Pacer:
@@ -176,6 +183,10 @@ class Pacer:
     async def acquire(self, bucket: str) -> None:
         await self.limiter(bucket).acquire()
 
+    def recent(self) -> dict[str, list[float]]:
+        """Per bucket, the ages (seconds) of the admissions still inside its window."""
+        return {bucket: ages for bucket, limiter in self._limiters.items() if (ages := limiter.ages())}
+
     async def pause(self, bucket: str, seconds: float) -> None:
         """Hold one bucket for `seconds` (a 429's Retry-After or backoff)."""
         self.limiter(bucket).pause_until(time.monotonic() + seconds)
@@ -183,10 +194,11 @@ class Pacer:
     async def pause_for_minute_window(self, bucket: str) -> float:
         """Hold a bucket (every general endpoint when it is the account's minute quota) until the next minute."""
         wait = seconds_to_next_minute()
-        self.hold_minute_window(bucket, wait)
+        self.hold(bucket, wait)
         return wait
 
-    def hold_minute_window(self, bucket: str, wait: float) -> None:
+    def hold(self, bucket: str, wait: float) -> None:
+        """Hold a minute bucket, or every general endpoint when `bucket` is one, `wait` seconds."""
         until = time.monotonic() + wait
         if bucket in self.windows:
             self.limiter(bucket).pause_until(until)

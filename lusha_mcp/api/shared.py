@@ -53,6 +53,10 @@ T = TypeVar("T")
 
 RETRY_SECONDS = 2.0
 """After a failure, how long a replica paces locally before asking Redis again."""
+SHARED_STRETCH = 1.10 / 1.05
+"""Shared windows are 10 % longer than Lusha's (the local pacer's are 5 %): a request admitted by
+one replica can reach Lusha later than one admitted after it by another (two processes, two
+connections), and the margin absorbs up to 100 ms of that at 25/s."""
 SOCKET_SECONDS = 1.0
 """Connect and read timeout of one Redis command: a hung Redis delays a request this long at most."""
 
@@ -74,6 +78,19 @@ local oldest = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
 return math.max(1, tonumber(oldest[2]) + period - now)
 """
 
+# KEYS: window. ARGV: period (us), member prefix, then the ages (us) of admissions made elsewhere.
+_SEED = """
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
+local period = tonumber(ARGV[1])
+for i = 3, #ARGV do
+  local age = tonumber(ARGV[i])
+  if age < period then redis.call('ZADD', KEYS[1], now - age, ARGV[2] .. ':' .. i) end
+end
+redis.call('PEXPIRE', KEYS[1], math.ceil(period / 1000) + 1000)
+return 0
+"""
+
 # KEYS: pause key. ARGV: seconds (us). Moves the pause-until forward, never back.
 _PAUSE = """
 local t = redis.call('TIME')
@@ -83,6 +100,10 @@ if untl > tonumber(redis.call('GET', KEYS[1]) or '0') then
 end
 return 0
 """
+
+
+_GENERAL = "/v3"
+"""Any general endpoint's bucket name (Pacer.hold of one holds them all)."""
 
 
 class SharedUnavailableError(Exception):
@@ -107,9 +128,9 @@ class RedisLink:
         SECRETS.add(_password(url))
         self.replicas = max(1, replicas)
         fingerprint = hashlib.sha256(b"lusha-mcp pacing\0" + api_key.get_secret_value().encode()).hexdigest()
-        self.namespace = f"lusha-mcp:{fingerprint[:16]}"
+        self.namespace = f"lusha-mcp:{{{fingerprint[:16]}}}"
         """Key prefix: replicas sharing one Lusha key (one account) share its limits; the key is
-        never stored, only this one-way fingerprint."""
+        never stored, only this one-way fingerprint (a hash tag: one cluster slot for all keys)."""
         self._client: Redis | None = None
         self._retry_at = 0.0
         self.down = False
@@ -151,7 +172,7 @@ class RedisLink:
                 self.down = True
                 self.outages += 1
                 logger.warning(
-                    "Redis (LUSHA_REDIS_URL) did not answer (%s): falling back to local pacing at this "
+                    "Redis (LUSHA_REDIS_URL) is unavailable (%s): falling back to local pacing at this "
                     "replica's share, 1/%d of Lusha's rate limits (LUSHA_REPLICAS), and to its own "
                     "account-usage snapshot until Redis answers again",
                     failure, self.replicas,
@@ -177,11 +198,17 @@ class SharedPacer(Pacer):
 
     def __init__(self, link: RedisLink, requests_per_second: float) -> None:
         super().__init__(requests_per_second)
+        self.windows = {
+            bucket: (limit, period * SHARED_STRETCH) for bucket, (limit, period) in self.windows.items()
+        }
+        self.endpoint_window = (self.endpoint_window[0], self.endpoint_window[1] * SHARED_STRETCH)
         self._link = link
         self._local = Pacer(requests_per_second, share=link.replicas)
         self._locks: dict[str, anyio.Lock] = {}
         self._member = uuid.uuid4().hex[:12]
         self._count = 0
+        self._outage = 0
+        self._local_since_outage = False
 
     async def _script(self, source: str, keys: list[str], args: list[int | str]) -> int:
         async def call(redis: Redis) -> int:
@@ -202,17 +229,41 @@ class SharedPacer(Pacer):
             while True:
                 self._count += 1
                 try:
+                    if self._local_since_outage:
+                        await self._seed()
                     wait = await self._script(
                         _ACQUIRE,
                         [self._link.key("window", bucket), *self._pause_keys(bucket)],
                         [limit, round(period * 1_000_000), f"{self._member}:{self._count}"],
                     )
                 except SharedUnavailableError:
+                    if self._outage != self._link.outages:
+                        # The shared windows may be full: the local share starts after one
+                        # window of the general endpoints (the minute buckets start at once).
+                        self._outage = self._link.outages
+                        self._local.hold(_GENERAL, self.endpoint_window[1])
+                    self._local_since_outage = True
                     await self._local.acquire(bucket)
                     return
                 if wait <= 0:
                     return
                 await anyio.sleep(wait / 1_000_000)
+
+    async def _seed(self) -> None:
+        """Back on Redis after an outage: put the requests this replica admitted locally (still
+        inside their windows) into the shared windows, so they count there too."""
+        for bucket, ages in self._local.recent().items():
+            period = self.window(bucket)[1]
+            await self._script(
+                _SEED,
+                [self._link.key("window", bucket)],
+                [
+                    round(period * 1_000_000),
+                    f"{self._member}:seed{self._count}",
+                    *(round(a * 1_000_000) for a in ages),
+                ],
+            )
+        self._local_since_outage = False
 
     async def _pause_shared(self, key: str, seconds: float) -> None:
         with contextlib.suppress(SharedUnavailableError):
@@ -224,7 +275,7 @@ class SharedPacer(Pacer):
 
     async def pause_for_minute_window(self, bucket: str) -> float:
         wait = seconds_to_next_minute()
-        self._local.hold_minute_window(bucket, wait)
+        self._local.hold(bucket, wait)
         await self._pause_shared(self._pause_keys(bucket)[1], wait)
         return wait
 

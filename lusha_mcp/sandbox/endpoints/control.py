@@ -4,6 +4,7 @@ Not part of Lusha's API; the same api_key; not rate limited (the gate in app.py 
 
     GET  /_sandbox/charges            the charge log: total, credits remaining, each call's items
     GET  /_sandbox/requests           requests admitted and refused with 429 by the rate limits, per bucket
+    GET  /_sandbox/requests/log       the latest requests, each with its time, bucket and admitted or 429
     POST /_sandbox/credits            {"remaining": n}: set the account's remaining credits
     GET  /_sandbox/faults             the process-wide faults now in force
     POST /_sandbox/faults             set them (latencyMs, errorRate, errorStatus, next, ...)
@@ -37,6 +38,11 @@ async def charges(request: Request) -> Response:
 async def requests(request: Request) -> Response:
     """{"admitted": n, "rateLimited": n, "byBucket": {endpoint: {"admitted", "rateLimited"}}}."""
     return lusha_json(sandbox_state(request).limiter.counts())
+
+
+async def request_log(request: Request) -> Response:
+    """{"requests": [{"at": unix time, "bucket": endpoint, "admitted": bool}, ...]}, oldest first."""
+    return lusha_json({"requests": sandbox_state(request).limiter.log()})
 
 
 async def set_credits(request: Request) -> Response:
@@ -82,6 +88,7 @@ async def pricing(request: Request) -> Response:
 ROUTES = [
     Route("/_sandbox/charges", charges, methods=["GET"]),
     Route("/_sandbox/requests", requests, methods=["GET"]),
+    Route("/_sandbox/requests/log", request_log, methods=["GET"]),
     Route("/_sandbox/credits", set_credits, methods=["POST"]),
     Route("/_sandbox/faults", faults, methods=["GET", "POST"]),
     Route("/_sandbox/lookalikes/age", age_session, methods=["POST"]),
