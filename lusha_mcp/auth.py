@@ -60,7 +60,7 @@ def principal_of_token(token: AccessToken) -> Principal | None:
     return Principal(issuer, token.subject, tuple(str(team) for team in cast(Sequence[Any], teams)))
 
 
-def _fetch_json(url: str) -> dict[str, Any]:
+def fetch_json(url: str) -> dict[str, Any]:
     request = urllib.request.Request(url, headers={"Accept": "application/json"})  # noqa: S310 - https or loopback only (settings)
     with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
         document = json.loads(response.read())
@@ -75,7 +75,7 @@ def discover_jwks_url(issuer: str) -> str:
     problems: list[str] = []
     for path in ("/.well-known/oauth-authorization-server", "/.well-known/openid-configuration"):
         try:
-            jwks = _fetch_json(base + path).get("jwks_uri")
+            jwks = fetch_json(base + path).get("jwks_uri")
         except (OSError, ValueError) as exc:
             problems.append(f"{path}: {exc}")
             continue
@@ -106,6 +106,7 @@ class JWTVerifier:
         self._required = tuple(required_scopes)
         self._team_claim = team_claim
         self._lock = anyio.Lock()
+        self._reported: set[str] = set()
 
     @classmethod
     def from_settings(cls, settings: Settings) -> JWTVerifier | None:
@@ -144,8 +145,11 @@ class JWTVerifier:
         except (jwt.PyJWTError, ValueError, OSError) as exc:
             logger.info("HTTP request refused: the access token is not valid (%s)", type(exc).__name__)
             return None
+        if not isinstance(claims["sub"], str) or not claims["sub"].strip():
+            # A user is issuer + subject: a token naming no one would be a user shared by all such tokens.
+            logger.info("HTTP request refused: the access token names no subject (sub)")
+            return None
         scopes = _scopes(claims)
-        teams = claims.get(self._team_claim, [])
         return AccessToken(
             token=token,
             client_id=str(claims.get("client_id") or claims.get("azp") or claims["sub"]),
@@ -155,11 +159,47 @@ class JWTVerifier:
             subject=str(claims["sub"]),
             claims={
                 "iss": claims["iss"],
-                "lusha_teams": [str(team) for team in cast(list[Any], teams)]
-                if isinstance(teams, list)
-                else [],
+                "lusha_teams": self._teams(claims),
             },
         )
+
+    def _teams(self, claims: dict[str, Any]) -> list[str]:
+        """The team names the team claim lists; anything else gives no teams and one log line (per
+        kind of problem, not per request), naming the claim but neither the token nor its values."""
+        value = claims.get(self._team_claim)
+        if value is None:
+            return []
+        if not isinstance(value, list):
+            self._report_teams(
+                f"is {_kind(value)}, not a list of team names, so signed-in users get no teams"
+            )
+            return []
+        items = cast(list[Any], value)
+        teams = [item for item in items if isinstance(item, str) and item]
+        if len(teams) < len(items):
+            self._report_teams(
+                "lists entries that are not team names (objects, numbers or empty strings); they are ignored"
+            )
+        return teams
+
+    def _report_teams(self, problem: str) -> None:
+        if problem in self._reported:
+            return
+        self._reported.add(problem)
+        logger.warning(
+            "sign-in: the team claim %r (LUSHA_OAUTH_TEAM_CLAIM) %s; set it to a claim whose value is "
+            "a list of team names, e.g. groups",
+            self._team_claim,
+            problem,
+        )
+
+
+def _kind(value: object) -> str:
+    if isinstance(value, dict):
+        return "an object (a nested claim)"
+    if isinstance(value, str):
+        return "a single string"
+    return f"a {type(value).__name__}"
 
 
 def _scopes(claims: dict[str, Any]) -> list[str]:

@@ -269,7 +269,9 @@ def settings_from_flags(args: argparse.Namespace, **extra: Any) -> Settings:
         return Settings(**overrides)
     except ValidationError as exc:
         problems = "; ".join(
-            f"{'.'.join(str(part) for part in error['loc']) or 'settings'}: {error['msg']}"
+            # A check across settings (no field named) says itself which settings it is about.
+            (f"{'.'.join(str(part) for part in error['loc'])}: " if error["loc"] else "")
+            + error["msg"].removeprefix("Value error, ")
             for error in exc.errors(include_url=False)
         )
         raise ConfigError(f"invalid settings: {problems}") from None

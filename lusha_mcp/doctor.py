@@ -1,8 +1,13 @@
-"""`lusha-mcp doctor`: checks the installation, the settings and the account, and says what to fix."""
+"""`lusha-mcp doctor`: checks the installation, the settings and the account, and says what to fix.
+
+Each check is one `@doctor_check` coroutine `(report, settings, out)`, run in the order defined;
+adding a check is writing one.
+"""
 
 from __future__ import annotations
 
 import sys
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Literal, TextIO
 
@@ -34,6 +39,8 @@ class Check:
 class DoctorReport:
     checks: list[Check] = field(default_factory=list[Check])
     key_problem: bool = False
+    settings_ok: bool = True
+    """False once the settings check failed: checks that need a working key skip."""
 
     def add(self, name: str, status: Status, detail: str, fix: str | None = None) -> None:
         self.checks.append(Check(name, status, detail, fix))
@@ -55,7 +62,19 @@ class DoctorReport:
             print("All checks passed.", file=out)
 
 
-def _check_install(report: DoctorReport) -> None:
+DoctorCheck = Callable[[DoctorReport, Settings, TextIO], Awaitable[None]]
+CHECKS: list[DoctorCheck] = []
+"""Every check, in the order they run and print."""
+
+
+def doctor_check(check: DoctorCheck) -> DoctorCheck:
+    """Register a check (run after those defined before it)."""
+    CHECKS.append(check)
+    return check
+
+
+@doctor_check
+async def _check_install(report: DoctorReport, settings: Settings, out: TextIO) -> None:
     version = sys.version.split()[0]
     report.add("python", "ok", f"{version} ({sys.executable})")
     if __version__.startswith("0.0.0"):
@@ -66,7 +85,8 @@ def _check_install(report: DoctorReport) -> None:
         report.add("lusha-mcp", "ok", __version__)
 
 
-def _check_settings(report: DoctorReport, settings: Settings) -> bool:
+@doctor_check
+async def _check_settings(report: DoctorReport, settings: Settings, out: TextIO) -> None:
     if settings.sandbox:
         report.add("mode", "ok", "embedded offline sandbox (no key needed, no network)")
     else:
@@ -79,7 +99,8 @@ def _check_settings(report: DoctorReport, settings: Settings) -> bool:
             "not set",
             f"get a key at {KEYS_PAGE} and set LUSHA_API_KEY, or use --sandbox (no key needed)",
         )
-        return False
+        report.settings_ok = False
+        return
     if settings.sandbox and settings.ignored_api_key:
         report.add(
             "api key",
@@ -104,10 +125,12 @@ def _check_settings(report: DoctorReport, settings: Settings) -> bool:
         guards.append("auto-approve ON (no confirmations)")
     report.add("credit guard", "ok", ", ".join(guards))
     report.add("toolsets", "ok", ", ".join(toolset.value for toolset in settings.effective_toolsets))
-    return True
 
 
+@doctor_check
 async def _check_account(report: DoctorReport, settings: Settings, out: TextIO) -> None:
+    if not report.settings_ok:
+        return
     where = "the sandbox" if settings.sandbox else settings.base_url
     if settings.sandbox and not settings.sandbox_db_path().exists():
         print(
@@ -169,7 +192,8 @@ def _num(value: float | None) -> str:
     return str(int(value)) if float(value).is_integer() else f"{value:.2f}"
 
 
-def _check_data_dir(report: DoctorReport, settings: Settings) -> None:
+@doctor_check
+async def _check_data_dir(report: DoctorReport, settings: Settings, out: TextIO) -> None:
     path = settings.data_dir
     try:
         path.mkdir(parents=True, exist_ok=True)
@@ -196,10 +220,81 @@ def _check_data_dir(report: DoctorReport, settings: Settings) -> None:
     )
 
 
+@doctor_check
+async def _check_confirmation_keys(report: DoctorReport, settings: Settings, out: TextIO) -> None:
+    """Which keys sign and verify confirmation tokens (and the SDK's requestState): fingerprints only."""
+    from lusha_mcp.guard.confirm import SECRET_FILE
+    from lusha_mcp.keys import KeyConfigError, configured_ring, key_ring
+
+    try:
+        ring = configured_ring(settings)
+        if ring is None and (settings.data_dir / SECRET_FILE).exists():
+            ring = key_ring(settings)
+    except (KeyConfigError, RuntimeError, OSError) as exc:
+        report.add("confirmation keys", "fail", str(exc))
+        return
+    if ring is None:
+        report.add("confirmation keys", "ok", "a per-install secret, created in the data dir on first use")
+    else:
+        keys = [
+            f"{key.fingerprint} signs" if key is ring.signing else f"{key.fingerprint} verifies"
+            for key in ring.keys
+        ]
+        report.add("confirmation keys", "ok", f"{ring.source}: " + ", ".join(keys))
+        if len(ring.keys) > 1:
+            report.add(
+                "key rotation",
+                "ok",
+                f"drop a key that only verifies once its last tokens expired "
+                f"({settings.confirmation_ttl_seconds} s after the new key started signing)",
+            )
+    if (ring is None or not ring.shared) and settings.oauth_issuer is not None:
+        report.add(
+            "confirmation keys",
+            "warn",
+            "this server's key is its own: behind a load balancer, a token quoted by one replica is refused by another",
+            "give every replica the same LUSHA_CONFIRMATION_KEYS or LUSHA_CONFIRMATION_KEY_FILE",
+        )
+
+
+@doctor_check
+async def _check_jwks(report: DoctorReport, settings: Settings, out: TextIO) -> None:
+    """With sign-in on: the issuer's JWKS answers and holds signing keys."""
+    if settings.oauth_issuer is None:
+        return
+    import anyio
+    import jwt
+
+    from lusha_mcp.auth import discover_jwks_url, fetch_json
+
+    url = settings.oauth_jwks_url
+    try:
+        if url is None:
+            url = await anyio.to_thread.run_sync(discover_jwks_url, settings.oauth_issuer)
+        document = await anyio.to_thread.run_sync(fetch_json, url)
+        keys = jwt.PyJWKSet.from_dict(document).keys
+    except (OSError, ValueError) as exc:
+        report.add(
+            "issuer JWKS",
+            "fail",
+            f"cannot use the JWKS of {settings.oauth_issuer} ({exc})",
+            "check that LUSHA_OAUTH_ISSUER is reachable from here, or set LUSHA_OAUTH_JWKS_URL",
+        )
+        return
+    except jwt.PyJWKSetError as exc:
+        report.add(
+            "issuer JWKS",
+            "fail",
+            f"{url} holds no usable signing key ({exc})",
+            "check LUSHA_OAUTH_JWKS_URL points at the issuer's key set",
+        )
+        return
+    kids = ", ".join(sorted(str(key.key_id) for key in keys if key.key_id)) or "no key ids"
+    report.add("issuer JWKS", "ok", f"{url}: {len(keys)} signing key(s) ({kids})")
+
+
 async def run_doctor(settings: Settings, out: TextIO = sys.stdout) -> DoctorReport:
     report = DoctorReport()
-    _check_install(report)
-    if _check_settings(report, settings):
-        await _check_account(report, settings, out)
-    _check_data_dir(report, settings)
+    for check in CHECKS:
+        await check(report, settings, out)
     return report

@@ -3,7 +3,9 @@
 `LUSHA_CONFIRMATION_KEYS` (comma-separated) or `LUSHA_CONFIRMATION_KEY_FILE` (one key a line, the
 file mode 0600) list the keys of a ring: the first signs, every one verifies. Rotation: put the new
 key first and keep the old one after it until the tokens it signed have expired
-(`LUSHA_CONFIRMATION_TTL_SECONDS`), then drop it. Each token names its key by a fingerprint (a
+(`LUSHA_CONFIRMATION_TTL_SECONDS`), then drop it. With replicas updated one by one, first add the
+new key last everywhere (`OLD,NEW`: it verifies), then move it first (`NEW,OLD`), so no replica
+meets a key it does not know yet. Each token names its key by a fingerprint (a
 short, one-way hash of the key, safe to print), so verification picks the key without trying
 them all. Without either setting, the ring is the per-install secret in the data dir
 (`guard.confirm.load_or_create_secret`), as for a single server.

@@ -32,6 +32,7 @@ class Issuer:
         issuer: str | None = None,
         groups: list[str] | None = None,
         key: rsa.RSAPrivateKey | None = None,
+        extra: dict[str, Any] | None = None,
     ) -> str:
         now = int(time.time())
         claims: dict[str, Any] = {
@@ -45,6 +46,7 @@ class Issuer:
         }
         if groups is not None:
             claims["groups"] = groups
+        claims.update(extra or {})
         return jwt.encode(claims, key or self.key, algorithm="RS256", headers={"kid": self.kid})
 
 

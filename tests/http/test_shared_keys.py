@@ -16,13 +16,21 @@ from mcp.client.context import ClientRequestContext
 from mcp.client.streamable_http import streamable_http_client
 from mcp.shared._httpx_utils import create_mcp_http_client
 from mcp.shared.exceptions import MCPError
-from mcp_types import CallToolResult, ElicitRequestParams, ElicitResult, ErrorData, InputRequiredResult
+from mcp_types import (
+    CallToolResult,
+    ElicitRequestParams,
+    ElicitResult,
+    ErrorData,
+    InputRequiredResult,
+    InputResponses,
+)
 
 from lusha_mcp.keys import fingerprint
 from lusha_mcp.settings import Settings
 from lusha_mcp.tools.catalog import APPROVAL_KEY
 from tests.conftest import TEST_COMPANIES, TEST_CONTACTS
 from tests.http.conftest import RunningServer, cli_environment, start_http_server, stop
+from tests.http.test_sign_in import stored_files
 from tests.server.harness import contact_ids_with_emails, structured, text_of
 
 pytestmark = pytest.mark.anyio
@@ -163,7 +171,7 @@ async def answer_on(
     """The user's yes to that question, sent to another replica with the sealed state (the
     replica's refusal of the state is returned, caught before the client's task group wraps it)."""
     asked: list[str] = []
-    answer = {APPROVAL_KEY: ElicitResult(action="accept", content={"approve": True})}
+    answer: InputResponses = {APPROVAL_KEY: ElicitResult(action="accept", content={"approve": True})}
     async with client_of(server, token, asked) as client:
         try:
             result = await client.call_tool(
@@ -201,7 +209,7 @@ async def test_a_request_state_sealed_by_one_replica_is_opened_by_another(
     assert approved["credits_charged"] == 1
 
     rotated_ids = contact_ids[3:4]
-    rotated = structured(
+    rotated = answered(
         await answer_on(replicas["rotated"], rotated_ids, await ask_on(replicas["a"], rotated_ids))
     )
     assert rotated["status"] == "ok", rotated
@@ -214,7 +222,7 @@ async def test_no_key_or_token_is_logged_or_stored(
         replicas["b"], contact_ids[4:5], await quote_on(replicas["a"], contact_ids[4:5])
     )
     assert structured(redeemed)["status"] == "ok"
-    stored = [path for folder in replica_dirs.values() for path in folder.rglob("*") if path.is_file()]
+    stored = [path for folder in replica_dirs.values() for path in stored_files(folder)]
     assert any(path.suffix == ".sqlite" for path in stored), "the replicas wrote their ledgers"
     for secret in (OLD_KEY, NEW_KEY, OTHER_KEY, ALICE, BOB):
         for name, server in replicas.items():

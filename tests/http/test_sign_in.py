@@ -4,12 +4,14 @@ against a test identity provider on loopback that signs JWTs with a key of its o
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import AsyncGenerator, Generator
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
 import httpx
+import jwt
 import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
 from mcp import Client
@@ -20,6 +22,7 @@ from mcp_types import TextResourceContents
 
 from tests.http.conftest import RunningServer, cli_environment, free_port, start_http_server, stop
 from tests.http.issuer import Issuer, running_issuer
+from tests.server.harness import structured
 
 pytestmark = pytest.mark.anyio
 
@@ -43,12 +46,17 @@ def issuer() -> Generator[Issuer]:
 
 
 @pytest.fixture(scope="module")
+def signin_data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("signin")
+
+
+@pytest.fixture(scope="module")
 def signed_in_server(
-    issuer: Issuer, tmp_path_factory: pytest.TempPathFactory, http_dataset_dir: Path
+    issuer: Issuer, signin_data_dir: Path, http_dataset_dir: Path
 ) -> Generator[RunningServer]:
     port = free_port()
     env = cli_environment(
-        tmp_path_factory.mktemp("signin"),
+        signin_data_dir,
         http_dataset_dir,
         LUSHA_OAUTH_ISSUER=issuer.url,
         LUSHA_OAUTH_RESOURCE_URL=f"http://127.0.0.1:{port}/mcp",
@@ -101,6 +109,25 @@ async def test_bad_tokens_get_401_or_403_with_the_metadata_pointer(
             401,
         ),
         "signed by another key": (issuer.token(subject="alice", audience=audience, key=stranger), 401),
+        "not yet valid": (
+            issuer.token(subject="alice", audience=audience, extra={"nbf": int(time.time()) + 3600}),
+            401,
+        ),
+        "unsigned (alg none)": (
+            jwt.encode(
+                {
+                    "iss": issuer.url,
+                    "sub": "alice",
+                    "aud": audience,
+                    "exp": int(time.time()) + 600,
+                    "scope": "lusha",
+                },
+                "",
+                algorithm="none",
+            ),
+            401,
+        ),
+        "no subject": (issuer.token(subject="", audience=audience), 401),
         "missing scope": (issuer.token(subject="alice", audience=audience, scope="profile"), 403),
     }
     for case, (token, expected) in cases.items():
@@ -172,3 +199,79 @@ async def test_a_session_opened_by_one_user_is_refused_to_another(
             content=json.dumps(listing),
         )
         assert intruder.status_code == 404
+
+
+async def test_a_team_claim_that_is_not_a_list_is_logged_once_and_gives_no_teams(
+    signed_in_server: RunningServer, issuer: Issuer
+) -> None:
+    audience = resource(signed_in_server)
+    nested = {"groups": {"sales": {"role": "rep"}}}
+    for subject in ("carol-nested", "dave-nested"):
+        token = issuer.token(subject=subject, audience=audience, extra=nested)
+        async with signed_in(signed_in_server, token) as client:
+            found = await client.call_tool("prospect_contacts", {"departments": ["Sales"], "size": 10})
+            assert not found.is_error, found.content
+    lines = [line for line in signed_in_server.log if "team claim 'groups'" in line]
+    assert len(lines) == 1, lines  # once, not at every request
+    assert "an object (a nested claim), not a list of team names" in lines[0]
+    assert "LUSHA_OAUTH_TEAM_CLAIM" in lines[0]
+    assert "sales" not in lines[0], "the claim's values are not logged"
+
+
+async def test_the_verifier_keeps_team_names_only(issuer: Issuer) -> None:
+    from lusha_mcp.auth import JWTVerifier, principal_of_token
+
+    audience = "https://mcp.example.com/mcp"
+    verifier = JWTVerifier(issuer=issuer.url, audience=audience, jwks_url=None, team_claim="teams")
+    expected: dict[str, tuple[str, ...]] = {
+        "listed": ("sales", "emea"),
+        "string": (),
+        "nested": (),
+        "mixed": ("sales",),
+        "absent": (),
+    }
+    values: dict[str, Any] = {
+        "listed": ["sales", "emea"],
+        "string": "sales",
+        "nested": {"sales": True},
+        "mixed": ["sales", {"name": "emea"}, 7, ""],
+    }
+    for case, teams in expected.items():
+        extra = {"teams": values[case]} if case in values else {}
+        verified = await verifier.verify_token(issuer.token(subject=case, audience=audience, extra=extra))
+        assert verified is not None, case
+        principal = principal_of_token(verified)
+        assert principal is not None, case
+        assert principal.teams == teams, case
+
+
+def stored_files(folder: Path) -> list[Path]:
+    return [path for path in folder.rglob("*") if path.is_file()]
+
+
+async def test_no_access_token_is_logged_or_stored_after_signed_in_calls(
+    signed_in_server: RunningServer, issuer: Issuer, signin_data_dir: Path
+) -> None:
+    audience = resource(signed_in_server)
+    token = issuer.token(subject="erin-stores-nothing", audience=audience, groups=["sales"])
+    async with signed_in(signed_in_server, token) as client:
+        found = await client.call_tool("prospect_contacts", {"departments": ["Sales"], "size": 10})
+        assert not found.is_error, found.content
+        ids = [str(row["id"]) for row in structured(found)["contacts"][:1]]
+        quoted = structured(await client.call_tool("enrich_contacts", {"ids": ids, "reveal": ["emails"]}))
+        confirmation = str(quoted["confirmation_token"])
+        spent = await client.call_tool(
+            "enrich_contacts", {"ids": ids, "reveal": ["emails"], "confirmation_token": confirmation}
+        )
+        assert not spent.is_error, spent.content
+        assert (await session_ledger(client))["calls"], "the signed-in calls were recorded"
+    signature = token.rsplit(".", 1)[1]
+    stored = stored_files(signin_data_dir)
+    assert any(path.suffix == ".sqlite" for path in stored)
+    for path in stored:
+        content = path.read_bytes()
+        assert token.encode() not in content, path
+        assert signature.encode() not in content, path
+    log = "".join(signed_in_server.log)
+    assert token not in log
+    assert signature not in log
