@@ -213,7 +213,8 @@ def running_team(
     assert dataset.sandbox_dataset_dir is not None
     dataset_dir = dataset.sandbox_dataset_dir
     # The sandbox reads the session's generated dataset and keeps its account state here.
-    sandbox_env = cli_environment(sandbox_dir, dataset_dir)
+    # LUSHA_TIMEOUT sets how long a "lost" answer hangs (1.5x): short, so the sandbox stops quickly.
+    sandbox_env = cli_environment(sandbox_dir, dataset_dir, LUSHA_TIMEOUT="4")
     sandbox = start_listening(sandbox_env, "sandbox")
     database_url = postgres.create_database()
     redis_url = redis.url.rsplit("/", 1)[0] + f"/{redis_db}"

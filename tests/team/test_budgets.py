@@ -48,7 +48,6 @@ def budget_team(
         yield team
 
 
-@pytest.mark.xfail(strict=True, reason="needs team-storage: per-user/team budgets reserved in PostgreSQL")
 async def test_concurrent_users_in_two_teams_never_exceed_any_budget(budget_team: Team) -> None:
     team = budget_team
     done = team.cli("budgets", "set", "--team", "red", "--daily", str(RED_BUDGET))
