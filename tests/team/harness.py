@@ -153,11 +153,12 @@ class Team:
         """`lusha-mcp ARGS` with the replicas' settings (database, Redis, keys), as an admin runs it."""
         return run_cli(self.cli_env, *args)
 
-    def ledger(self) -> dict[str, Any]:
-        """`lusha-mcp ledger --json` over the shared database."""
-        done = self.cli("ledger", "--json")
+    def ledger(self, by: str) -> dict[str, int]:
+        """`lusha-mcp ledger --by BY --json` over the shared database: credits charged per key."""
+        done = self.cli("ledger", "--by", by, "--json")
         assert done.returncode == 0, done.stderr
-        return cast(dict[str, Any], json.loads(done.stdout))
+        rows = cast(list[dict[str, Any]], json.loads(done.stdout)[by])
+        return {str(row["key"]): int(row["charged"]) for row in rows}
 
     def contact_ids_with_emails(self, count: int, *, skip: int = 0) -> list[str]:
         """Ids of sandbox contacts with an email (so a reveal of emails costs exactly its quote)."""

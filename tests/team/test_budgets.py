@@ -87,5 +87,11 @@ async def test_concurrent_users_in_two_teams_never_exceed_any_budget(budget_team
     # Demand (36 credits) is far above the account's 12: the guard stops exactly at it, not before.
     assert sum(spent.values()) == ACCOUNT_BUDGET, spent
     assert await team.charged_total() == ACCOUNT_BUDGET
-    ledger = team.ledger()
-    assert sum(row["charged"] for row in ledger["day"]) == ACCOUNT_BUDGET
+    assert sum(team.ledger("day").values()) == ACCOUNT_BUDGET
+    by_user = team.ledger("user")
+    assert {key.rsplit(" ", 1)[-1]: charged for key, charged in by_user.items() if charged} == {
+        subject: charged for subject, charged in spent.items() if charged
+    }
+    by_team = team.ledger("team")
+    assert by_team.get("red", 0) == sum(spent[user.subject] for user in RED)
+    assert by_team.get("blue", 0) == sum(spent[user.subject] for user in BLUE)
