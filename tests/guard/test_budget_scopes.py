@@ -28,7 +28,9 @@ BOB = Caller("s2", user="https://idp.example bob", teams=("sales",))
 CAROL = Caller("s3", user="https://idp.example carol", teams=("support",))
 
 
-async def reserve(store: LedgerStore, caller: Caller, quote: int, limits: Limits, token: str | None = None) -> int:
+async def reserve(
+    store: LedgerStore, caller: Caller, quote: int, limits: Limits, token: str | None = None
+) -> int:
     reservation = await store.reserve(
         caller, tool="enrich_contacts", arguments_hash="h", quote=quote, limits=limits, token_id=token
     )
@@ -64,7 +66,9 @@ async def test_a_reservation_must_fit_the_user_every_team_and_the_account(store:
     }
 
 
-async def test_a_settled_call_counts_what_was_charged_and_an_unknown_one_its_quote(store: LedgerStore) -> None:
+async def test_a_settled_call_counts_what_was_charged_and_an_unknown_one_its_quote(
+    store: LedgerStore,
+) -> None:
     limits = Limits(team=10)
     first = await store.reserve(ALICE, tool="t", arguments_hash="h", quote=6, limits=limits)
     second = await store.reserve(ALICE, tool="t", arguments_hash="h", quote=4, limits=limits)
@@ -138,11 +142,17 @@ async def test_a_token_is_bound_to_the_signed_in_user_on_any_server_and_session(
     replica_b = CreditGuard(settings, PricingSource(fetch_prices))
     alice, bob = "https://idp.example alice", "https://idp.example bob"
     try:
-        quote = Quote.of([(await replica_a.pricing.book()).item("emails", "revealEmail", 1)], reveals=["emails"])
+        quote = Quote.of(
+            [(await replica_a.pricing.book()).item("emails", "revealEmail", 1)], reveals=["emails"]
+        )
 
         async def authorize(guard: CreditGuard, token: str | None) -> Authorized | ConfirmationRequest:
             return await guard.authorize(
-                tool="enrich_contacts", arguments_hash="h", quote=quote, confirmation_token=token, elicited=False
+                tool="enrich_contacts",
+                arguments_hash="h",
+                quote=quote,
+                confirmation_token=token,
+                elicited=False,
             )
 
         asked = await authorize(replica_a.for_client("c1", user=alice, teams=["sales"]), None)

@@ -18,7 +18,11 @@ from lusha_mcp.storage.postgres import PostgresStorage
 
 LIMITS = Limits(session=40, user=60, team=110, account=200)
 CALLERS = [
-    Caller(f"s{index}", user=f"https://idp.example user{index % 6}", teams=(("sales",), ("support",), ("sales", "emea"))[index % 3])
+    Caller(
+        f"s{index}",
+        user=f"https://idp.example user{index % 6}",
+        teams=(("sales",), ("support",), ("sales", "emea"))[index % 3],
+    )
     for index in range(12)
 ]
 
@@ -35,7 +39,11 @@ async def main(url: str, worker: int, calls: int) -> None:
         quote = rng.randint(1, 5)
         try:
             reservation = await storage.ledger.reserve(
-                caller, tool="enrich_contacts", arguments_hash=f"{worker}.{number}", quote=quote, limits=LIMITS
+                caller,
+                tool="enrich_contacts",
+                arguments_hash=f"{worker}.{number}",
+                quote=quote,
+                limits=LIMITS,
             )
         except OverBudget:
             refused += 1

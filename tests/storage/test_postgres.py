@@ -14,11 +14,16 @@ from typing import Any
 import anyio
 import psycopg
 import pytest
+from mcp import Client
+from pydantic import SecretStr
 
 from lusha_mcp.guard import LedgerUnavailable, OverBudget, TokenReplayed
+from lusha_mcp.server import build_server
+from lusha_mcp.settings import Settings
 from lusha_mcp.storage import Caller, Limits
 from lusha_mcp.storage.postgres import PENDING_LEASE_SECONDS, PostgresStorage
 from tests.engines import PostgresServer
+from tests.server.harness import call, charged_total, contact_ids_with_emails, text_of
 from tests.storage.reserve_worker import CALLERS, LIMITS
 from tests.stores import migrated_database
 
@@ -68,7 +73,7 @@ async def test_concurrent_reservations_from_several_processes_never_pass_a_budge
         )
 
     processes = [worker(number) for number in range(4)]
-    results = []
+    results: list[dict[str, int]] = []
     for process in processes:
         out, err = process.communicate(timeout=120)
         assert process.returncode == 0, err
@@ -83,12 +88,20 @@ async def test_concurrent_reservations_from_several_processes_never_pass_a_budge
         scopes[("user", caller.user)] = LIMITS.user or 0
         for team in caller.teams:
             scopes[("team", team)] = LIMITS.team or 0
-    counters = {(kind, key): spent for kind, key, spent in await rows(database, "SELECT kind, key, spent FROM budget_counters")}
+    counters = {
+        (kind, key): spent
+        for kind, key, spent in await rows(database, "SELECT kind, key, spent FROM budget_counters")
+    }
     recount: dict[tuple[str, str], int] = {}
     for session, user, teams, counted in await rows(
         database, f"SELECT session, user_key, teams, {COUNTED} FROM calls"
     ):
-        for scope in [("account", ""), ("session", session), ("user", user), *(("team", team) for team in teams)]:
+        for scope in [
+            ("account", ""),
+            ("session", session),
+            ("user", user),
+            *(("team", team) for team in teams),
+        ]:
             recount[scope] = recount.get(scope, 0) + int(counted)
     for scope, limit in scopes.items():
         assert recount.get(scope, 0) <= limit, scope
@@ -102,7 +115,12 @@ async def test_one_token_redeemed_at_once_through_two_pools_runs_exactly_once(da
     async def redeem(storage: PostgresStorage) -> None:
         try:
             await storage.ledger.reserve(
-                Caller("s", user="iss alice"), tool="t", arguments_hash="h", quote=3, limits=Limits(), token_id="tok"
+                Caller("s", user="iss alice"),
+                tool="t",
+                arguments_hash="h",
+                quote=3,
+                limits=Limits(),
+                token_id="tok",
             )
             outcomes.append("ran")
         except TokenReplayed:
@@ -158,10 +176,12 @@ async def test_with_the_database_down_nothing_is_reserved_and_a_settlement_is_ke
     postgres: PostgresServer, storage: PostgresStorage, database: str
 ) -> None:
     limits = Limits(account=20)
-    reservation = await storage.ledger.reserve(Caller("s"), tool="t", arguments_hash="h", quote=5, limits=limits)
+    reservation = await storage.ledger.reserve(
+        Caller("s"), tool="t", arguments_hash="h", quote=5, limits=limits
+    )
 
     with postgres.stopped():
-        with pytest.raises(LedgerUnavailable, match="(?i)the ledger is unavailable; nothing was spent"):
+        with pytest.raises(LedgerUnavailable, match=r"(?i)the ledger is unavailable; nothing was spent"):
             await storage.ledger.reserve(Caller("s"), tool="t", arguments_hash="h", quote=1, limits=limits)
         with pytest.raises(LedgerUnavailable):
             await storage.ledger.budgets(Caller("s"), limits)
@@ -173,3 +193,25 @@ async def test_with_the_database_down_nothing_is_reserved_and_a_settlement_is_ke
     assert storage.ledger.unsettled == 0
     assert budgets.spent_today == 2
     assert await rows(database, "SELECT outcome, charged FROM calls") == [("ok", 2)]
+
+
+async def test_with_the_database_down_metered_tools_refuse_before_lusha_and_free_ones_work(
+    postgres: PostgresServer, sandbox_settings: Settings, database: str
+) -> None:
+    settings = sandbox_settings.model_copy(update={"database_url": SecretStr(database), "auto_approve": True})
+    ids = contact_ids_with_emails(settings, 2)
+    async with Client(build_server(settings)) as client:
+        with postgres.stopped():
+            refused = await call(client, "enrich_contacts", ids=ids, reveal=["emails"])
+            searched = await call(client, "search_contacts", contacts=[{"id": ids[0]}])
+            listed = await call(client, "list_filter_values", scope="companies", filter_type="sizes")
+            charged_meanwhile = await charged_total(settings)
+        ran = await call(client, "enrich_contacts", ids=ids, reveal=["emails"])
+
+    for result in (refused, searched):
+        assert result.is_error
+        assert "the ledger is unavailable; nothing was spent" in text_of(result).lower()
+    assert not listed.is_error, text_of(listed)
+    assert charged_meanwhile == 0
+    assert not ran.is_error, text_of(ran)
+    assert await charged_total(settings) == 2
