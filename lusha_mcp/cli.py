@@ -421,7 +421,8 @@ def ledger(args: argparse.Namespace) -> int:
         return EXIT_FAILURE
     where = _ledger_place(settings)
     if args.json:
-        print(json.dumps({"data_dir": str(settings.data_dir), "ledger": where, **report}, indent=2))
+        place = {"database": where} if settings.database_url is not None else {}
+        print(json.dumps({"data_dir": str(settings.data_dir), **place, **report}, indent=2))
         return EXIT_OK
     print(f"Ledger in {where}")
     for by, rows in report.items():
@@ -451,11 +452,16 @@ def ledger(args: argparse.Namespace) -> int:
 
 def purge(args: argparse.Namespace) -> int:
     settings = settings_from_flags(args)
-    if not _existing_data_dir(settings, "purge"):
+    if settings.database_url is None and not _existing_data_dir(settings, "purge"):
         return EXIT_FAILURE
-    from lusha_mcp.guard import purge_cache
+    from lusha_mcp.guard import LedgerUnavailable
+    from lusha_mcp.storage import purge as purge_cache
 
-    result = purge_cache(settings.data_dir, contact_id=args.contact_id, email=args.email, domain=args.domain)
+    try:
+        result = purge_cache(settings, contact_id=args.contact_id, email=args.email, domain=args.domain)
+    except LedgerUnavailable as exc:
+        print(f"lusha-mcp purge: {exc.message}", file=sys.stderr)
+        return EXIT_FAILURE
     scope = (
         "everything"
         if args.contact_id is None and args.email is None and args.domain is None

@@ -249,12 +249,12 @@ class CreditGuard:
             outcome="unknown" if uncertain else "over_quote" if over else "partial" if stopped else "ok",
             note="; ".join(part for part in (note, stopped and f"stopped by {stopped}") if part) or None,
         )
-        return Settlement(charged=charged, over_quote=over, budget_left=await self._left_after_settling())
+        return Settlement(charged=charged, over_quote=over, budget_left=await self.budget_left_or_unknown())
 
-    async def _left_after_settling(self) -> BudgetLeft:
-        """What is left after a settlement; when the ledger cannot say (PostgreSQL down: the
-        settlement is kept and retried), the budgets are reported unknown rather than failing a
-        call Lusha already answered."""
+    async def budget_left_or_unknown(self) -> BudgetLeft:
+        """`budget_left()`, or budgets reported unknown when the ledger cannot say (PostgreSQL
+        down: after a settlement, which is kept and retried, or in a free report) rather than
+        failing a call that spends nothing more."""
         try:
             return await self.budget_left()
         except LedgerUnavailable:

@@ -83,6 +83,7 @@ __all__ = [
     "clear_budget",
     "ledger_report",
     "open_storage",
+    "purge",
     "purge_cache",
     "report",
     "set_budget",
@@ -122,7 +123,7 @@ def open_storage(settings: Settings) -> Storage:
 
 
 async def _with_ledger(settings: Settings, work: Callable[[LedgerStore], Awaitable[T]]) -> T:
-    if settings.database_url is None:
+    if settings.database_url is None:  # the ledger only: the reveal cache is not opened (nor expired)
         ledger = Ledger(settings.data_dir)
         try:
             return await work(ledger)
@@ -136,6 +137,26 @@ async def _with_ledger(settings: Settings, work: Callable[[LedgerStore], Awaitab
         return await work(storage.ledger)
     finally:
         await storage.aclose()
+
+
+def purge(
+    settings: Settings, *, contact_id: str | None = None, email: str | None = None, domain: str | None = None
+) -> PurgeReport:
+    """For `lusha-mcp purge`: remove cached personal data, everything or what matches."""
+    if settings.database_url is None:
+        return purge_cache(settings.data_dir, contact_id=contact_id, email=email, domain=domain)
+
+    async def work() -> PurgeReport:
+        from lusha_mcp.storage.postgres import PostgresStorage
+
+        assert settings.database_url is not None
+        storage = PostgresStorage(settings.database_url.get_secret_value(), settings.cache_ttl_days)
+        try:
+            return await storage.cache.erase(contact_id=contact_id, email=email, domain=domain)
+        finally:
+            await storage.aclose()
+
+    return anyio.run(work)
 
 
 def report(settings: Settings, group_by: GroupBy) -> list[LedgerGroup]:

@@ -34,6 +34,7 @@ from collections.abc import AsyncGenerator, Iterable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any, LiteralString, cast
+from urllib.parse import urlsplit
 
 import anyio
 import psycopg
@@ -42,6 +43,7 @@ from psycopg.types.json import Jsonb
 
 from lusha_mcp.guard.confirm import TokenReplayed
 from lusha_mcp.guard.policy import LedgerUnavailable, OverBudget
+from lusha_mcp.redaction import SECRETS
 from lusha_mcp.storage.base import (
     BudgetLine,
     BudgetOverride,
@@ -84,6 +86,8 @@ PENDING_LEASE_SECONDS = 15 * 60
 CONNECT_TIMEOUT_SECONDS = 3
 POOL_TIMEOUT_SECONDS = 3.0
 """How long a call waits for a connection before it is refused (the ledger is unavailable)."""
+BUSY_TIMEOUT_SECONDS = 30.0
+"""How long a call waits for a connection of a reachable but busy database."""
 POOL_MAX_SIZE = 10
 
 _COUNTED = (
@@ -105,12 +109,18 @@ LEFT JOIN budget_limits l ON l.kind = scopes.kind AND l.key = scopes.key
 ORDER BY scopes.ord
 """
 
-_TAKE = """
-INSERT INTO budget_counters (kind, key, period, spent) VALUES (%(kind)s, %(key)s, %(period)s, %(q)s)
-ON CONFLICT (kind, key, period) DO UPDATE SET spent = budget_counters.spent + EXCLUDED.spent
-WHERE %(limit)s::bigint IS NULL OR budget_counters.spent + EXCLUDED.spent <= %(limit)s::bigint
+_LIMIT = (
+    "COALESCE((SELECT daily FROM budget_limits WHERE kind = %(kind)s AND key = %(key)s), %(default)s::bigint)"
+)
+_TAKE = f"""
+INSERT INTO budget_counters AS c (kind, key, period, spent)
+SELECT %(kind)s, %(key)s, CASE WHEN %(kind)s = 'session' THEN 'session' ELSE {_TODAY}::text END, %(q)s
+WHERE {_LIMIT} IS NULL OR %(q)s <= {_LIMIT}
+ON CONFLICT (kind, key, period) DO UPDATE SET spent = c.spent + EXCLUDED.spent
+WHERE {_LIMIT} IS NULL OR c.spent + EXCLUDED.spent <= {_LIMIT}
 RETURNING spent
 """
+"""Take `q` from one budget counter if its limit (the override, else the default) holds it."""
 
 _ENTRY_COLUMNS = (
     "id, extract(epoch FROM created_at)::float8, day::text, session, user_key, teams, tool,"
@@ -137,15 +147,30 @@ class _Unsettled:
     note: str | None
 
 
+class _RolledBack(Exception):  # noqa: N818 - control flow inside `reserve`, never raised out of it
+    """A reservation that a counter or the token refused: its transaction is rolled back."""
+
+
 class Database:
     """One pool for the stores of a PostgreSQL storage; errors of an unreachable database become
-    `LedgerUnavailable` (without the URL or its password)."""
+    `LedgerUnavailable` (without the URL or its password).
+
+    A call waits `POOL_TIMEOUT_SECONDS` for a pooled connection; if none comes, a direct
+    connection tells a busy database (the pool is replaced, since its reconnection back-off may
+    outlast a restart, and the call waits longer) from an unreachable one (refused at once)."""
 
     def __init__(self, url: str) -> None:
         self._url = url
-        self._pool = psycopg_pool.AsyncConnectionPool(
-            url,
-            min_size=1,
+        password = urlsplit(url).password
+        if password:
+            SECRETS.add(password)  # never logged, whole or in part
+        self._pool: psycopg_pool.AsyncConnectionPool[Any] | None = None
+        self._lock = anyio.Lock()
+
+    def _new_pool(self) -> psycopg_pool.AsyncConnectionPool[Any]:
+        return psycopg_pool.AsyncConnectionPool(
+            self._url,
+            min_size=2,
             max_size=POOL_MAX_SIZE,
             open=False,
             timeout=POOL_TIMEOUT_SECONDS,
@@ -153,34 +178,66 @@ class Database:
             check=psycopg_pool.AsyncConnectionPool.check_connection,
             name="lusha-mcp",
         )
-        self._opened = False
-        self._lock = anyio.Lock()
 
-    async def _ensure_open(self) -> None:
-        if not self._opened:
-            async with self._lock:
-                if not self._opened:
-                    await self._pool.open(wait=False)
-                    self._opened = True
+    async def _opened(self) -> psycopg_pool.AsyncConnectionPool[Any]:
+        async with self._lock:
+            if self._pool is None:
+                self._pool = self._new_pool()
+                await self._pool.open(wait=False)
+            return self._pool
+
+    async def _replace(self, broken: psycopg_pool.AsyncConnectionPool[Any]) -> None:
+        async with self._lock:
+            if self._pool is broken:
+                self._pool = None
+        await broken.close(timeout=0)
 
     def reason(self, exc: BaseException) -> str:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         return hide_password(first, self._url)[:200]
 
-    @asynccontextmanager
-    async def connection(self) -> AsyncGenerator[psycopg.AsyncConnection[Any]]:
-        """A pooled connection, in a transaction committed when the body ends."""
-        await self._ensure_open()
+    async def _reachable(self) -> str | None:
+        """None when a direct connection succeeds, else why it failed."""
         try:
-            async with self._pool.connection() as conn:
-                yield conn
-        except (psycopg.OperationalError, psycopg_pool.PoolTimeout) as exc:
+            probe = await psycopg.AsyncConnection.connect(self._url, connect_timeout=CONNECT_TIMEOUT_SECONDS)
+        except psycopg.OperationalError as exc:
+            return self.reason(exc)
+        await probe.close()
+        return None
+
+    async def _getconn(self) -> tuple[psycopg_pool.AsyncConnectionPool[Any], psycopg.AsyncConnection[Any]]:
+        pool = await self._opened()
+        try:
+            return pool, await pool.getconn()
+        except psycopg_pool.PoolTimeout:
+            problem = await self._reachable()
+            if problem is not None:
+                raise LedgerUnavailable(problem) from None
+        await self._replace(pool)  # reachable: a fresh pool connects at once
+        pool = await self._opened()
+        try:
+            return pool, await pool.getconn(timeout=BUSY_TIMEOUT_SECONDS)
+        except psycopg_pool.PoolTimeout as exc:
             raise LedgerUnavailable(self.reason(exc)) from None
 
+    @asynccontextmanager
+    async def connection(self) -> AsyncGenerator[psycopg.AsyncConnection[Any]]:
+        """A pooled connection; what the body leaves uncommitted is rolled back."""
+        pool, conn = await self._getconn()
+        try:
+            yield conn
+            if conn.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
+                await conn.commit()
+        except psycopg.OperationalError as exc:
+            raise LedgerUnavailable(self.reason(exc)) from None
+        finally:
+            await pool.putconn(conn)
+
     async def close(self) -> None:
-        if self._opened:
-            await self._pool.close()
-            self._opened = False
+        async with self._lock:
+            pool, self._pool = self._pool, None
+        if pool is not None:
+            await pool.close()
 
 
 class PostgresLedger:
@@ -229,57 +286,62 @@ class PostgresLedger:
     ) -> Reservation:
         await self._retry_unsettled()
         scopes = caller.scopes()
-        async with self._db.connection() as conn, conn.transaction():
-            if token_id is not None:
-                cursor = await conn.execute(
-                    "INSERT INTO used_tokens (token_id) VALUES (%s) ON CONFLICT DO NOTHING RETURNING token_id",
-                    (token_id,),
-                )
-                if await cursor.fetchone() is None:
-                    raise TokenReplayed()
-            rows = await self._budget_rows(conn, scopes)
-            day = str(rows[0][5])
-            for line, row in zip(self._lines(scopes, rows, limits).lines, rows, strict=True):
-                period = str(row[2])
-                taken = None
-                if line.limit is None or quote <= line.limit:
-                    cursor = await conn.execute(
-                        _TAKE,
-                        {
-                            "kind": line.kind,
-                            "key": line.key,
-                            "period": period,
-                            "q": quote,
-                            "limit": line.limit,
-                        },
+        async with self._db.connection() as conn:
+            refused: tuple[ScopeKind, str] | None = None
+            replayed = False
+            try:
+                # One round trip: the token's use, every counter and the ledger row are pipelined,
+                # so the counters' row locks are held for the transaction's server time only.
+                async with conn.pipeline() as pipeline, conn.transaction():
+                    token = None
+                    if token_id is not None:
+                        token = await conn.execute(
+                            "INSERT INTO used_tokens (token_id) VALUES (%s) ON CONFLICT DO NOTHING RETURNING token_id",
+                            (token_id,),
+                        )
+                    takes = [
+                        await conn.execute(
+                            _TAKE, {"kind": kind, "key": key, "q": quote, "default": limits.default(kind)}
+                        )
+                        for kind, key in scopes
+                    ]
+                    inserted = await conn.execute(
+                        "INSERT INTO calls (day, session, user_key, teams, tool, arguments_hash, quote, outcome,"
+                        f" host, pid) VALUES ({_TODAY}, %s, %s, %s, %s, %s, %s, 'pending', %s, %s) RETURNING id",
+                        (
+                            caller.session,
+                            caller.user,
+                            sorted(set(caller.teams)),
+                            tool,
+                            arguments_hash,
+                            quote,
+                            self._host,
+                            os.getpid(),
+                        ),
                     )
-                    taken = await cursor.fetchone()
-                if taken is None:
-                    assert line.limit is not None
-                    spent = await self._spent(conn, line.kind, line.key, period)
-                    raise OverBudget(quote, line.kind, max(line.limit - spent, 0), key=line.key)
-            cursor = await conn.execute(
-                "INSERT INTO calls (day, session, user_key, teams, tool, arguments_hash, quote, outcome,"
-                " host, pid) VALUES (%s::date, %s, %s, %s, %s, %s, %s, 'pending', %s, %s) RETURNING id",
-                (
-                    day,
-                    caller.session,
-                    caller.user,
-                    sorted(set(caller.teams)),
-                    tool,
-                    arguments_hash,
-                    quote,
-                    self._host,
-                    os.getpid(),
-                ),
-            )
-            row = await cursor.fetchone()
-            assert row is not None
-            call_id = int(row[0])
-            if token_id is not None:
-                await conn.execute(
-                    "UPDATE used_tokens SET call_id = %s WHERE token_id = %s", (call_id, token_id)
+                    await pipeline.sync()
+                    replayed = token is not None and await token.fetchone() is None
+                    for scope, take in zip(scopes, takes, strict=True):
+                        if refused is None and await take.fetchone() is None:
+                            refused = scope
+                    row = await inserted.fetchone()
+                    if replayed or refused is not None or row is None:
+                        raise _RolledBack()
+                    call_id = int(row[0])
+                    if token_id is not None:
+                        await conn.execute(
+                            "UPDATE used_tokens SET call_id = %s WHERE token_id = %s", (call_id, token_id)
+                        )
+            except _RolledBack:
+                if replayed:
+                    raise TokenReplayed() from None
+                assert refused is not None
+                line = next(
+                    line
+                    for line in self._lines(scopes, await self._budget_rows(conn, scopes), limits).lines
+                    if (line.kind, line.key) == refused
                 )
+                raise OverBudget(quote, line.kind, line.left or 0, key=line.key) from None
         return Reservation(call_id=call_id, quote=quote, session=caller.session, caller=caller)
 
     @staticmethod

@@ -32,7 +32,7 @@ import anyio
 from lusha_mcp.api.errors import LushaError
 from lusha_mcp.api.models.companies import CompanySignalType
 from lusha_mcp.api.models.contacts import ContactSignalType
-from lusha_mcp.guard import GuardRefusal, UnknownPriceError
+from lusha_mcp.guard import GuardRefusal, LedgerUnavailable, UnknownPriceError
 from lusha_mcp.storage.base import Caller, Limits
 from lusha_mcp.tools.errors import ArgumentError
 from lusha_mcp.tools.state import LushaState
@@ -237,7 +237,12 @@ async def reconcile_deliveries(
     if not force and now - _last_reconciled.get(key, -RECONCILE_EVERY_SECONDS) < RECONCILE_EVERY_SECONDS:
         return 0
     _last_reconciled[key] = now
-    if not await _has_commitments(state):
+    try:
+        if not await _has_commitments(state):
+            return 0
+    except LedgerUnavailable as exc:  # retried next time; the caller's own ledger use refuses if it must
+        logger.info("Webhook deliveries not reconciled yet (%s)", exc.message)
+        _last_reconciled.pop(key, None)
         return 0
     async with _locks.setdefault(key, anyio.Lock()):  # one reconciliation at a time: no row twice
         return await _reconcile(state, key, free_subscription)

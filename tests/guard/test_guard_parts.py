@@ -5,7 +5,6 @@ from __future__ import annotations
 import sqlite3
 import stat
 import time
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import anyio
@@ -29,7 +28,7 @@ from lusha_mcp.guard import (
 )
 from lusha_mcp.guard.confirm import QuoteAboveConfirmed, TokenIssuer, TokenKeyRetired, load_or_create_secret
 from lusha_mcp.settings import Settings
-from lusha_mcp.storage import Caller, LedgerStore, Limits, Reservation, open_storage
+from lusha_mcp.storage import Caller, LedgerStore, Limits, Reservation
 from lusha_mcp.storage.sqlite_ledger import utc_day
 from tests.stores import engine_settings
 
@@ -89,17 +88,6 @@ def test_confirmation_secret_is_private_and_stable(tmp_path: Path) -> None:
 
     assert stat.S_IMODE((tmp_path / "confirm.key").stat().st_mode) == 0o600
     assert load_or_create_secret(tmp_path) == first
-
-
-@pytest.fixture
-async def store(engine: str, tmp_path: Path, request: pytest.FixtureRequest) -> AsyncIterator[LedgerStore]:
-    """The ledger of a fresh data dir (SQLite) or database (PostgreSQL)."""
-    storage = open_storage(engine_settings(Settings(data_dir=tmp_path), engine, request))
-    await storage.open()
-    try:
-        yield storage.ledger
-    finally:
-        await storage.aclose()
 
 
 SESSION_5 = Limits(session=5)
