@@ -146,7 +146,7 @@ class RedisLink:
             from redis.asyncio.retry import Retry
             from redis.backoff import NoBackoff
 
-            self._client = Redis.from_url(  # pyright: ignore[reportUnknownMemberType]
+            self._client = Redis.from_url(
                 self._url.get_secret_value(),
                 socket_timeout=SOCKET_SECONDS,
                 socket_connect_timeout=SOCKET_SECONDS,
@@ -183,6 +183,19 @@ class RedisLink:
             logger.warning("Redis answers again: pacing and the account-usage snapshot are shared again")
         return cast(T, result)
 
+    async def check(self) -> bool:
+        """Ask Redis once (at start): True when it answers; otherwise the fallback is logged."""
+
+        async def ping(redis: Redis) -> object:
+            return await redis.ping()
+
+        try:
+            await self.run(ping)
+        except SharedUnavailableError:
+            return False
+        logger.info("pacing Lusha's rate limits through Redis, shared by %d replica(s)", self.replicas)
+        return True
+
     async def aclose(self) -> None:
         if self._client is not None:
             client, self._client = self._client, None
@@ -212,7 +225,7 @@ class SharedPacer(Pacer):
 
     async def _script(self, source: str, keys: list[str], args: list[int | str]) -> int:
         async def call(redis: Redis) -> int:
-            script = redis.register_script(source)  # pyright: ignore[reportUnknownMemberType]
+            script = redis.register_script(source)
             return int(await script(keys=keys, args=args))
 
         return await self._link.run(call)
@@ -298,7 +311,7 @@ async def read_snapshot(link: RedisLink, name: str, ttl_seconds: float) -> Share
         async with redis.pipeline(transaction=False) as pipe:
             pipe.get(link.key("snapshot", name))
             pipe.pttl(link.key("snapshot", name))
-            raw, left = await pipe.execute()  # pyright: ignore[reportUnknownMemberType]
+            raw, left = await pipe.execute()
         return cast(object, raw), cast(object, left)
 
     try:

@@ -26,7 +26,7 @@ from lusha_mcp.api.errors import RateLimitError
 from lusha_mcp.api.shared import RETRY_SECONDS
 from lusha_mcp.server import build_server
 from lusha_mcp.settings import SANDBOX_API_KEY, Settings
-from tests.engines import RedisServer, redis_missing, redis_server
+from tests.engines import RedisServer, free_port, redis_missing, redis_server
 from tests.http.conftest import RunningServer, cli_environment, start_listening, stop
 
 pytestmark = pytest.mark.anyio
@@ -301,3 +301,25 @@ async def test_requests_paced_locally_during_an_outage_count_in_the_shared_windo
         # The first request's entry went with the stopped server (no persistence); the three
         # paced locally were added back, beside the last one.
         assert direct.zcard(window) == 4
+
+
+async def test_a_server_whose_redis_is_unreachable_at_start_says_so_once_and_serves(
+    sandbox: httpx.AsyncClient, sandbox_process: str, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    nothing_there = f"redis://:{PASSWORD}@127.0.0.1:{free_port()}/0"
+    settings = Settings(
+        api_key=SecretStr(SANDBOX_API_KEY),
+        base_url=sandbox_process,
+        data_dir=tmp_path / "data",
+        redis_url=SecretStr(nothing_there),
+        replicas=2,
+    )
+    async with Client(build_server(settings)) as server:
+        warned = [record.getMessage() for record in caplog.records if "falling back" in record.getMessage()]
+        assert len(warned) == 1  # at start, before any call
+        for _ in range(3):
+            listed = await server.call_tool("list_filter_values", {"scope": "contacts"})
+            assert not listed.is_error
+    assert sum("falling back" in record.getMessage() for record in caplog.records) == 1
+    assert "1/2 of Lusha's rate limits" in warned[0]
+    assert PASSWORD not in caplog.text
