@@ -4,8 +4,8 @@ With `LUSHA_REDIS_URL` set, `SharedPacer` replaces the local `Pacer`: each bucke
 window is a sorted set in Redis, admitted by one Lua script on the Redis clock (so replicas on
 different hosts agree on the window), and a 429 or an exhausted minute quota seen by one
 replica sets a pause-until key every replica's next request honours. The account-usage snapshot
-(credits, plan, pricebook) is shared the same way (`RedisLink.snapshot`), so the 5-a-minute
-endpoint is called once for all replicas.
+(credits, plan, pricebook) is shared too (`read_snapshot`, `write_snapshot`, `claim`: one replica
+fetches while the others wait for its copy), so the 5-a-minute endpoint is called once for all.
 
 Redis is pacing only, never money: when it does not answer (at start or mid-run), each replica
 paces locally at its safe share (Lusha's limits / `LUSHA_REPLICAS`), warns once in its log, and
