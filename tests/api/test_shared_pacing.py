@@ -1,8 +1,10 @@
 """Team mode pacing: independent clients sharing one real Redis against one real sandbox process.
 
 The sandbox (`lusha-mcp sandbox --port`, rate limits on: 25 requests/s per endpoint) is the judge:
-its own request log and counts say what it admitted and what it refused with 429. The clients pace
-at 20/s so the checks leave room for loopback jitter; without sharing, three of them offer 60/s.
+its own request log and counts say what it admitted and what it refused with 429. Shared pacing
+runs at Lusha's full 25/s (a slot is held until a window after the answer, so jitter cannot
+crowd a window); the local pacer (fallback, LUSHA_REPLICAS) counts from admission, so those checks
+pace at 20/s to leave room for loopback jitter. Without sharing, three clients offer 60/s.
 """
 
 from __future__ import annotations
@@ -71,10 +73,10 @@ def locked_redis() -> Generator[RedisServer]:
 
 
 def client(base_url: str, redis_url: str | None, **options: Any) -> LushaClient:
+    options.setdefault("requests_per_second", PACE)
     return LushaClient(
         SANDBOX_API_KEY,
         base_url=base_url,
-        requests_per_second=PACE,
         redis_url=None if redis_url is None else SecretStr(redis_url),
         **options,
     )
@@ -125,7 +127,7 @@ async def test_three_clients_sharing_redis_get_no_429_under_a_burst(
     sandbox: httpx.AsyncClient, sandbox_process: str, redis_url: str
 ) -> None:
     before = await counts(sandbox, BUCKET)
-    outcomes = await three_clients_burst(sandbox_process, redis_url, 30)
+    outcomes = await three_clients_burst(sandbox_process, redis_url, 30, requests_per_second=25.0)
     after = await counts(sandbox, BUCKET)
     assert [outcome for outcome in outcomes if outcome is not None] == []
     assert after["admitted"] - before["admitted"] == 90
