@@ -142,6 +142,8 @@ def build_server(settings: Settings, *, transport: httpx.AsyncBaseTransport | No
     async def lifespan(_: object) -> AsyncGenerator[LushaState]:
         tighten(settings.data_dir)  # owner-only, also what an older version left readable
         client = LushaClient.from_settings(settings, transport=transport or _sandbox_transport(settings))
+        if client.shared is not None:
+            await client.shared.check()  # says at start when Redis cannot be reached
         usage = AccountUsageSnapshot(client)
         guard = CreditGuard(settings, PricingSource(usage.pricing))
         try:

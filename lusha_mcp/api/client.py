@@ -105,7 +105,11 @@ class LushaClient:
             from lusha_mcp.api.shared import RedisLink, SharedPacer
 
             self.shared = RedisLink(redis_url, api_key=SecretStr(key), replicas=replicas)
-            pacer = SharedPacer(self.shared, requests_per_second)
+            pacer = SharedPacer(
+                self.shared,
+                requests_per_second,
+                in_flight_seconds=connect_timeout + timeout + _DEADLINE_MARGIN,
+            )
         self._transport = Transport(
             api_key=SecretStr(key),
             base_url=self.base_url,

@@ -180,8 +180,14 @@ class Pacer:
             self._limiters[bucket] = limiter
         return limiter
 
-    async def acquire(self, bucket: str) -> None:
+    async def acquire(self, bucket: str) -> str | None:
+        """Wait for a slot of `bucket`; the ticket to give `done` when the answer came (or None)."""
         await self.limiter(bucket).acquire()
+        return None
+
+    async def done(self, bucket: str, ticket: str | None) -> None:
+        """The request of `ticket` was answered (or failed); locally a slot frees one window after
+        its admission, so there is nothing to do."""
 
     def recent(self) -> dict[str, list[float]]:
         """Per bucket, the ages (seconds) of the admissions still inside its window."""

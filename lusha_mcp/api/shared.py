@@ -2,10 +2,12 @@
 
 With `LUSHA_REDIS_URL` set, `SharedPacer` replaces the local `Pacer`: each bucket's sliding
 window is a sorted set in Redis, admitted by one Lua script on the Redis clock (so replicas on
-different hosts agree on the window), and a 429 or an exhausted minute quota seen by one
+different hosts agree on the window). A request holds its slot until one window after its answer
+(the transport calls `done`), so however late one replica's request reaches Lusha behind another's,
+no window of Lusha's length sees more than the limit. A 429 or an exhausted minute quota seen by one
 replica sets a pause-until key every replica's next request honours. The account-usage snapshot
-(credits, plan, pricebook) is shared the same way (`RedisLink.snapshot`), so the 5-a-minute
-endpoint is called once for all replicas.
+(credits, plan, pricebook) is shared too (`read_snapshot`, `write_snapshot`, `claim`: one replica
+fetches while the others wait for its copy), so the 5-a-minute endpoint is called once for all.
 
 Redis is pacing only, never money: when it does not answer (at start or mid-run), each replica
 paces locally at its safe share (Lusha's limits / `LUSHA_REPLICAS`), warns once in its log, and
@@ -53,29 +55,37 @@ T = TypeVar("T")
 
 RETRY_SECONDS = 2.0
 """After a failure, how long a replica paces locally before asking Redis again."""
-SHARED_STRETCH = 1.10 / 1.05
-"""Shared windows are 10 % longer than Lusha's (the local pacer's are 5 %): a request admitted by
-one replica can reach Lusha later than one admitted after it by another (two processes, two
-connections), and the margin absorbs up to 100 ms of that at 25/s."""
 SOCKET_SECONDS = 1.0
 """Connect and read timeout of one Redis command: a hung Redis delays a request this long at most."""
 
-# KEYS: window, bucket pause, general pause. ARGV: limit, period (us), member.
+# KEYS: window, bucket pause, general pause. ARGV: limit, period (us), member, in flight (us).
+# A request holds its slot from admission until one period after its answer (`_DONE`), not after
+# its admission: Lusha sees it somewhere in between, so however late it arrives there, no window
+# of Lusha's length can hold more than `limit` (while in flight its score is in the future, until
+# the longest a request may take: a replica that dies mid-request frees its slots then).
 # Returns 0 when admitted, else the microseconds to wait before asking again.
 _ACQUIRE = """
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
 local paused = math.max(tonumber(redis.call('GET', KEYS[2]) or '0'), tonumber(redis.call('GET', KEYS[3]) or '0'))
 if paused > now then return paused - now end
-local limit, period = tonumber(ARGV[1]), tonumber(ARGV[2])
+local limit, period, flight = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[4])
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - period)
 if redis.call('ZCARD', KEYS[1]) < limit then
-  redis.call('ZADD', KEYS[1], now, ARGV[3])
-  redis.call('PEXPIRE', KEYS[1], math.ceil(period / 1000) + 1000)
+  redis.call('ZADD', KEYS[1], now + flight, ARGV[3])
+  redis.call('PEXPIRE', KEYS[1], math.ceil((period + flight) / 1000) + 1000)
   return 0
 end
-local oldest = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
-return math.max(1, tonumber(oldest[2]) + period - now)
+local oldest = tonumber(redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')[2])
+if oldest > now then return 20000 end
+return math.max(1, oldest + period - now)
+"""
+
+# KEYS: window. ARGV: member. The request's answer came: its slot frees one period from now.
+_DONE = """
+local t = redis.call('TIME')
+redis.call('ZADD', KEYS[1], 'XX', tonumber(t[1]) * 1000000 + tonumber(t[2]), ARGV[1])
+return 0
 """
 
 # KEYS: window. ARGV: period (us), member prefix, then the ages (us) of admissions made elsewhere.
@@ -146,7 +156,7 @@ class RedisLink:
             from redis.asyncio.retry import Retry
             from redis.backoff import NoBackoff
 
-            self._client = Redis.from_url(  # pyright: ignore[reportUnknownMemberType]
+            self._client = Redis.from_url(
                 self._url.get_secret_value(),
                 socket_timeout=SOCKET_SECONDS,
                 socket_connect_timeout=SOCKET_SECONDS,
@@ -168,6 +178,7 @@ class RedisLink:
             failure = type(exc).__name__
         if failure is not None:
             self._retry_at = time.monotonic() + RETRY_SECONDS
+            await self.aclose()  # its other pooled connections are as broken: start afresh next time
             if not self.down:
                 self.down = True
                 self.outages += 1
@@ -183,6 +194,19 @@ class RedisLink:
             logger.warning("Redis answers again: pacing and the account-usage snapshot are shared again")
         return cast(T, result)
 
+    async def check(self) -> bool:
+        """Ask Redis once (at start): True when it answers; otherwise the fallback is logged."""
+
+        async def ping(redis: Redis) -> object:
+            return await redis.ping()
+
+        try:
+            await self.run(ping)
+        except SharedUnavailableError:
+            return False
+        logger.info("pacing Lusha's rate limits through Redis, shared by %d replica(s)", self.replicas)
+        return True
+
     async def aclose(self) -> None:
         if self._client is not None:
             client, self._client = self._client, None
@@ -196,12 +220,9 @@ class SharedPacer(Pacer):
     """The Pacer's buckets as Redis sliding windows every replica shares; the local share
     (Lusha's limits / replicas) while Redis is down."""
 
-    def __init__(self, link: RedisLink, requests_per_second: float) -> None:
+    def __init__(self, link: RedisLink, requests_per_second: float, *, in_flight_seconds: float) -> None:
         super().__init__(requests_per_second)
-        self.windows = {
-            bucket: (limit, period * SHARED_STRETCH) for bucket, (limit, period) in self.windows.items()
-        }
-        self.endpoint_window = (self.endpoint_window[0], self.endpoint_window[1] * SHARED_STRETCH)
+        self._in_flight = in_flight_seconds
         self._link = link
         self._local = Pacer(requests_per_second, share=link.replicas)
         self._locks: dict[str, anyio.Lock] = {}
@@ -212,7 +233,7 @@ class SharedPacer(Pacer):
 
     async def _script(self, source: str, keys: list[str], args: list[int | str]) -> int:
         async def call(redis: Redis) -> int:
-            script = redis.register_script(source)  # pyright: ignore[reportUnknownMemberType]
+            script = redis.register_script(source)
             return int(await script(keys=keys, args=args))
 
         return await self._link.run(call)
@@ -221,7 +242,7 @@ class SharedPacer(Pacer):
         general = bucket not in self.windows
         return self._link.key("pause", bucket), self._link.key("pause", "general" if general else bucket)
 
-    async def acquire(self, bucket: str) -> None:
+    async def acquire(self, bucket: str) -> str | None:
         # One waiter per bucket and replica asks Redis at a time (first come first served here).
         lock = self._locks.setdefault(bucket, anyio.Lock())
         limit, period = self.window(bucket)
@@ -231,10 +252,11 @@ class SharedPacer(Pacer):
                 try:
                     if self._local_since_outage:
                         await self._seed()
+                    member = f"{self._member}:{self._count}"
                     wait = await self._script(
                         _ACQUIRE,
                         [self._link.key("window", bucket), *self._pause_keys(bucket)],
-                        [limit, round(period * 1_000_000), f"{self._member}:{self._count}"],
+                        [limit, round(period * 1_000_000), member, round(self._in_flight * 1_000_000)],
                     )
                 except SharedUnavailableError:
                     if self._outage != self._link.outages:
@@ -243,11 +265,16 @@ class SharedPacer(Pacer):
                         self._outage = self._link.outages
                         self._local.hold(_GENERAL, self.endpoint_window[1])
                     self._local_since_outage = True
-                    await self._local.acquire(bucket)
-                    return
+                    return await self._local.acquire(bucket)
                 if wait <= 0:
-                    return
+                    return member
                 await anyio.sleep(wait / 1_000_000)
+
+    async def done(self, bucket: str, ticket: str | None) -> None:
+        if ticket is None:
+            return
+        with anyio.CancelScope(shield=True), contextlib.suppress(SharedUnavailableError):
+            await self._script(_DONE, [self._link.key("window", bucket)], [ticket])
 
     async def _seed(self) -> None:
         """Back on Redis after an outage: put the requests this replica admitted locally (still
@@ -298,7 +325,7 @@ async def read_snapshot(link: RedisLink, name: str, ttl_seconds: float) -> Share
         async with redis.pipeline(transaction=False) as pipe:
             pipe.get(link.key("snapshot", name))
             pipe.pttl(link.key("snapshot", name))
-            raw, left = await pipe.execute()  # pyright: ignore[reportUnknownMemberType]
+            raw, left = await pipe.execute()
         return cast(object, raw), cast(object, left)
 
     try:

@@ -162,7 +162,7 @@ class Transport:
         policy = self.retries
         attempt = 0
         while True:
-            await self._pacer.acquire(bucket)
+            ticket = await self._pacer.acquire(bucket)
             request = self._http.build_request(
                 method,
                 path,
@@ -201,6 +201,8 @@ class Transport:
                     "check LUSHA_BASE_URL and try again."
                 )
                 final = True
+            finally:
+                await self._pacer.done(bucket, ticket)
             del request
 
             if response is not None:

@@ -13,7 +13,6 @@ from pydantic import ValidationError
 from lusha_mcp.api.client import LushaClient
 from lusha_mcp.api.errors import APIConnectionError, AuthenticationError, LushaError, PermissionDeniedError
 from lusha_mcp.api.models import AccountUsage
-from lusha_mcp.api.shared import claim, read_snapshot, write_snapshot
 from lusha_mcp.client_sessions import CLIENT_SESSION, CLIENT_USER
 from lusha_mcp.guard import CreditGuard
 from lusha_mcp.settings import Settings
@@ -76,6 +75,8 @@ class AccountUsageSnapshot:
                 self._fetched_at = time.monotonic()
                 self._charged_since_fetch = 0
                 if self._shared is not None:
+                    from lusha_mcp.api.shared import write_snapshot
+
                     await write_snapshot(
                         self._shared, _SNAPSHOT, self._usage.model_dump(mode="json"), _SHARED_TTL_SECONDS
                     )
@@ -84,6 +85,8 @@ class AccountUsageSnapshot:
     async def _adopt_shared(self, max_age: float) -> bool:
         """Team mode: take the snapshot another replica fetched when it is fresh enough; while one
         replica fetches (a short Redis lock), the others wait for its snapshot instead of asking too."""
+        from lusha_mcp.api.shared import claim, read_snapshot
+
         assert self._shared is not None
         for _ in range(_FETCH_WAIT_STEPS):
             found = await read_snapshot(self._shared, _SNAPSHOT, _SHARED_TTL_SECONDS)

@@ -1,8 +1,10 @@
 """Team mode pacing: independent clients sharing one real Redis against one real sandbox process.
 
 The sandbox (`lusha-mcp sandbox --port`, rate limits on: 25 requests/s per endpoint) is the judge:
-its own request log and counts say what it admitted and what it refused with 429. The clients pace
-at 20/s so the checks leave room for loopback jitter; without sharing, three of them offer 60/s.
+its own request log and counts say what it admitted and what it refused with 429. Shared pacing
+runs at Lusha's full 25/s (a slot is held until a window after the answer, so jitter cannot
+crowd a window); the local pacer (fallback, LUSHA_REPLICAS) counts from admission, so those checks
+pace at 20/s to leave room for loopback jitter. Without sharing, three clients offer 60/s.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from lusha_mcp.api.errors import RateLimitError
 from lusha_mcp.api.shared import RETRY_SECONDS
 from lusha_mcp.server import build_server
 from lusha_mcp.settings import SANDBOX_API_KEY, Settings
-from tests.engines import RedisServer, redis_missing, redis_server
+from tests.engines import RedisServer, free_port, redis_missing, redis_server
 from tests.http.conftest import RunningServer, cli_environment, start_listening, stop
 
 pytestmark = pytest.mark.anyio
@@ -71,10 +73,10 @@ def locked_redis() -> Generator[RedisServer]:
 
 
 def client(base_url: str, redis_url: str | None, **options: Any) -> LushaClient:
+    options.setdefault("requests_per_second", PACE)
     return LushaClient(
         SANDBOX_API_KEY,
         base_url=base_url,
-        requests_per_second=PACE,
         redis_url=None if redis_url is None else SecretStr(redis_url),
         **options,
     )
@@ -125,7 +127,7 @@ async def test_three_clients_sharing_redis_get_no_429_under_a_burst(
     sandbox: httpx.AsyncClient, sandbox_process: str, redis_url: str
 ) -> None:
     before = await counts(sandbox, BUCKET)
-    outcomes = await three_clients_burst(sandbox_process, redis_url, 30)
+    outcomes = await three_clients_burst(sandbox_process, redis_url, 30, requests_per_second=25.0)
     after = await counts(sandbox, BUCKET)
     assert [outcome for outcome in outcomes if outcome is not None] == []
     assert after["admitted"] - before["admitted"] == 90
@@ -301,3 +303,25 @@ async def test_requests_paced_locally_during_an_outage_count_in_the_shared_windo
         # The first request's entry went with the stopped server (no persistence); the three
         # paced locally were added back, beside the last one.
         assert direct.zcard(window) == 4
+
+
+async def test_a_server_whose_redis_is_unreachable_at_start_says_so_once_and_serves(
+    sandbox: httpx.AsyncClient, sandbox_process: str, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    nothing_there = f"redis://:{PASSWORD}@127.0.0.1:{free_port()}/0"
+    settings = Settings(
+        api_key=SecretStr(SANDBOX_API_KEY),
+        base_url=sandbox_process,
+        data_dir=tmp_path / "data",
+        redis_url=SecretStr(nothing_there),
+        replicas=2,
+    )
+    async with Client(build_server(settings)) as server:
+        warned = [record.getMessage() for record in caplog.records if "falling back" in record.getMessage()]
+        assert len(warned) == 1  # at start, before any call
+        for _ in range(3):
+            listed = await server.call_tool("list_filter_values", {"scope": "contacts"})
+            assert not listed.is_error
+    assert sum("falling back" in record.getMessage() for record in caplog.records) == 1
+    assert "1/2 of Lusha's rate limits" in warned[0]
+    assert PASSWORD not in caplog.text
