@@ -36,9 +36,9 @@ if TYPE_CHECKING:
 __all__ = ["BATCH_LIMIT", "SMALL_BATCH_LIMIT", "BatchCallback", "LushaClient", "ProgressCallback"]
 
 _DEADLINE_MARGIN = 0.2
+"""Seconds past the connect and read timeouts before the client's own deadline ends a request."""
 KEEPALIVE_SECONDS = 2.0
 """How long an idle connection to Lusha is kept for reuse (below common server keep-alive timeouts)."""
-"""Seconds past the connect and read timeouts before the client's own deadline ends a request."""
 _SANDBOX_BASE_URL = "http://sandbox.lusha.invalid"
 _NO_KEY = "No Lusha API key: set LUSHA_API_KEY (or run with --sandbox for the offline sandbox)."
 
