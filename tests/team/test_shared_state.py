@@ -103,10 +103,6 @@ async def test_a_reveal_through_one_replica_is_served_free_by_another(team: Team
 async def test_the_replicas_together_stay_within_25_requests_a_second(team: Team) -> None:
     users = [User(f"burst-{n}", ("blue",)) for n in range(3)]
     lookups = [{"id": contact_id} for contact_id in team.contact_ids_with_emails(500, skip=100)]
-    for replica in team.replicas:  # running replicas: each has its Redis connection open
-        assert not (
-            await team.call(users[0], "search_contacts", replica=replica, contacts=lookups[:1])
-        ).is_error
     before = await team.sandbox_get("/_sandbox/requests")
     failures: list[str] = []
     calls = 30  # 30 searches of 500 contacts: 150 requests to /v3/contacts/search, fired at once
