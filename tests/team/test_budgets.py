@@ -5,17 +5,12 @@ the sandbox charged."""
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Generator
-from pathlib import Path
 from typing import Any
 
 import anyio
 import pytest
 
-from lusha_mcp.settings import Settings
-from tests.engines import PostgresServer, RedisServer
-from tests.http.issuer import Issuer
-from tests.team.harness import Team, User, next_redis_db, running_team, structured, text_of
+from tests.team.harness import Team, User, structured, text_of
 
 pytestmark = pytest.mark.anyio
 
@@ -27,29 +22,17 @@ BLUE = [User(f"blue-{n}", ("blue",)) for n in range(3)]
 SEARCHES, REVEALS = 4, 2  # per user: 6 credits wanted, each call 1 credit
 
 
-@pytest.fixture
-def budget_team(
-    postgres: PostgresServer, redis: RedisServer, issuer: Issuer, dataset: Settings, tmp_path: Path
-) -> Generator[Team]:
-    with running_team(
-        postgres=postgres,
-        redis=redis,
-        redis_db=next_redis_db(),
-        issuer=issuer,
-        dataset=dataset,
-        base_dir=tmp_path,
-        settings={
-            "LUSHA_USER_DAILY_BUDGET": str(USER_BUDGET),
-            "LUSHA_TEAM_DAILY_BUDGET": "100",
-            "LUSHA_DAILY_BUDGET": str(ACCOUNT_BUDGET),
-            "LUSHA_AUTO_APPROVE": "true",  # unattended: no confirmation, never past a budget
-        },
-    ) as team:
-        yield team
+@pytest.fixture(scope="module")
+def team_settings() -> dict[str, str]:
+    return {
+        "LUSHA_USER_DAILY_BUDGET": str(USER_BUDGET),
+        "LUSHA_TEAM_DAILY_BUDGET": "100",
+        "LUSHA_DAILY_BUDGET": str(ACCOUNT_BUDGET),
+        "LUSHA_AUTO_APPROVE": "true",  # unattended: no confirmation, never past a budget
+    }
 
 
-async def test_concurrent_users_in_two_teams_never_exceed_any_budget(budget_team: Team) -> None:
-    team = budget_team
+async def test_concurrent_users_in_two_teams_never_exceed_any_budget(team: Team) -> None:
     done = team.cli("budgets", "set", "--team", "red", "--daily", str(RED_BUDGET))
     assert done.returncode == 0, done.stderr
     users = RED + BLUE

@@ -9,21 +9,11 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 
+from tests.http.test_sign_in import HEADERS, INITIALIZE
 from tests.team.harness import SCOPE, Team, User, structured
 
 pytestmark = pytest.mark.anyio
 
-INITIALIZE = {
-    "jsonrpc": "2.0",
-    "id": 1,
-    "method": "initialize",
-    "params": {
-        "protocolVersion": "2025-06-18",
-        "capabilities": {},
-        "clientInfo": {"name": "t", "version": "1"},
-    },
-}
-HEADERS = {"Accept": "application/json, text/event-stream", "Content-Type": "application/json"}
 ALICE = User("alice-signin", ("red",))
 
 
