@@ -5,20 +5,17 @@ user and teams, and confirmation tokens bound to the user rather than to one MCP
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncGenerator, Generator
-from contextlib import asynccontextmanager
+from collections.abc import Generator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from mcp import Client
-from mcp.client.client import ConnectMode
-from mcp.client.streamable_http import streamable_http_client
-from mcp.shared._httpx_utils import create_mcp_http_client
 from mcp_types import CallToolResult, TextResourceContents
 
 from tests.http.conftest import RunningServer, cli_environment, free_port, start_http_server, stop
 from tests.http.issuer import Issuer, running_issuer
+from tests.http.test_sign_in import signed_in
 
 pytestmark = pytest.mark.anyio
 
@@ -50,13 +47,6 @@ def team_server(
 
 def token(issuer: Issuer, server: RunningServer, subject: str, groups: list[str]) -> str:
     return issuer.token(subject=subject, audience=f"http://127.0.0.1:{server.port}/mcp", groups=groups)
-
-
-@asynccontextmanager
-async def signed_in(server: RunningServer, bearer: str, mode: ConnectMode = "auto") -> AsyncGenerator[Client]:
-    http = create_mcp_http_client(headers={"Authorization": f"Bearer {bearer}"})
-    async with http, Client(streamable_http_client(server.url, http_client=http), mode=mode) as client:
-        yield client
 
 
 def text(result: CallToolResult) -> str:
