@@ -334,7 +334,12 @@ def serve(args: argparse.Namespace) -> int:
     if settings.database_url is not None:
         from lusha_mcp.storage.migrate import schema_problem
 
-        problem = schema_problem(settings.database_url.get_secret_value())
+        try:
+            problem = schema_problem(settings.database_url.get_secret_value())
+        except ImportError:
+            from lusha_mcp.storage import TEAM_EXTRA_MISSING
+
+            problem = TEAM_EXTRA_MISSING
         if problem is not None:
             print(f"lusha-mcp: {problem}", file=sys.stderr)
             return EXIT_CONFIG

@@ -22,10 +22,11 @@ ENGINES = ["sqlite", "postgresql"]
 
 
 def migrated_database(request: pytest.FixtureRequest) -> str:
-    """A fresh database on the session's PostgreSQL with the schema applied; its URL."""
+    """A fresh database (a new one each call) on the session's PostgreSQL with the schema applied."""
     from lusha_mcp.storage.migrate import apply_migrations
 
-    url: str = request.getfixturevalue("postgres_url")
+    request.getfixturevalue("postgres_url")  # skips, saying why, without PostgreSQL; restarts a stopped one
+    url: str = request.getfixturevalue("postgres").create_database()
     apply_migrations(url)
     return url
 
@@ -49,6 +50,16 @@ async def opened(settings: Settings) -> AsyncGenerator[Storage]:
 async def ledger_entries(settings: Settings) -> list[LedgerEntry]:
     async with opened(settings) as storage:
         return await storage.ledger.list_entries()
+
+
+def sandbox_settings_on_both_engines() -> object:
+    """A module's `sandbox_settings` fixture, parametrised over both engines."""
+
+    @pytest.fixture(params=ENGINES)
+    def sandbox_settings(sandbox_settings: Settings, request: pytest.FixtureRequest) -> Settings:
+        return engine_settings(sandbox_settings, str(request.param), request)
+
+    return sandbox_settings
 
 
 async def ledger_groups(settings: Settings, group_by: GroupBy) -> list[LedgerGroup]:

@@ -53,6 +53,7 @@ from lusha_mcp.storage.sqlite_lookalikes import LookalikeSessionStore
 
 if TYPE_CHECKING:
     from lusha_mcp.settings import Settings
+    from lusha_mcp.storage.postgres import PostgresStorage
 
 T = TypeVar("T")
 
@@ -116,10 +117,22 @@ class SqliteStorage:
 def open_storage(settings: Settings) -> Storage:
     """The engine `settings` name: PostgreSQL for a `database_url`, else the data dir's SQLite."""
     if settings.database_url is not None:
-        from lusha_mcp.storage.postgres import PostgresStorage
-
-        return PostgresStorage(settings.database_url.get_secret_value(), settings.cache_ttl_days)
+        return _postgres(settings.database_url.get_secret_value(), settings.cache_ttl_days)
     return SqliteStorage(settings.data_dir, settings.cache_ttl_days)
+
+
+TEAM_EXTRA_MISSING = (
+    "LUSHA_DATABASE_URL is set but the PostgreSQL driver is not installed: "
+    "pip install 'lusha-mcp[team]' (psycopg, psycopg_pool, yoyo-migrations)"
+)
+
+
+def _postgres(url: str, cache_ttl_days: float) -> PostgresStorage:
+    try:
+        from lusha_mcp.storage.postgres import PostgresStorage
+    except ImportError as exc:
+        raise RuntimeError(f"{TEAM_EXTRA_MISSING} ({exc})") from None
+    return PostgresStorage(url, cache_ttl_days)
 
 
 async def _with_ledger(settings: Settings, work: Callable[[LedgerStore], Awaitable[T]]) -> T:
@@ -129,9 +142,7 @@ async def _with_ledger(settings: Settings, work: Callable[[LedgerStore], Awaitab
             return await work(ledger)
         finally:
             ledger.close()
-    from lusha_mcp.storage.postgres import PostgresStorage
-
-    storage = PostgresStorage(settings.database_url.get_secret_value(), settings.cache_ttl_days)
+    storage = _postgres(settings.database_url.get_secret_value(), settings.cache_ttl_days)
     try:
         await storage.open()
         return await work(storage.ledger)
@@ -147,10 +158,8 @@ def purge(
         return purge_cache(settings.data_dir, contact_id=contact_id, email=email, domain=domain)
 
     async def work() -> PurgeReport:
-        from lusha_mcp.storage.postgres import PostgresStorage
-
         assert settings.database_url is not None
-        storage = PostgresStorage(settings.database_url.get_secret_value(), settings.cache_ttl_days)
+        storage = _postgres(settings.database_url.get_secret_value(), settings.cache_ttl_days)
         try:
             return await storage.cache.erase(contact_id=contact_id, email=email, domain=domain)
         finally:

@@ -6,8 +6,8 @@ files (with their `.rollback.sql`) in order under a lock, records them in `_yoyo
 small. `lusha-mcp migrate` applies what is missing; a server refuses to start while any is.
 
 Public API: `migration_ids()`, `pending_migrations(url)`, `apply_migrations(url)`,
-`schema_problem(url)` (None, or why a server must not start), `safe_url(url)` (the URL with its
-password masked, for messages).
+`schema_problem(url)` (None, or why a server must not start), `database_status(url)` (for
+doctor: usable or not, and one line), `safe_url(url)` (the URL with its password masked).
 """
 
 from __future__ import annotations
@@ -97,3 +97,17 @@ def schema_problem(url: str) -> str | None:
     except psycopg.OperationalError:
         return None
     return behind_message(pending) if pending else None
+
+
+def database_status(url: str) -> tuple[bool, str]:
+    """For doctor: whether the database is usable, and one line saying so (password masked)."""
+    import psycopg
+
+    try:
+        pending = pending_migrations(url)
+    except psycopg.OperationalError as exc:
+        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        return False, f"{safe_url(url)} is unreachable: {hide_password(reason, url)}"
+    if pending:
+        return False, f"{safe_url(url)}: {behind_message(pending)}"
+    return True, f"{safe_url(url)} reachable, schema current ({len(migration_ids())} migration(s))"

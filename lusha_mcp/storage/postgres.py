@@ -30,7 +30,7 @@ import logging
 import os
 import socket
 import time
-from collections.abc import AsyncGenerator, Iterable, Mapping, Sequence
+from collections.abc import AsyncGenerator, Awaitable, Callable, Iterable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any, LiteralString, cast
@@ -77,7 +77,7 @@ from lusha_mcp.storage.records import (
     normalize_linkedin,
     only,
 )
-from lusha_mcp.storage.sqlite_lookalikes import SESSION_TTL_SECONDS
+from lusha_mcp.storage.sqlite_lookalikes import SESSION_TTL_SECONDS, live_session
 
 logger = logging.getLogger(__name__)
 
@@ -575,20 +575,26 @@ class PostgresRevealCache:
             await conn.execute("DELETE FROM reveal_contacts WHERE stored_at < %s", (cutoff,))
             await conn.execute("DELETE FROM reveal_companies WHERE stored_at < %s", (cutoff,))
 
-    async def get_contacts(self, ids: Iterable[str], fields: Iterable[str]) -> dict[str, Record]:
-        wanted = set(fields)
+    async def _fresh(
+        self, select: LiteralString, ids: Iterable[str], wanted: Iterable[str]
+    ) -> dict[str, Record]:
+        """The fresh records among `ids` (`select`: id, revealed fields, record) that hold every
+        `wanted` field, each with only the revealed fields asked for."""
+        wanted = set(wanted)
         asked = list(dict.fromkeys(ids))
         async with self._db.connection() as conn:
-            cursor = await conn.execute(
-                "SELECT id, fields, data FROM reveal_contacts WHERE id = ANY(%s) AND stored_at >= %s",
-                (asked, self._fresh_after()),
-            )
+            cursor = await conn.execute(select, (asked, self._fresh_after()))
             rows = {str(row[0]): (set(row[1]), dict(row[2])) for row in await cursor.fetchall()}
         return {
-            contact_id: only(rows[contact_id][1], rows[contact_id][0] - wanted)
-            for contact_id in asked
-            if contact_id in rows and wanted <= rows[contact_id][0]
+            key: only(rows[key][1], rows[key][0] - wanted)
+            for key in asked
+            if key in rows and wanted <= rows[key][0]
         }
+
+    async def get_contacts(self, ids: Iterable[str], fields: Iterable[str]) -> dict[str, Record]:
+        return await self._fresh(
+            "SELECT id, fields, data FROM reveal_contacts WHERE id = ANY(%s) AND stored_at >= %s", ids, fields
+        )
 
     async def contact_id_for(self, *, email: str | None = None, linkedin: str | None = None) -> str | None:
         cutoff = self._fresh_after()
@@ -621,93 +627,99 @@ class PostgresRevealCache:
             row = await cursor.fetchone()
         return None if row is None else str(row[0])
 
-    async def store_contacts(self, records: Iterable[Mapping[str, Any]], fields: Sequence[str]) -> None:
+    async def _store(
+        self,
+        what: str,
+        previous: LiteralString,
+        records: Iterable[Mapping[str, Any]],
+        fields: Sequence[str],
+        write: Callable[[psycopg.AsyncConnection[Any], str, Record, set[str]], Awaitable[None]],
+    ) -> None:
+        """Merge each record with what was revealed of it before (`previous`: its fields and
+        record, locked) and `write` it; a database that is gone loses the cache entry, never the
+        caller's data (which it already has)."""
         kept = [record for record in records if isinstance(record.get("id"), str) and record.get("id")]
         if not kept:
             return
         try:
             async with self._db.connection() as conn, conn.transaction():
                 for record in kept:
-                    contact_id = str(record["id"])
-                    cursor = await conn.execute(
-                        "SELECT fields, data FROM reveal_contacts WHERE id = %s FOR UPDATE", (contact_id,)
-                    )
-                    row = await cursor.fetchone()
+                    key = str(record["id"])
+                    row = await (await conn.execute(previous, (key,))).fetchone()
                     merged, revealed = merge_revealed(
                         record, fields, None if row is None else (row[0], row[1])
                     )
-                    await conn.execute(
-                        "INSERT INTO reveal_contacts (id, fields, data, linkedin, company_domain, stored_at)"
-                        " VALUES (%s, %s, %s, %s, %s, %s) ON CONFLICT (id) DO UPDATE SET fields = EXCLUDED.fields,"
-                        " data = EXCLUDED.data, linkedin = EXCLUDED.linkedin,"
-                        " company_domain = EXCLUDED.company_domain, stored_at = EXCLUDED.stored_at",
-                        (
-                            contact_id,
-                            Jsonb(sorted(revealed)),
-                            Jsonb(merged),
-                            linkedin_of(merged),
-                            company_domain(merged),
-                            time.time(),
-                        ),
-                    )
-                    await conn.execute(
-                        "DELETE FROM reveal_contact_emails WHERE contact_id = %s", (contact_id,)
-                    )
-                    emails = emails_of(merged)
-                    if emails:
-                        async with conn.cursor() as cur:
-                            await cur.executemany(
-                                "INSERT INTO reveal_contact_emails (contact_id, email) VALUES (%s, %s)",
-                                [(contact_id, email) for email in emails],
-                            )
+                    await write(conn, key, merged, revealed)
         except LedgerUnavailable as exc:
-            logger.warning("%d revealed contacts not cached (%s)", len(kept), exc.message)
+            logger.warning("%d revealed %s not cached (%s)", len(kept), what, exc.message)
+
+    async def store_contacts(self, records: Iterable[Mapping[str, Any]], fields: Sequence[str]) -> None:
+        async def write(
+            conn: psycopg.AsyncConnection[Any], contact_id: str, merged: Record, revealed: set[str]
+        ) -> None:
+            await conn.execute(
+                "INSERT INTO reveal_contacts (id, fields, data, linkedin, company_domain, stored_at)"
+                " VALUES (%s, %s, %s, %s, %s, %s) ON CONFLICT (id) DO UPDATE SET fields = EXCLUDED.fields,"
+                " data = EXCLUDED.data, linkedin = EXCLUDED.linkedin,"
+                " company_domain = EXCLUDED.company_domain, stored_at = EXCLUDED.stored_at",
+                (
+                    contact_id,
+                    Jsonb(sorted(revealed)),
+                    Jsonb(merged),
+                    linkedin_of(merged),
+                    company_domain(merged),
+                    time.time(),
+                ),
+            )
+            await conn.execute("DELETE FROM reveal_contact_emails WHERE contact_id = %s", (contact_id,))
+            emails = emails_of(merged)
+            if emails:
+                async with conn.cursor() as cursor:
+                    await cursor.executemany(
+                        "INSERT INTO reveal_contact_emails (contact_id, email) VALUES (%s, %s)",
+                        [(contact_id, email) for email in emails],
+                    )
+
+        await self._store(
+            "contacts",
+            "SELECT fields, data FROM reveal_contacts WHERE id = %s FOR UPDATE",
+            records,
+            fields,
+            write,
+        )
 
     async def get_companies(self, ids: Iterable[str], extras: Iterable[str]) -> dict[str, Record]:
-        wanted = set(extras)
-        asked = list(dict.fromkeys(ids))
-        async with self._db.connection() as conn:
-            cursor = await conn.execute(
-                "SELECT id, extras, data FROM reveal_companies WHERE id = ANY(%s) AND stored_at >= %s",
-                (asked, self._fresh_after()),
-            )
-            rows = {str(row[0]): (set(row[1]), dict(row[2])) for row in await cursor.fetchall()}
-        return {
-            company_id: only(rows[company_id][1], rows[company_id][0] - wanted)
-            for company_id in asked
-            if company_id in rows and wanted <= rows[company_id][0]
-        }
+        return await self._fresh(
+            "SELECT id, extras, data FROM reveal_companies WHERE id = ANY(%s) AND stored_at >= %s",
+            ids,
+            extras,
+        )
 
     async def store_companies(self, records: Iterable[Mapping[str, Any]], extras: Sequence[str]) -> None:
-        kept = [record for record in records if isinstance(record.get("id"), str) and record.get("id")]
-        if not kept:
-            return
-        try:
-            async with self._db.connection() as conn, conn.transaction():
-                for record in kept:
-                    company_id = str(record["id"])
-                    cursor = await conn.execute(
-                        "SELECT extras, data FROM reveal_companies WHERE id = %s FOR UPDATE", (company_id,)
-                    )
-                    row = await cursor.fetchone()
-                    merged, revealed = merge_revealed(
-                        record, extras, None if row is None else (row[0], row[1])
-                    )
-                    domain = merged.get("domain")
-                    await conn.execute(
-                        "INSERT INTO reveal_companies (id, domain, extras, data, stored_at)"
-                        " VALUES (%s, %s, %s, %s, %s) ON CONFLICT (id) DO UPDATE SET domain = EXCLUDED.domain,"
-                        " extras = EXCLUDED.extras, data = EXCLUDED.data, stored_at = EXCLUDED.stored_at",
-                        (
-                            company_id,
-                            normalize_domain(domain) if isinstance(domain, str) and domain else None,
-                            Jsonb(sorted(revealed)),
-                            Jsonb(merged),
-                            time.time(),
-                        ),
-                    )
-        except LedgerUnavailable as exc:
-            logger.warning("%d revealed companies not cached (%s)", len(kept), exc.message)
+        async def write(
+            conn: psycopg.AsyncConnection[Any], company_id: str, merged: Record, revealed: set[str]
+        ) -> None:
+            domain = merged.get("domain")
+            await conn.execute(
+                "INSERT INTO reveal_companies (id, domain, extras, data, stored_at)"
+                " VALUES (%s, %s, %s, %s, %s) ON CONFLICT (id) DO UPDATE SET domain = EXCLUDED.domain,"
+                " extras = EXCLUDED.extras, data = EXCLUDED.data, stored_at = EXCLUDED.stored_at",
+                (
+                    company_id,
+                    normalize_domain(domain) if isinstance(domain, str) and domain else None,
+                    Jsonb(sorted(revealed)),
+                    Jsonb(merged),
+                    time.time(),
+                ),
+            )
+
+        await self._store(
+            "companies",
+            "SELECT extras, data FROM reveal_companies WHERE id = %s FOR UPDATE",
+            records,
+            extras,
+            write,
+        )
 
     async def erase(
         self, *, contact_id: str | None = None, email: str | None = None, domain: str | None = None
@@ -758,12 +770,10 @@ class PostgresLookalikes:
                 (self._account, entity, name),
             )
             row = await cursor.fetchone()
-        if row is None:
-            return None, False
-        if time.time() - float(row[1]) > SESSION_TTL_SECONDS:
+        found, expired = live_session(name, row)
+        if expired:
             await self.drop(entity, name)
-            return None, True
-        return StoredSession(name, str(row[0]), float(row[1]), int(row[2])), False
+        return found, expired
 
     async def save(
         self, entity: LookalikeEntity, name: str, dedupe_session_id: str, returned: int

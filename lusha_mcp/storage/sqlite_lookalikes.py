@@ -10,9 +10,10 @@ from __future__ import annotations
 import hashlib
 import sqlite3
 import time
-from collections.abc import Generator
+from collections.abc import Generator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from lusha_mcp.private import private_file
 from lusha_mcp.storage.base import LookalikeEntity, StoredSession
@@ -31,6 +32,16 @@ CREATE TABLE IF NOT EXISTS lookalike_sessions (
     PRIMARY KEY (account, entity, name)
 ) WITHOUT ROWID;
 """
+
+
+def live_session(name: str, row: Sequence[Any] | None) -> tuple[StoredSession | None, bool]:
+    """A stored (dedupe_session_id, last_used_at, results) row as a live session, or (None, True)
+    when it outlived Lusha's 30 days (the caller drops it)."""
+    if row is None:
+        return None, False
+    if time.time() - float(row[1]) > SESSION_TTL_SECONDS:
+        return None, True
+    return StoredSession(name, str(row[0]), float(row[1]), int(row[2])), False
 
 
 def account_key(base_url: str, api_key: str) -> str:
@@ -64,12 +75,10 @@ class LookalikeSessionStore:
                 "WHERE account = ? AND entity = ? AND name = ?",
                 (self._account, entity, name),
             ).fetchone()
-        if row is None:
-            return None, False
-        if time.time() - float(row[1]) > SESSION_TTL_SECONDS:
+        found, expired = live_session(name, row)
+        if expired:
             await self.drop(entity, name)
-            return None, True
-        return StoredSession(name, str(row[0]), float(row[1]), int(row[2])), False
+        return found, expired
 
     async def save(
         self, entity: LookalikeEntity, name: str, dedupe_session_id: str, returned: int

@@ -167,3 +167,24 @@ async def test_ledger_by_user_and_team_from_the_database(
     assert lines["sales"][1:4] == ["2", "7", "7"]
     assert lines["emea"][1:4] == ["1", "3", "3"]
     assert password_of(url) not in by_user.stdout + by_team.stdout + by_team.stderr
+
+
+def test_the_database_status_doctor_reads_says_behind_then_current_without_the_password(
+    postgres_url: str,
+) -> None:
+    from lusha_mcp.storage.migrate import apply_migrations, database_status
+
+    behind = database_status(postgres_url)
+    apply_migrations(postgres_url)
+    current = database_status(postgres_url)
+    unreachable = database_status("postgresql://lusha:pw-1c9e@127.0.0.1:9/lusha")
+
+    assert behind[0] is False
+    assert "lusha-mcp migrate" in behind[1]
+    assert current == (True, current[1])
+    assert "schema current" in current[1]
+    assert unreachable[0] is False
+    assert "unreachable" in unreachable[1]
+    for _, line in (behind, current, unreachable):
+        assert password_of(postgres_url) not in line
+        assert "pw-1c9e" not in line
