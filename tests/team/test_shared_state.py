@@ -195,3 +195,5 @@ async def test_with_redis_stopped_calls_still_succeed(team: Team) -> None:
             assert not free.is_error, (replica.name, text_of(free))
     assert charged == 3
     assert await team.charged_total() - before == charged
+    for name, lines in team.warnings().items():  # each replica said it paces at its own share
+        assert any("Redis (LUSHA_REDIS_URL) is unavailable" in line for line in lines), (name, lines)
