@@ -31,8 +31,10 @@ BENCHMARKS: dict[str, str] = {
     "coldstart": "5. Cold start",
     "sandbox": "6. Sandbox",
     "credits": "7. Credits",
+    "pacing": "8. Shared pacing (Redis)",
+    "team": "9. Team mode (PostgreSQL)",
 }
-RUN_ORDER = ("sandbox", "catalog", "results", "overhead", "bulk", "coldstart", "credits")
+RUN_ORDER = ("sandbox", "catalog", "results", "overhead", "bulk", "coldstart", "credits", "pacing", "team")
 RESULTS_MD = BENCH_DIR / "RESULTS.md"
 RESULTS_JSON = BENCH_DIR / "results.json"
 MODULE_TIMEOUT_SECONDS = 900

@@ -190,11 +190,14 @@ def build_parser() -> argparse.ArgumentParser:
 
     ledger = command(
         "ledger",
-        "Report credits spent, by day, tool and session.",
+        "Report credits spent, by day, tool and session (and user and team).",
         "Report what the credit guard recorded: calls, credits quoted and charged, grouped by day,\n"
-        "tool and session.",
+        "tool and session; --by user or --by team groups the calls of signed-in users. Reads the\n"
+        "data dir's ledger, or the database of LUSHA_DATABASE_URL when set.",
     )
-    ledger.add_argument("--by", choices=["day", "tool", "session"], help="Only this grouping.")
+    ledger.add_argument(
+        "--by", choices=["day", "tool", "session", "user", "team"], help="Only this grouping."
+    )
     ledger.add_argument("--json", action="store_true", help="Machine-readable output.")
     ledger.add_argument("--data-dir", help="Env: LUSHA_DATA_DIR.")
 
@@ -210,6 +213,35 @@ def build_parser() -> argparse.ArgumentParser:
     purge.add_argument("--domain", help="Every cached company and contact of this domain.")
     purge.add_argument("--json", action="store_true", help="Machine-readable output.")
     purge.add_argument("--data-dir", help="Env: LUSHA_DATA_DIR.")
+
+    migrate = command(
+        "migrate",
+        "Create or update the PostgreSQL schema (team mode, LUSHA_DATABASE_URL).",
+        "Apply the schema migrations the database of LUSHA_DATABASE_URL lacks (yoyo-migrations, plain\n"
+        "SQL shipped with lusha-mcp) and print what was applied. Safe to run again, and from several\n"
+        "hosts at once (a lock serialises them). Servers refuse to start until it has run.",
+    )
+    migrate.add_argument("--json", action="store_true", help="Machine-readable output.")
+
+    budgets = command(
+        "budgets",
+        "Show, set or clear daily budgets per user, team or the account (in the ledger's database).",
+        "Daily credit budgets stored with the ledger (the data dir, or LUSHA_DATABASE_URL's database),\n"
+        "over the defaults LUSHA_USER_DAILY_BUDGET, LUSHA_TEAM_DAILY_BUDGET and LUSHA_DAILY_BUDGET.\n"
+        "A user is their sign-in issuer and subject; a team a value of the LUSHA_OAUTH_TEAM_CLAIM claim.\n"
+        "  lusha-mcp budgets set --team sales --daily 500\n"
+        "  lusha-mcp budgets set --user https://idp.example.com alice --daily 100\n"
+        "  lusha-mcp budgets show\n"
+        "  lusha-mcp budgets clear --team sales",
+    )
+    budgets.add_argument("action", choices=["show", "set", "clear"])
+    whose = budgets.add_mutually_exclusive_group()
+    whose.add_argument("--user", nargs=2, metavar=("ISSUER", "SUBJECT"), help="One signed-in user.")
+    whose.add_argument("--team", metavar="NAME", help="One team.")
+    whose.add_argument("--account", action="store_true", help="The whole account.")
+    budgets.add_argument("--daily", type=int, help="Credits per UTC day (with set).")
+    budgets.add_argument("--json", action="store_true", help="Machine-readable output (with show).")
+    budgets.add_argument("--data-dir", help="Env: LUSHA_DATA_DIR.")
 
     docs = command(
         "docs",
@@ -299,6 +331,18 @@ def serve(args: argparse.Namespace) -> int:
     if settings.api_key is None:
         print(MISSING_KEY, file=sys.stderr)
         return EXIT_CONFIG
+    if settings.database_url is not None:
+        from lusha_mcp.storage.migrate import schema_problem
+
+        try:
+            problem = schema_problem(settings.database_url.get_secret_value())
+        except ImportError:
+            from lusha_mcp.storage import TEAM_EXTRA_MISSING
+
+            problem = TEAM_EXTRA_MISSING
+        if problem is not None:
+            print(f"lusha-mcp: {problem}", file=sys.stderr)
+            return EXIT_CONFIG
     server = _build_server_quickly(settings)
     if settings.transport == "http":
         from lusha_mcp.http import MCP_PATH, HTTPConfigError, check_binding, serve_http
@@ -369,16 +413,23 @@ def doctor(args: argparse.Namespace) -> int:
 
 def ledger(args: argparse.Namespace) -> int:
     settings = settings_from_flags(args)
-    if not _existing_data_dir(settings, "ledger"):
+    if settings.database_url is None and not _existing_data_dir(settings, "ledger"):
         return EXIT_FAILURE
-    from lusha_mcp.guard import ledger_report
+    from lusha_mcp.guard import LedgerUnavailable
+    from lusha_mcp.storage import report as ledger_report
 
     groupings: list[Any] = [args.by] if args.by else ["day", "tool", "session"]
-    report = {by: [group.model_dump() for group in ledger_report(settings.data_dir, by)] for by in groupings}
+    try:
+        report = {by: [group.model_dump() for group in ledger_report(settings, by)] for by in groupings}
+    except LedgerUnavailable as exc:
+        print(f"lusha-mcp ledger: {exc.message}", file=sys.stderr)
+        return EXIT_FAILURE
+    where = _ledger_place(settings)
     if args.json:
-        print(json.dumps({"data_dir": str(settings.data_dir), **report}, indent=2))
+        place = {"database": where} if settings.database_url is not None else {}
+        print(json.dumps({"data_dir": str(settings.data_dir), **place, **report}, indent=2))
         return EXIT_OK
-    print(f"Ledger in {settings.data_dir}")
+    print(f"Ledger in {where}")
     for by, rows in report.items():
         print(f"\nBy {by}:")
         if not rows:
@@ -406,11 +457,16 @@ def ledger(args: argparse.Namespace) -> int:
 
 def purge(args: argparse.Namespace) -> int:
     settings = settings_from_flags(args)
-    if not _existing_data_dir(settings, "purge"):
+    if settings.database_url is None and not _existing_data_dir(settings, "purge"):
         return EXIT_FAILURE
-    from lusha_mcp.guard import purge_cache
+    from lusha_mcp.guard import LedgerUnavailable
+    from lusha_mcp.storage import purge as purge_cache
 
-    result = purge_cache(settings.data_dir, contact_id=args.contact_id, email=args.email, domain=args.domain)
+    try:
+        result = purge_cache(settings, contact_id=args.contact_id, email=args.email, domain=args.domain)
+    except LedgerUnavailable as exc:
+        print(f"lusha-mcp purge: {exc.message}", file=sys.stderr)
+        return EXIT_FAILURE
     scope = (
         "everything"
         if args.contact_id is None and args.email is None and args.domain is None
@@ -462,6 +518,122 @@ def docs(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _ledger_place(settings: Settings) -> str:
+    """Where the ledger is, for output: the data dir, or the database URL without its password."""
+    if settings.database_url is None:
+        return str(settings.data_dir)
+    from lusha_mcp.storage.migrate import safe_url
+
+    return safe_url(settings.database_url.get_secret_value())
+
+
+def migrate(args: argparse.Namespace) -> int:
+    settings = settings_from_flags(args)
+    if settings.database_url is None:
+        raise ConfigError(
+            "migrate needs LUSHA_DATABASE_URL=postgresql://user:password@host:port/database (team mode); "
+            "without it the ledger is SQLite in the data dir, which needs no migration"
+        )
+    try:
+        from lusha_mcp.storage.migrate import apply_migrations, hide_password, migration_ids, safe_url
+    except ImportError as exc:  # psycopg / yoyo not installed
+        raise ConfigError(
+            f"team mode needs the `team` extra: pip install 'lusha-mcp[team]' ({exc})"
+        ) from None
+    url = settings.database_url.get_secret_value()
+    try:
+        applied = apply_migrations(url)
+    except Exception as exc:  # the driver's and yoyo's errors: one line, never the password
+        reason = hide_password(
+            str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__, url
+        )
+        print(f"lusha-mcp migrate: could not migrate {safe_url(url)}: {reason}", file=sys.stderr)
+        return EXIT_FAILURE
+    if args.json:
+        print(json.dumps({"database": safe_url(url), "applied": applied, "schema": migration_ids()}))
+    elif applied:
+        print(f"Applied {len(applied)} migration(s) to {safe_url(url)}: {', '.join(applied)}")
+    else:
+        print(
+            f"{safe_url(url)} is up to date ({len(migration_ids())} migration(s) applied before); nothing to do"
+        )
+    return EXIT_OK
+
+
+def budgets(args: argparse.Namespace) -> int:
+    settings = settings_from_flags(args)
+    if settings.database_url is None and args.action != "set" and not _existing_data_dir(settings, "budgets"):
+        return EXIT_FAILURE
+    from lusha_mcp.guard import LedgerUnavailable
+    from lusha_mcp.storage import ScopeKind, budget_overrides, clear_budget, set_budget, user_key
+
+    kind: ScopeKind | None = (
+        "user" if args.user else "team" if args.team else "account" if args.account else None
+    )
+    key = user_key(*args.user) if args.user else (args.team or "")
+    if args.action != "show" and kind is None:
+        print(
+            "lusha-mcp budgets: say whose budget: --user ISSUER SUBJECT, --team NAME or --account",
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
+    if args.action == "set" and (args.daily is None or args.daily < 0):
+        print("lusha-mcp budgets set: --daily N is needed (credits per UTC day, 0 or more)", file=sys.stderr)
+        return EXIT_USAGE
+    if args.action != "set" and args.daily is not None:
+        print(f"lusha-mcp budgets {args.action}: --daily goes with set only", file=sys.stderr)
+        return EXIT_USAGE
+    if args.team is not None and not args.team.strip():
+        print("lusha-mcp budgets: --team needs a team name", file=sys.stderr)
+        return EXIT_USAGE
+    label = "the account" if kind == "account" else f"{kind} {key}"
+    daily: int = args.daily if args.daily is not None else 0
+    try:
+        if args.action == "set":
+            assert kind is not None
+            set_budget(settings, kind, key, daily)
+            print(f"Daily budget of {label}: {daily} credits (in {_ledger_place(settings)})")
+        elif args.action == "clear":
+            assert kind is not None
+            if clear_budget(settings, kind, key):
+                print(f"Daily budget of {label} cleared: the default setting applies again")
+            else:
+                print(f"No daily budget was set for {label}; the default setting applies")
+        else:
+            _print_budgets(settings, budget_overrides(settings), as_json=args.json)
+    except LedgerUnavailable as exc:
+        print(f"lusha-mcp budgets: {exc.message}", file=sys.stderr)
+        return EXIT_FAILURE
+    return EXIT_OK
+
+
+def _print_budgets(settings: Settings, overrides: list[Any], *, as_json: bool) -> None:
+    defaults = {
+        "user": settings.user_daily_budget,
+        "team": settings.team_daily_budget,
+        "account": settings.daily_budget,
+        "session": settings.session_budget,
+    }
+    if as_json:
+        print(json.dumps({"defaults": defaults, "overrides": [item.model_dump() for item in overrides]}))
+        return
+    print(f"Budgets in {_ledger_place(settings)}")
+    print("Defaults (settings; unset = unlimited):")
+    for name, setting in (
+        ("account", "LUSHA_DAILY_BUDGET"),
+        ("user", "LUSHA_USER_DAILY_BUDGET"),
+        ("team", "LUSHA_TEAM_DAILY_BUDGET"),
+        ("session", "LUSHA_SESSION_BUDGET"),
+    ):
+        value = defaults[name]
+        print(f"  {name:<8} {'unlimited' if value is None else f'{value} credits'}  ({setting})")
+    print("Set with `lusha-mcp budgets set` (per UTC day):")
+    if not overrides:
+        print("  (none)")
+    for item in overrides:
+        print(f"  {'account' if item.kind == 'account' else f'{item.kind} {item.key}'}: {item.daily} credits")
+
+
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "serve": serve,
     "sandbox": sandbox,
@@ -469,6 +641,8 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "doctor": doctor,
     "ledger": ledger,
     "purge": purge,
+    "migrate": migrate,
+    "budgets": budgets,
     "docs": docs,
 }
 

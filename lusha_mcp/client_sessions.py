@@ -18,13 +18,17 @@ neither the token nor the session id (both credentials) is ever stored or shown.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping
+from collections.abc import Generator, Mapping
+from contextlib import contextmanager
 from contextvars import ContextVar
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from mcp.server.mcpserver import Context
 from mcp_types.version import HANDSHAKE_PROTOCOL_VERSIONS
 from starlette.datastructures import Headers
+
+if TYPE_CHECKING:
+    from lusha_mcp.auth import Principal
 
 PRINCIPAL_SCOPE_KEY = "lusha_principal"
 """Key in the ASGI scope's `state` under which the bearer middleware names the token's holder."""
@@ -35,13 +39,45 @@ SESSION_SCOPE_KEY = "lusha_mcp_session"
 CLIENT_SESSION: ContextVar[str | None] = ContextVar("lusha_client_session", default=None)
 """The client session of the request being handled (None: the server's own session)."""
 
+CLIENT_USER: ContextVar[tuple[str, tuple[str, ...]] | None] = ContextVar("lusha_client_user", default=None)
+"""The signed-in user of the request being handled, as (`<issuer> <subject>`, teams); None
+without sign-in (stdio, no token, or a static `LUSHA_HTTP_TOKEN`)."""
 
-def _signed_in(scope: Mapping[str, Any]) -> tuple[str, str] | None:
-    """(user, MCP session) of a request that carried a verified OAuth access token (sign-in).
 
-    The SDK verified the token and, on the 2025 protocol, refused the request unless its
-    `Mcp-Session-Id` names a session opened with that same credential, so the header is the
-    SDK's own session here; on the 2026-07-28 protocol there is none."""
+@contextmanager
+def bound_client(ctx: Context[Any, Any] | None) -> Generator[None]:
+    """CLIENT_SESSION and CLIENT_USER set to the request's own for the body."""
+    session = CLIENT_SESSION.set(client_session_of(ctx))
+    user = CLIENT_USER.set(signed_in_user_of(ctx))
+    try:
+        yield
+    finally:
+        CLIENT_USER.reset(user)
+        CLIENT_SESSION.reset(session)
+
+
+def _scope_of(ctx: Context[Any, Any] | None) -> Mapping[str, Any] | None:
+    if ctx is None:
+        return None
+    try:
+        request = ctx.request_context.request
+    except (ValueError, AttributeError, LookupError):
+        return None
+    scope = getattr(request, "scope", None)
+    return cast(Mapping[str, Any], scope) if isinstance(scope, Mapping) else None
+
+
+def signed_in_user_of(ctx: Context[Any, Any] | None) -> tuple[str, tuple[str, ...]] | None:
+    """(`<issuer> <subject>`, teams) of a request that carried a verified OAuth access token."""
+    scope = _scope_of(ctx)
+    principal = None if scope is None else _principal(scope)
+    if principal is None:
+        return None
+    return f"{principal.issuer} {principal.subject}", principal.teams
+
+
+def _principal(scope: Mapping[str, Any]) -> Principal | None:
+    """The user whose OAuth access token the SDK verified for this request (sign-in), if any."""
     if "user" not in scope:
         return None
     from mcp.server.auth.middleware.bearer_auth import AuthenticatedUser
@@ -49,9 +85,16 @@ def _signed_in(scope: Mapping[str, Any]) -> tuple[str, str] | None:
     from lusha_mcp.auth import principal_of_token
 
     user = scope.get("user")
-    if not isinstance(user, AuthenticatedUser):
-        return None
-    principal = principal_of_token(user.access_token)
+    return principal_of_token(user.access_token) if isinstance(user, AuthenticatedUser) else None
+
+
+def _signed_in(scope: Mapping[str, Any]) -> tuple[str, str] | None:
+    """(user, MCP session) of a request that carried a verified OAuth access token (sign-in).
+
+    The SDK verified the token and, on the 2025 protocol, refused the request unless its
+    `Mcp-Session-Id` names a session opened with that same credential, so the header is the
+    SDK's own session here; on the 2026-07-28 protocol there is none."""
+    principal = _principal(scope)
     if principal is None:
         return None
     headers = Headers(scope=cast(Any, scope))
@@ -73,16 +116,9 @@ def principal_of(token: str) -> str:
 
 def client_session_of(ctx: Context[Any, Any] | None) -> str | None:
     """The opaque client-session id of this request, or None when it is the server's own session."""
-    if ctx is None:
+    scope = _scope_of(ctx)
+    if scope is None:
         return None
-    try:
-        request = ctx.request_context.request
-    except (ValueError, AttributeError, LookupError):
-        return None
-    scope = getattr(request, "scope", None)
-    if not isinstance(scope, Mapping):
-        return None
-    scope = cast(Mapping[str, Any], scope)
     raw_state = scope.get("state")
     state: Mapping[str, Any] = cast(Mapping[str, Any], raw_state) if isinstance(raw_state, Mapping) else {}
     principal = str(state.get(PRINCIPAL_SCOPE_KEY, ""))

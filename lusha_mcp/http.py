@@ -24,6 +24,8 @@ from lusha_mcp.settings import Settings
 logger = logging.getLogger(__name__)
 
 MCP_PATH = "/mcp"
+KEEP_ALIVE_SECONDS = 30
+"""How long the HTTP transport keeps an idle client connection open (uvicorn's default is 5 s)."""
 LOOPBACK_NAMES = ("127.0.0.1", "localhost", "[::1]")
 WILDCARD_ADDRESSES = ("0.0.0.0", "::")  # noqa: S104 - names, compared against the bind address
 
@@ -258,4 +260,7 @@ def serve_http(server: MCPServer[Any], settings: Settings) -> None:
         log_level=settings.log_level.lower(),
         access_log=False,
         lifespan="on",
+        # Longer than clients keep idle connections (httpx: 5 s, uvicorn's own default): at equal
+        # timeouts a client reuses a connection the server is closing, and that request breaks.
+        timeout_keep_alive=KEEP_ALIVE_SECONDS,
     )

@@ -222,7 +222,7 @@ def register_resources(server: MCPServer[Any], live: LiveState) -> None:
         state = live.state
         usage = await state.usage.get(max_age_seconds=USAGE_MAX_AGE_SECONDS)
         state.guard.pricing.offer(dict(usage.pricing))
-        left = await state.client_guard().budget_left()
+        left = await state.client_guard().budget_left_or_unknown()
         return _json(
             {
                 "lusha": usage.model_dump(
@@ -242,7 +242,7 @@ def register_resources(server: MCPServer[Any], live: LiveState) -> None:
     )
     async def session_ledger_resource() -> str:
         guard = live.state.client_guard()
-        entries = guard.ledger.entries(session=guard.session_id)
+        entries = await guard.ledger.list_entries(session=guard.session_id)
         return _json(
             {
                 "session": guard.session_id,

@@ -142,8 +142,16 @@ def build_server(settings: Settings, *, transport: httpx.AsyncBaseTransport | No
     async def lifespan(_: object) -> AsyncGenerator[LushaState]:
         tighten(settings.data_dir)  # owner-only, also what an older version left readable
         client = LushaClient.from_settings(settings, transport=transport or _sandbox_transport(settings))
+        if client.shared is not None:
+            await client.shared.check()  # says at start when Redis cannot be reached
         usage = AccountUsageSnapshot(client)
         guard = CreditGuard(settings, PricingSource(usage.pricing))
+        try:
+            await guard.open()  # PostgreSQL: refuses a schema that is behind; an unreachable one is logged
+        except BaseException:
+            await guard.aclose()
+            await client.aclose()
+            raise
         logger.info("lusha-mcp session %s started (sandbox=%s)", guard.session_id, settings.sandbox)
         try:
             state = LushaState(settings=settings, client=client, guard=guard, usage=usage)
@@ -152,7 +160,7 @@ def build_server(settings: Settings, *, transport: httpx.AsyncBaseTransport | No
         finally:
             client_log.close()
             await client.aclose()
-            guard.close()
+            await guard.aclose()
 
     server = LushaServer(
         name="lusha",

@@ -80,6 +80,18 @@ class Settings(BaseSettings):
     requests_per_second: float = Field(
         default=25.0, gt=0, description="Client-side pace per endpoint (Lusha allows 25/s)."
     )
+    redis_url: SecretStr | None = Field(
+        default=None,
+        description="Redis (or Valkey) URL, redis://[:password@]host:port/db: replicas sharing one "
+        "Lusha key pace its rate limits, 429 pauses and account-usage snapshot through it.",
+    )
+    replicas: int = Field(
+        default=1,
+        ge=1,
+        le=1000,
+        description="How many replicas share the Lusha key; without Redis (or while it is down) each "
+        "paces at 1/replicas of Lusha's limits.",
+    )
     sandbox_credits: int = Field(
         default=10_000, ge=0, description="Initial credit balance of the sandbox account."
     )
@@ -123,7 +135,24 @@ class Settings(BaseSettings):
         ge=0,
         description="Credits one client session may spend (over stdio: the server process).",
     )
-    daily_budget: int | None = Field(default=None, ge=0, description="Credits per UTC day, across restarts.")
+    daily_budget: int | None = Field(
+        default=None, ge=0, description="Credits per UTC day for the whole account, across restarts."
+    )
+    user_daily_budget: int | None = Field(
+        default=None,
+        ge=0,
+        description="Credits per UTC day for each signed-in user (`lusha-mcp budgets set --user` overrides it).",
+    )
+    team_daily_budget: int | None = Field(
+        default=None,
+        ge=0,
+        description="Credits per UTC day for each team (`lusha-mcp budgets set --team` overrides it).",
+    )
+    database_url: SecretStr | None = Field(
+        default=None,
+        description="postgresql://... : keep the ledger, budgets, tokens and caches in PostgreSQL, "
+        "shared by every replica (run `lusha-mcp migrate` first); unset: SQLite in the data dir.",
+    )
     confirm_above: int = Field(
         default=10, ge=0, description="A non-reveal call quoted above this many credits needs confirmation."
     )
@@ -188,6 +217,21 @@ class Settings(BaseSettings):
             return None
         return value
 
+    @field_validator("redis_url", mode="before")
+    @classmethod
+    def _redis_url(cls, value: Any) -> Any:
+        """Blank is no Redis; anything else must be a redis://, rediss:// or unix:// URL (never echoed)."""
+        raw = value.get_secret_value() if isinstance(value, SecretStr) else value
+        if not isinstance(raw, str):
+            return value
+        if not raw.strip():
+            return None
+        if not raw.strip().startswith(("redis://", "rediss://", "unix://")):
+            raise ValueError(
+                "redis_url must be a redis://[:password@]host:port/db, rediss:// (TLS) or unix:// URL"
+            )
+        return SecretStr(raw.strip())
+
     # --- sign-in (the HTTP transport as an OAuth 2.1 resource server) --------------------------
     oauth_issuer: str | None = Field(
         default=None,
@@ -221,6 +265,15 @@ class Settings(BaseSettings):
     @classmethod
     def _csv(cls, value: Any) -> Any:
         return _split_csv(value)
+
+    @field_validator("database_url")
+    @classmethod
+    def _postgres_url(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None or not value.get_secret_value().strip():
+            return None
+        if not value.get_secret_value().startswith(("postgresql://", "postgres://")):
+            raise ValueError("database_url must be a postgresql://user:password@host:port/database URL")
+        return value
 
     @field_validator("base_url")
     @classmethod

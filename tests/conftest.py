@@ -16,6 +16,9 @@ import pytest
 from lusha_mcp.sandbox import SANDBOX_BASE_URL, sandbox_transport
 from lusha_mcp.settings import SANDBOX_API_KEY, Settings
 
+# Real PostgreSQL / Redis fixtures (postgres, postgres_url, redis, redis_url) for every package.
+pytest_plugins = ["tests.engines"]
+
 SHARED_DIR = Path(os.environ.get("LUSHA_SHARED_DIR") or Path(__file__).resolve().parents[2] / "shared")
 """Lusha's docs, the MCP registry schema and a tokenizer cache, next to the checkout (not in a plain clone)."""
 SPEC_DIR = Path(os.environ.get("LUSHA_SPEC_DIR") or SHARED_DIR / "lusha-api")

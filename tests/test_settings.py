@@ -36,3 +36,13 @@ def test_the_api_key_is_hidden_in_repr() -> None:
     settings = Settings(api_key="canary-key-123")  # pyright: ignore[reportArgumentType]
     assert "canary-key-123" not in repr(settings)
     assert "canary-key-123" not in str(settings.model_dump())
+
+
+def test_a_database_url_must_be_postgresql_and_is_never_echoed() -> None:
+    with pytest.raises(ValidationError) as refused:
+        Settings(database_url="mysql://admin:hunter2-db-pw@db/lusha")  # pyright: ignore[reportArgumentType]
+    assert "postgresql://user:password@host:port/database" in str(refused.value)
+    assert "hunter2-db-pw" not in str(refused.value)
+    settings = Settings(database_url="postgresql://lusha:hunter2-db-pw@db/lusha")  # pyright: ignore[reportArgumentType]
+    assert "hunter2-db-pw" not in repr(settings)
+    assert Settings(database_url="").database_url is None  # pyright: ignore[reportArgumentType]

@@ -49,7 +49,7 @@ ItemT = TypeVar("ItemT")
 BatchT = TypeVar("BatchT", bound=LushaResponse)
 MeteredT = TypeVar("MeteredT", bound=MeteredResponse)
 
-BatchCallback = Callable[[BatchT], None]
+BatchCallback = Callable[[BatchT], Awaitable[None]]
 """Called with each batch's response as soon as it arrives, before the bulk call ends (so a
 caller keeps what was paid for even if a later batch fails or the process dies)."""
 
@@ -153,7 +153,7 @@ async def in_batches(
                 failures.append(exc)
                 return
         if on_batch is not None:
-            on_batch(result)
+            await on_batch(result)
         done += len(chunk)
         await _report(on_progress, done, total)
 

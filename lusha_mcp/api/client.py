@@ -30,12 +30,15 @@ from lusha_mcp.redaction import SECRETS
 from lusha_mcp.settings import SANDBOX_API_KEY
 
 if TYPE_CHECKING:
+    from lusha_mcp.api.shared import RedisLink
     from lusha_mcp.settings import Settings
 
 __all__ = ["BATCH_LIMIT", "SMALL_BATCH_LIMIT", "BatchCallback", "LushaClient", "ProgressCallback"]
 
 _DEADLINE_MARGIN = 0.2
 """Seconds past the connect and read timeouts before the client's own deadline ends a request."""
+KEEPALIVE_SECONDS = 2.0
+"""How long an idle connection to Lusha is kept for reuse (below common server keep-alive timeouts)."""
 _SANDBOX_BASE_URL = "http://sandbox.lusha.invalid"
 _NO_KEY = "No Lusha API key: set LUSHA_API_KEY (or run with --sandbox for the offline sandbox)."
 
@@ -68,6 +71,8 @@ class LushaClient:
         retry_base_delay: float = 1.0,
         retry_max_delay: float = 60.0,
         max_concurrency: int = 32,
+        redis_url: SecretStr | None = None,
+        replicas: int = 1,
     ) -> None:
         key = api_key.get_secret_value() if isinstance(api_key, SecretStr) else api_key
         key = key.strip()
@@ -83,16 +88,33 @@ class LushaClient:
             transport=transport,
             timeout=httpx.Timeout(timeout, connect=connect_timeout),
             headers={"user-agent": self.user_agent, "accept": "application/json"},
-            limits=httpx.Limits(max_connections=max(self.max_concurrency, 10)),
+            # Idle connections are dropped after 2 s, well before a server's keep-alive timeout (5 s for
+            # uvicorn, the sandbox's): a request sent on a connection the server closes at that moment
+            # breaks after it was sent, and a metered one cannot be retried.
+            limits=httpx.Limits(
+                max_connections=max(self.max_concurrency, 10), keepalive_expiry=KEEPALIVE_SECONDS
+            ),
             follow_redirects=False,
         )
         if key != SANDBOX_API_KEY:  # the sandbox's key is public (and would mask "lusha-" everywhere)
             SECRETS.add(key)
+        pacer = Pacer(requests_per_second, share=replicas)
+        self.shared: RedisLink | None = None
+        """Team mode: the Redis link replicas pace and share the usage snapshot through."""
+        if redis_url is not None:
+            from lusha_mcp.api.shared import RedisLink, SharedPacer
+
+            self.shared = RedisLink(redis_url, api_key=SecretStr(key), replicas=replicas)
+            pacer = SharedPacer(
+                self.shared,
+                requests_per_second,
+                in_flight_seconds=connect_timeout + timeout + _DEADLINE_MARGIN,
+            )
         self._transport = Transport(
             api_key=SecretStr(key),
             base_url=self.base_url,
             http=http,
-            pacer=Pacer(requests_per_second),
+            pacer=pacer,
             retries=RetryPolicy(max_retries, retry_base_delay, retry_max_delay),
             request_deadline=connect_timeout + timeout + _DEADLINE_MARGIN,
             max_concurrency=self.max_concurrency,
@@ -130,6 +152,8 @@ class LushaClient:
             connect_timeout=settings.connect_timeout,
             max_retries=settings.max_retries,
             requests_per_second=settings.requests_per_second,
+            redis_url=settings.redis_url,
+            replicas=settings.replicas,
         )
 
     @property

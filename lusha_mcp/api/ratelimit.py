@@ -118,6 +118,11 @@ class SlidingWindowLimiter:
         self._lock = anyio.Lock()
         self._paused_until = 0.0
 
+    def ages(self) -> list[float]:
+        """Seconds since each admission still inside the window, oldest first."""
+        now = self._clock()
+        return [now - stamp for stamp in self._stamps if now - stamp < self.period]
+
     def pause_until(self, moment: float) -> None:
         """Hold every acquisition until the monotonic time `moment`."""
         self._paused_until = max(self._paused_until, moment)
@@ -137,41 +142,82 @@ class SlidingWindowLimiter:
                 await anyio.sleep(self.period - (now - self._stamps[0]))
 
 
-class Pacer:
-    """One sliding-window limiter per bucket: per endpoint, account usage, webhooks."""
+def paced_window(rate: float, period: float) -> tuple[int, float]:
+    """(limit, seconds) of a sliding window that admits at most `rate` per `period` with a margin:
+    a whole number of requests, the window stretched by the safety factor and, for a rate under 1,
+    to one request per 1/rate periods. Never shorter than `period`, or a window of Lusha's length
+    could hold two of them (6.7/s paced as 6 per 0.94 s puts 12 in some seconds)."""
+    limit = max(1, math.floor(rate))
+    return limit, max(1.0, limit / rate) * period * _SAFETY
 
-    def __init__(self, requests_per_second: float) -> None:
-        per_second = max(1, math.floor(requests_per_second))
-        self._endpoint_limit = per_second
-        self._endpoint_period = per_second / requests_per_second * _SAFETY
+
+class Pacer:
+    """One sliding-window limiter per bucket: per endpoint, account usage, webhooks.
+
+    `share` divides Lusha's limits (a replica's safe share when several pace one key without Redis)."""
+
+    def __init__(self, requests_per_second: float, *, share: int = 1) -> None:
+        share = max(1, share)
+        self.windows: dict[str, tuple[int, float]] = {
+            ACCOUNT_USAGE_BUCKET: paced_window(ACCOUNT_USAGE_PER_MINUTE / share, 60.0),
+            WEBHOOKS_BUCKET: paced_window(WEBHOOKS_PER_MINUTE / share, 60.0),
+        }
+        self.endpoint_window = paced_window(requests_per_second / share, 1.0)
+        """(limit, seconds) of every other bucket (each endpoint)."""
         self._limiters: dict[str, SlidingWindowLimiter] = {}
         self._general_paused_until = 0.0
+
+    def window(self, bucket: str) -> tuple[int, float]:
+        """(limit, seconds) of a bucket's sliding window."""
+        return self.windows.get(bucket, self.endpoint_window)
 
     def limiter(self, bucket: str) -> SlidingWindowLimiter:
         limiter = self._limiters.get(bucket)
         if limiter is None:
-            if bucket == ACCOUNT_USAGE_BUCKET:
-                limiter = SlidingWindowLimiter(ACCOUNT_USAGE_PER_MINUTE, 60.0 * _SAFETY)
-            elif bucket == WEBHOOKS_BUCKET:
-                limiter = SlidingWindowLimiter(WEBHOOKS_PER_MINUTE, 60.0 * _SAFETY)
-            else:
-                limiter = SlidingWindowLimiter(self._endpoint_limit, self._endpoint_period)
+            limiter = SlidingWindowLimiter(*self.window(bucket))
+            if bucket not in self.windows:
                 limiter.pause_until(self._general_paused_until)
             self._limiters[bucket] = limiter
         return limiter
 
-    async def acquire(self, bucket: str) -> None:
+    async def acquire(self, bucket: str) -> str | None:
+        """Wait for a slot of `bucket`; the ticket to give `done` when the answer came (or None)."""
         await self.limiter(bucket).acquire()
+        return None
 
-    def pause_for_minute_window(self, bucket: str) -> float:
+    async def done(self, bucket: str, ticket: str | None) -> None:
+        """The request of `ticket` was answered (or failed); locally a slot frees one window after
+        its admission, so there is nothing to do."""
+
+    def recent(self) -> dict[str, list[float]]:
+        """Per bucket, the ages (seconds) of the admissions still inside its window."""
+        return {bucket: ages for bucket, limiter in self._limiters.items() if (ages := limiter.ages())}
+
+    async def pause(self, bucket: str, seconds: float) -> None:
+        """Hold one bucket for `seconds` (a 429's Retry-After or backoff)."""
+        self.limiter(bucket).pause_until(time.monotonic() + seconds)
+
+    async def pause_for_minute_window(self, bucket: str) -> float:
         """Hold a bucket (every general endpoint when it is the account's minute quota) until the next minute."""
-        wait = 60.0 - (time.time() % 60.0) + 0.05
+        wait = seconds_to_next_minute()
+        self.hold(bucket, wait)
+        return wait
+
+    def hold(self, bucket: str, wait: float) -> None:
+        """Hold a minute bucket, or every general endpoint when `bucket` is one, `wait` seconds."""
         until = time.monotonic() + wait
-        if bucket in (ACCOUNT_USAGE_BUCKET, WEBHOOKS_BUCKET):
+        if bucket in self.windows:
             self.limiter(bucket).pause_until(until)
         else:
             self._general_paused_until = until
             for name, limiter in self._limiters.items():
-                if name not in (ACCOUNT_USAGE_BUCKET, WEBHOOKS_BUCKET):
+                if name not in self.windows:
                     limiter.pause_until(until)
-        return wait
+
+    async def aclose(self) -> None:
+        """Nothing to release locally (the shared pacer closes its Redis connections)."""
+
+
+def seconds_to_next_minute() -> float:
+    """Seconds until the next wall-clock minute starts (Lusha's minute quota resets then), plus a margin."""
+    return 60.0 - (time.time() % 60.0) + 0.05

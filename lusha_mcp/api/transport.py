@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import logging
-import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Generic, Literal, TypeVar
@@ -85,6 +84,7 @@ class Transport:
 
     async def aclose(self) -> None:
         await self._http.aclose()
+        await self._pacer.aclose()
 
     def lost(self, method: str, path: str, metered: bool, what: str) -> ResponseLostError:
         if metered:
@@ -162,7 +162,7 @@ class Transport:
         policy = self.retries
         attempt = 0
         while True:
-            await self._pacer.acquire(bucket)
+            ticket = await self._pacer.acquire(bucket)
             request = self._http.build_request(
                 method,
                 path,
@@ -201,13 +201,15 @@ class Transport:
                     "check LUSHA_BASE_URL and try again."
                 )
                 final = True
+            finally:
+                await self._pacer.done(bucket, ticket)
             del request
 
             if response is not None:
                 minute = self.rate_limits.update(bucket, response.headers)
                 if response.is_success:
                     if minute is not None and minute.exhausted:
-                        self._pacer.pause_for_minute_window(bucket)
+                        await self._pacer.pause_for_minute_window(bucket)
                     data = self._json(response)
                     if data is not _UNREADABLE:
                         return data, response
@@ -222,7 +224,7 @@ class Transport:
                     if delay is None:
                         raise error
                     if verdict is Verdict.RATE_LIMITED:
-                        self._pacer.limiter(bucket).pause_until(time.monotonic() + delay)
+                        await self._pacer.pause(bucket, delay)
                     logger.info(
                         "Lusha answered %s to %s %s; retry %d of %d in %.2f s",
                         error.status, method, path, attempt + 1, policy.max_retries, delay,

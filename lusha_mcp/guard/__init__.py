@@ -6,9 +6,11 @@ Public API:
 - `Quote`, `QuoteItem`, `PriceBook`, `PricingSource`, `quote_contact_reveals` (pricing).
 - `CreditPolicy` and the `GuardRefusal` family (policy, confirm).
 - `ledger_report(data_dir, group_by)` and `purge_cache(data_dir, ...)` for the CLI.
+
+The ledger, the reveal cache and the other stores live in `lusha_mcp.storage` (SQLite or
+PostgreSQL behind one interface); `Ledger` and `RevealCache` are its SQLite ones.
 """
 
-from lusha_mcp.guard.cache import PurgeReport, RevealCache, purge_cache
 from lusha_mcp.guard.confirm import (
     QuoteAboveConfirmed,
     TokenExpired,
@@ -19,10 +21,10 @@ from lusha_mcp.guard.confirm import (
     TokenReplayed,
 )
 from lusha_mcp.guard.credit_guard import Authorized, BudgetLeft, ConfirmationRequest, CreditGuard, Settlement
-from lusha_mcp.guard.ledger import Ledger, LedgerEntry, LedgerGroup, ledger_report
 from lusha_mcp.guard.policy import (
     CreditPolicy,
     GuardRefusal,
+    LedgerUnavailable,
     NoSpendRefusal,
     OverBudget,
     OverCallCap,
@@ -37,6 +39,9 @@ from lusha_mcp.guard.pricing import (
     UnknownPriceError,
     quote_contact_reveals,
 )
+from lusha_mcp.storage.base import LedgerEntry, LedgerGroup, PurgeReport
+from lusha_mcp.storage.sqlite_cache import RevealCache, purge_cache
+from lusha_mcp.storage.sqlite_ledger import Ledger, ledger_report
 
 __all__ = [
     "Authorized",
@@ -48,6 +53,7 @@ __all__ = [
     "Ledger",
     "LedgerEntry",
     "LedgerGroup",
+    "LedgerUnavailable",
     "NoSpendRefusal",
     "OverBudget",
     "OverCallCap",

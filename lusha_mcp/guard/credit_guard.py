@@ -3,22 +3,22 @@
 from __future__ import annotations
 
 import copy
+import hashlib
 import logging
 import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from pydantic import BaseModel, Field
 
-from lusha_mcp.guard.cache import RevealCache
 from lusha_mcp.guard.confirm import TokenIssuer, canonical_arguments_hash
 from lusha_mcp.guard.inflight import InFlight
-from lusha_mcp.guard.ledger import Ledger, Reservation, Spending
-from lusha_mcp.guard.policy import CreditPolicy, NoSpendRefusal, OverBudget
+from lusha_mcp.guard.policy import CreditPolicy, LedgerUnavailable, NoSpendRefusal, OverBudget
 from lusha_mcp.guard.pricing import PreviewCache, PricingSource, Quote
 from lusha_mcp.keys import key_ring
 from lusha_mcp.settings import Settings
+from lusha_mcp.storage.base import Budgets, Caller, Limits, Reservation
 
 logger = logging.getLogger(__name__)
 
@@ -27,10 +27,24 @@ class BudgetLeft(BaseModel):
     """Credits this server may still spend; a budget that is not set is omitted (unlimited)."""
 
     session: int | None = Field(default=None, description="Left in this client session's budget.")
-    today: int | None = Field(default=None, description="Left in today's (UTC) budget.")
+    today: int | None = Field(
+        default=None, description="Left today (UTC) in the tightest daily budget (account, team or user)."
+    )
+    today_budget: str | None = Field(
+        default=None, description='Which daily budget `today` is: "account", "team <name>" or "user <id>".'
+    )
     per_call: int | None = Field(default=None, description="Cap on one call.")
     spent_session: int = Field(description="Spent by this client session.")
-    spent_today: int = Field(description="Spent today (UTC) by this data dir.")
+    spent_today: int = Field(description="Spent today (UTC) by the account (this data dir or database).")
+
+    def refusal(self, credits: int) -> OverBudget | None:
+        """The refusal of a call of `credits` that one of these budgets cannot hold, if any."""
+        if self.session is not None and credits > self.session:
+            return OverBudget(credits, "session", self.session)
+        if self.today is not None and credits > self.today:
+            kind, _, key = (self.today_budget or "account").partition(" ")
+            return OverBudget(credits, kind, self.today, key=key)
+        return None
 
 
 class ConfirmationRequest(BaseModel):
@@ -64,48 +78,88 @@ class CreditGuard:
     """
 
     def __init__(self, settings: Settings, pricing: PricingSource, *, session_id: str | None = None) -> None:
+        from lusha_mcp.storage import open_storage  # the storage package imports the guard's refusals
+
         self.policy = CreditPolicy.from_settings(settings)
         self.pricing = pricing
         self.session_id = session_id or uuid.uuid4().hex[:12]
         self.client = ""
         """The client session this view serves ("" for the server's own session)."""
+        self.user: str | None = None
+        """The signed-in user (`<issuer> <subject>`) this view serves, if any."""
+        self.teams: tuple[str, ...] = ()
+        self.limits = Limits(
+            session=self.policy.session_budget,
+            user=self.policy.user_daily_budget,
+            team=self.policy.team_daily_budget,
+            account=self.policy.daily_budget,
+        )
         self.previews = PreviewCache()
-        self.ledger = Ledger(settings.data_dir)
-        self.cache = RevealCache(settings.data_dir, settings.cache_ttl_days)
+        self.storage = open_storage(settings)
+        self.ledger = self.storage.ledger
+        self.cache = self.storage.cache
         self.inflight = InFlight()
         """Reveals talking to Lusha now (shared by every client view): a second reveal of the
         same record waits for the first and is served from the cache."""
         self.tokens = TokenIssuer(key_ring(settings), settings.confirmation_ttl_seconds)
 
-    def for_client(self, client: str | None) -> CreditGuard:
-        """This guard as seen by one client session (`client`: an opaque id, never a secret)."""
-        if not client or client == self.client:
+    def for_client(
+        self, client: str | None, *, user: str | None = None, teams: Sequence[str] = ()
+    ) -> CreditGuard:
+        """This guard as seen by one client session (`client`: an opaque id, never a secret) of
+        one signed-in user (`user`: `<issuer> <subject>`, and their `teams`), if any."""
+        if (not client or client == self.client) and user == self.user:
             return self
         view = copy.copy(self)
-        view.client = client
-        view.session_id = f"{self.session_id.partition('.')[0]}.{client}"
+        if client and client != self.client:
+            view.client = client
+            view.session_id = f"{self.session_id.partition('.')[0]}.{client}"
+        view.user, view.teams = user, tuple(teams)
         return view
 
+    @property
+    def caller(self) -> Caller:
+        return Caller(session=self.session_id, user=self.user, teams=self.teams)
+
+    @property
+    def holder(self) -> str:
+        """Whom this view's confirmation tokens are bound to: the signed-in user (on any replica,
+        in any session of theirs), else the client session ("" for the server's own)."""
+        if self.user is None:
+            return self.client
+        return "u." + hashlib.sha256(f"lusha-mcp holder\0{self.user}".encode()).hexdigest()[:16]
+
+    async def open(self) -> None:
+        """Check the storage engine (PostgreSQL: reachable, schema current)."""
+        await self.storage.open()
+
     def close(self) -> None:
-        self.ledger.close()
-        self.cache.close()
+        """Close the SQLite files (PostgreSQL: use `aclose`)."""
+        close = getattr(self.storage, "close", None)
+        if close is not None:
+            close()
+
+    async def aclose(self) -> None:
+        await self.storage.aclose()
 
     @staticmethod
     def arguments_hash(tool: str, arguments: Mapping[str, Any]) -> str:
         return canonical_arguments_hash(tool, arguments)
 
-    def _left(self, spent: Spending) -> BudgetLeft:
-        policy = self.policy
+    def _left(self, budgets: Budgets) -> BudgetLeft:
+        session = budgets.line("session")
+        daily = budgets.tightest_daily()
         return BudgetLeft(
-            session=None if policy.session_budget is None else max(policy.session_budget - spent.session, 0),
-            today=None if policy.daily_budget is None else max(policy.daily_budget - spent.today, 0),
-            per_call=policy.max_credits_per_call,
-            spent_session=spent.session,
-            spent_today=spent.today,
+            session=session.left if session else None,
+            today=daily.left if daily else None,
+            today_budget=daily.label if daily else None,
+            per_call=self.policy.max_credits_per_call,
+            spent_session=budgets.spent_session,
+            spent_today=budgets.spent_today,
         )
 
     async def budget_left(self) -> BudgetLeft:
-        return self._left(await self.ledger.spending(self.session_id))
+        return self._left(await self.ledger.budgets(self.caller, self.limits))
 
     def refuse_if_no_spend(self, tool: str) -> None:
         if self.policy.no_spend:
@@ -120,9 +174,9 @@ class CreditGuard:
 
     @staticmethod
     def _refuse_over_budget(quote: Quote, left: BudgetLeft) -> None:
-        for which, remaining in (("session", left.session), ("daily", left.today)):
-            if remaining is not None and quote.total_credits > remaining:
-                raise OverBudget(quote.total_credits, which, remaining).for_quote(quote)
+        refusal = left.refusal(quote.total_credits)
+        if refusal is not None:
+            raise refusal.for_quote(quote)
 
     def needs_confirmation(self, quote: Quote) -> bool:
         return self.policy.needs_confirmation(quote)
@@ -144,12 +198,12 @@ class CreditGuard:
         token_id: str | None = None
         if confirmation_token is not None:
             token_id = self.tokens.verify(
-                confirmation_token, tool, arguments_hash, quote.total_credits, holder=self.client
+                confirmation_token, tool, arguments_hash, quote.total_credits, holder=self.holder
             ).token_id
         elif not elicited and self.needs_confirmation(quote):
             left = await self.budget_left()
             self._refuse_over_budget(quote, left)
-            text, _ = self.tokens.issue(tool, arguments_hash, quote.total_credits, holder=self.client)
+            text, _ = self.tokens.issue(tool, arguments_hash, quote.total_credits, holder=self.holder)
             return ConfirmationRequest(
                 quote=quote,
                 budget_left=left,
@@ -158,12 +212,11 @@ class CreditGuard:
             )
         try:
             reservation = await self.ledger.reserve(
-                session=self.session_id,
+                self.caller,
                 tool=tool,
                 arguments_hash=arguments_hash,
                 quote=quote.total_credits,
-                session_budget=self.policy.session_budget,
-                daily_budget=self.policy.daily_budget,
+                limits=self.limits,
                 token_id=token_id,
             )
         except OverBudget as refusal:
@@ -189,14 +242,28 @@ class CreditGuard:
         )
         if over:
             logger.warning("Call %s %s", authorized.reservation.call_id, note)
-        spent = await self.ledger.settle(
+        await self.ledger.settle(
             authorized.reservation,
             charged=charged,
             request_id=request_id,
             outcome="unknown" if uncertain else "over_quote" if over else "partial" if stopped else "ok",
             note="; ".join(part for part in (note, stopped and f"stopped by {stopped}") if part) or None,
         )
-        return Settlement(charged=charged, over_quote=over, budget_left=self._left(spent))
+        return Settlement(charged=charged, over_quote=over, budget_left=await self.budget_left_or_unknown())
+
+    async def budget_left_or_unknown(self) -> BudgetLeft:
+        """`budget_left()`, or budgets reported unknown when the ledger cannot say (PostgreSQL
+        down: after a settlement, which is kept and retried, or in a free report) rather than
+        failing a call that spends nothing more."""
+        try:
+            return await self.budget_left()
+        except LedgerUnavailable:
+            return BudgetLeft(
+                today_budget="unknown: the ledger is unavailable",
+                per_call=self.policy.max_credits_per_call,
+                spent_session=0,
+                spent_today=0,
+            )
 
     async def fail(
         self,
@@ -221,10 +288,8 @@ class CreditGuard:
 
     async def redeem_unspent(self, confirmation_token: str, *, tool: str, arguments_hash: str) -> None:
         """A token passed to a call that turned out free is still checked and used up."""
-        token = self.tokens.verify(confirmation_token, tool, arguments_hash, 0, holder=self.client)
+        token = self.tokens.verify(confirmation_token, tool, arguments_hash, 0, holder=self.holder)
         await self.ledger.consume_token(token.token_id)
 
     async def record_cached(self, *, tool: str, arguments_hash: str, note: str) -> None:
-        await self.ledger.record_free(
-            session=self.session_id, tool=tool, arguments_hash=arguments_hash, note=note
-        )
+        await self.ledger.record_free(self.caller, tool=tool, arguments_hash=arguments_hash, note=note)

@@ -32,6 +32,21 @@ class NoSpendRefusal(GuardRefusal):
         )
 
 
+class LedgerUnavailable(GuardRefusal):
+    """The storage engine (PostgreSQL) cannot be reached: no metered call runs without its ledger."""
+
+    code = "ledger_unavailable"
+
+    def __init__(self, reason: str = "") -> None:
+        super().__init__(
+            "The ledger is unavailable; nothing was spent. This server keeps its budgets and "
+            "confirmations in a database it cannot reach right now"
+            + (f" ({reason})" if reason else "")
+            + ". Free tools still work; retry the metered call in a moment, or ask the admin to "
+            "check the database (lusha-mcp doctor)."
+        )
+
+
 class RevealNotAllowed(GuardRefusal):
     code = "reveal_not_allowed"
 
@@ -64,8 +79,17 @@ def until_utc_midnight(now: float) -> tuple[str, str]:
     return midnight.isoformat().replace("+00:00", "Z"), left
 
 
+_BUDGET_SETTING = {
+    "session": "LUSHA_SESSION_BUDGET",
+    "account": "LUSHA_DAILY_BUDGET",
+    "user": "LUSHA_USER_DAILY_BUDGET",
+    "team": "LUSHA_TEAM_DAILY_BUDGET",
+}
+
+
 class OverBudget(GuardRefusal):
-    """A quote over what a budget has left: says when the budget resets and, where the call
+    """A quote over what a budget has left: names the budget that refused (the session's, or
+    the daily one of the account, a user or a team), says when it resets and, where the call
     has a record count, how many of its records would fit, so an agent can retry smaller."""
 
     code = "over_budget"
@@ -76,16 +100,24 @@ class OverBudget(GuardRefusal):
         which: str,
         left: int,
         *,
+        key: str = "",
         fits: int | None = None,
         smallest: int = 1,
         now: float | None = None,
     ) -> None:
-        self.quote, self.which, self.left, self.fits = quote, which, left, fits
-        setting = "LUSHA_SESSION_BUDGET" if which == "session" else "LUSHA_DAILY_BUDGET"
+        which = "account" if which == "daily" else which
+        self.quote, self.which, self.key, self.left, self.fits = quote, which, key, left, fits
+        setting = _BUDGET_SETTING.get(which, "LUSHA_DAILY_BUDGET")
         if which == "session":
+            budget = "session budget"
             resets = "The session budget resets only when a new client session starts."
         else:
             at, wait = until_utc_midnight(time.time() if now is None else now)
+            if which in ("user", "team"):
+                budget = f"daily budget of {which} {key} ({which} {key}: {left} credits left today)"
+                setting = f"{setting}, or `lusha-mcp budgets set --{which} ...`"
+            else:
+                budget = "daily budget"
             resets = f"The daily budget resets at UTC midnight ({at}, in {wait})."
         if fits is None:
             smaller = "Ask for fewer records or fields"
@@ -98,14 +130,19 @@ class OverBudget(GuardRefusal):
             smaller = f"About {fits} records of this request would fit: retry with at most {fits}"
         super().__init__(
             f"This call may cost up to {quote} credits but only {left} credits are left in the "
-            f"{which} budget ({setting}). Nothing was spent. {resets} {smaller}, "
+            f"{budget} ({setting}). Nothing was spent. {resets} {smaller}, "
             "or have the user raise the budget."
         )
 
     def for_quote(self, quote: Quote) -> OverBudget:
         """This refusal with how many of `quote`'s records fit in what is left."""
         return OverBudget(
-            self.quote, self.which, self.left, fits=quote.fitting(self.left), smallest=quote.min_records or 1
+            self.quote,
+            self.which,
+            self.left,
+            key=self.key,
+            fits=quote.fitting(self.left),
+            smallest=quote.min_records or 1,
         )
 
 
@@ -115,6 +152,8 @@ class CreditPolicy:
     max_credits_per_call: int | None = None
     session_budget: int | None = None
     daily_budget: int | None = None
+    user_daily_budget: int | None = None
+    team_daily_budget: int | None = None
     confirm_above: int = 10
     confirm_reveals: bool = True
     auto_approve: bool = False
@@ -127,6 +166,8 @@ class CreditPolicy:
             max_credits_per_call=settings.max_credits_per_call,
             session_budget=settings.session_budget,
             daily_budget=settings.daily_budget,
+            user_daily_budget=settings.user_daily_budget,
+            team_daily_budget=settings.team_daily_budget,
             confirm_above=settings.confirm_above,
             confirm_reveals=settings.confirm_reveals,
             auto_approve=settings.auto_approve,

@@ -151,6 +151,8 @@ class SandboxGate:
             if not decision.allowed:
                 raise LushaHTTPError(429, decision.message)
             plan = self.state.faults.next_plan(headers.get(FAULT_HEADER))
+            if plan.rate_limit:
+                self.state.limiter.refused_by_fault(self._bucket(operation))
         except LushaHTTPError as exc:
             await self._send_error(send, exc, extra_headers)
             return

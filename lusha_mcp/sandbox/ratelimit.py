@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import threading
 import time
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 ACCOUNT_USAGE_BUCKET = "account-usage"
 WEBHOOKS_BUCKET = "webhooks"
+LOG_SIZE = 20_000
+"""Requests the limiter's log keeps (GET /_sandbox/requests/log)."""
 
 
 @dataclass(slots=True)
@@ -64,6 +66,9 @@ class RateLimiter:
         self._daily = _SlidingWindow(86_400.0, daily_quota)
         self._hourly = _SlidingWindow(3_600.0, hourly_quota)
         self._minute = _SlidingWindow(60.0, minute_quota)
+        self._admitted = Counter[str]()
+        self._refused = Counter[str]()
+        self._log: deque[tuple[float, str, bool]] = deque(maxlen=LOG_SIZE)
 
     def _bucket(self, name: str) -> _SlidingWindow:
         bucket = self._buckets.get(name)
@@ -103,7 +108,35 @@ class RateLimiter:
                 self._daily.add(now)
                 self._hourly.add(now)
                 self._minute.add(now)
+                self._admitted[bucket_name] += 1
+            else:
+                self._refused[bucket_name] += 1
+            self._log.append((now, bucket_name, not message))
             return RateDecision(not message, self._headers(now, bucket_name), message)
+
+    def counts(self) -> dict[str, object]:
+        """Requests admitted and refused with 429 since start, in total and per bucket (endpoint)."""
+        with self._lock:
+            names = sorted({*self._admitted, *self._refused})
+            return {
+                "admitted": sum(self._admitted.values()),
+                "rateLimited": sum(self._refused.values()),
+                "byBucket": {
+                    name: {"admitted": self._admitted[name], "rateLimited": self._refused[name]}
+                    for name in names
+                },
+            }
+
+    def refused_by_fault(self, bucket_name: str) -> None:
+        """Log a 429 a fault injected after `admit` let the request through."""
+        with self._lock:
+            self._log.append((self._clock(), bucket_name, False))
+
+    def log(self) -> list[dict[str, object]]:
+        """The latest requests on this limiter's clock, oldest first: time, bucket, admitted
+        (False: answered 429, by the limits or an injected fault), so tests count per window."""
+        with self._lock:
+            return [{"at": at, "bucket": bucket, "admitted": ok} for at, bucket, ok in self._log]
 
     def headers(self, bucket_name: str) -> dict[str, str]:
         with self._lock:

@@ -178,7 +178,16 @@ def sandbox_server(settings: Settings, host: str = "127.0.0.1", port: int = 8765
     from lusha_mcp.sandbox.app import create_app
 
     app = create_app(SandboxConfig.from_settings(settings))
-    config = uvicorn.Config(app, host=host, port=port, log_level=settings.log_level.lower(), access_log=False)
+    # Idle connections stay open 30 s, as an API behind a load balancer keeps them (uvicorn's default of
+    # 5 s equals httpx's idle expiry, so a client would now and then reuse a connection being closed).
+    config = uvicorn.Config(
+        app,
+        host=host,
+        port=port,
+        log_level=settings.log_level.lower(),
+        access_log=False,
+        timeout_keep_alive=30,
+    )
     return uvicorn.Server(config)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pydantic import BaseModel, Field
 
 from lusha_mcp.api.models import AccountPlan, AccountRateLimits, ActionPrice, Credits
-from lusha_mcp.guard import BudgetLeft
+from lusha_mcp.guard import BudgetLeft, LedgerUnavailable
 from lusha_mcp.settings import Toolset
 from lusha_mcp.tools.framework import FREE_READ, ToolCall, ToolGroup, ToolResult, budget_line
 from lusha_mcp.tools.webhook_spend import reconcile_deliveries
@@ -101,10 +101,18 @@ async def get_account_usage(call: ToolCall) -> AccountUsageReport:
         plan=usage.plan,
         rate_limits=usage.rate_limits,
         pricing=usage.pricing,
-        server=await call.guard.budget_left(),
+        server=await call.guard.budget_left_or_unknown(),
         spent_by_tool={
             tool: ToolSpend(session=session, today=today)
-            for tool, (session, today) in call.guard.ledger.spent_by_tool(call.guard.session_id).items()
+            for tool, (session, today) in (await _tool_spend(call)).items()
         },
         snapshot_age_seconds=int(age),
     )
+
+
+async def _tool_spend(call: ToolCall) -> dict[str, tuple[int, int]]:
+    """What each tool spent, or nothing when the ledger is unavailable (this report is free)."""
+    try:
+        return await call.guard.ledger.tool_spend(call.guard.caller)
+    except LedgerUnavailable:
+        return {}

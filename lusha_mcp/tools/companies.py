@@ -260,13 +260,13 @@ async def search_companies(
     return Plan(quote=quote, run=run)
 
 
-def _cached(call: ToolCall, keys: Sequence[str], extras: Sequence[str]) -> dict[str, EnrichedCompany]:
-    found = call.guard.cache.companies(keys, extras)
+async def _cached(call: ToolCall, keys: Sequence[str], extras: Sequence[str]) -> dict[str, EnrichedCompany]:
+    found = await call.guard.cache.get_companies(keys, extras)
     return {key: EnrichedCompany.model_validate(data) for key, data in found.items()}
 
 
-def _store(call: ToolCall, records: Iterable[EnrichedCompany], extras: Sequence[str]) -> None:
-    call.guard.cache.put_companies(
+async def _store(call: ToolCall, records: Iterable[EnrichedCompany], extras: Sequence[str]) -> None:
+    await call.guard.cache.store_companies(
         (
             record.model_dump(mode="json", by_alias=True, exclude_none=True)
             for record in records
@@ -316,13 +316,13 @@ async def enrich_companies(
         items = _lookups(companies)
         keys = [
             company.id
-            or (cache.company_id_by_domain(company.domain) if company.domain else None)
+            or ((await cache.company_id_for(company.domain)) if company.domain else None)
             or f"#{index}"
             for index, company in enumerate(companies)
         ]
     if ids:  # a reveal of these ids under way: wait, its results get cached
         await call.guard.inflight.wait(f"company:{key}" for key in keys)
-    cached = _cached(call, keys, wanted)
+    cached = await _cached(call, keys, wanted)
     note = f"{len(cached)} companies served from the cache at 0 credits." if cached else None
     missing = [index for index, key in enumerate(keys) if key not in cached]
     if not missing:
@@ -346,7 +346,7 @@ async def enrich_companies(
             asked = [keys[index] for index in missing]
             async with call.guard.inflight.claim(f"company:{key}" for key in asked):
                 # Another call enriched some of these meanwhile: served from the cache at 0 credits.
-                served = {**cached, **_cached(call, asked, wanted)}
+                served = {**cached, **(await _cached(call, asked, wanted))}
                 still = [key for key in asked if key not in served]
                 if not still:
                     found = [served[key] for key in keys if key in served]

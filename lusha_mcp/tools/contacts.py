@@ -337,14 +337,16 @@ async def search_contacts(
     return Plan(quote=quote, run=run)
 
 
-def _cached_contacts(call: ToolCall, ids: Sequence[str], reveal: Sequence[str]) -> dict[str, EnrichedContact]:
-    found = call.guard.cache.contacts(ids, reveal)
+async def _cached_contacts(
+    call: ToolCall, ids: Sequence[str], reveal: Sequence[str]
+) -> dict[str, EnrichedContact]:
+    found = await call.guard.cache.get_contacts(ids, reveal)
     return {contact_id: EnrichedContact.model_validate(data) for contact_id, data in found.items()}
 
 
-def _store(call: ToolCall, records: Iterable[EnrichedContact], reveal: Sequence[str]) -> None:
+async def _store(call: ToolCall, records: Iterable[EnrichedContact], reveal: Sequence[str]) -> None:
     """Keep revealed contacts; called per batch, so a failure or a crash later loses none of them."""
-    call.guard.cache.put_contacts(
+    await call.guard.cache.store_contacts(
         (
             record.model_dump(mode="json", by_alias=True, exclude_none=True)
             for record in records
@@ -390,7 +392,7 @@ async def _enrich_by_ids(
         raise ArgumentError("ids", f"{len(ids)} ids", "at most 500 ids per call")
     keys = [f"contact:{contact_id}" for contact_id in ids]
     await call.guard.inflight.wait(keys)  # a reveal of these ids under way: its results get cached
-    cached = _cached_contacts(call, ids, fields)
+    cached = await _cached_contacts(call, ids, fields)
     missing = [contact_id for contact_id in ids if contact_id not in cached]
     cache_note = f"{len(cached)} contacts served from the cache at 0 credits." if cached else None
     if not missing:
@@ -406,7 +408,7 @@ async def _enrich_by_ids(
     async def run() -> Billed[RevealedContacts]:
         async with call.guard.inflight.claim(f"contact:{contact_id}" for contact_id in missing):
             # Another call revealed some of these meanwhile: what it cached is served at 0 credits.
-            served = {**cached, **_cached_contacts(call, missing, fields)}
+            served = {**cached, **(await _cached_contacts(call, missing, fields))}
             still = [contact_id for contact_id in missing if contact_id not in served]
             if not still:
                 found = [served[contact_id] for contact_id in ids if contact_id in served]
@@ -440,10 +442,12 @@ async def _enrich_by_identifiers(
     cache = call.guard.cache
     known: dict[int, str] = {}
     for index, contact in enumerate(contacts):
-        contact_id = contact.id or cache.contact_id_by(email=contact.email, linkedin=contact.linkedin_url)
+        contact_id = contact.id or await cache.contact_id_for(
+            email=contact.email, linkedin=contact.linkedin_url
+        )
         if contact_id:
             known[index] = contact_id
-    cached = _cached_contacts(call, list(known.values()), fields)
+    cached = await _cached_contacts(call, list(known.values()), fields)
     served = {index: cached[contact_id] for index, contact_id in known.items() if contact_id in cached}
     remaining = [item for index, item in enumerate(items) if index not in served]
     cache_note = f"{len(served)} contacts served from the cache at 0 credits." if served else None

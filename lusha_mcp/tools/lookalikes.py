@@ -25,6 +25,8 @@ from lusha_mcp.api.models import (
 from lusha_mcp.api.models.tables import TableWrite
 from lusha_mcp.guard import Quote
 from lusha_mcp.settings import Toolset
+from lusha_mcp.storage.base import LookalikeEntity
+from lusha_mcp.storage.sqlite_lookalikes import account_key
 from lusha_mcp.tools.framework import (
     METERED_SEARCH,
     ArgumentError,
@@ -35,7 +37,6 @@ from lusha_mcp.tools.framework import (
     ToolGroup,
     table,
 )
-from lusha_mcp.tools.lookalike_sessions import LookalikeEntity, LookalikeSessionStore, account_key
 from lusha_mcp.tools.tables import SaveToTableArg, table_write_note
 
 group = ToolGroup()
@@ -198,11 +199,11 @@ async def find_lookalikes(
     )
     settings = call.settings
     api_key = settings.api_key.get_secret_value() if settings.api_key else ""
-    store = LookalikeSessionStore(settings.data_dir, account_key(settings.base_url, api_key))
+    store = call.guard.storage.lookalikes(account_key(settings.base_url, api_key))
     notes: list[str] = []
     stored = None
     if session is not None:
-        stored, expired = store.get(entity, session)
+        stored, expired = await store.get(entity, session)
         if expired:
             notes.append(f"Session '{session}' was unused for 30 days and expired; a fresh one started.")
 
@@ -219,7 +220,7 @@ async def find_lookalikes(
         except GoneError:
             if stored is None or session is None:
                 raise
-            store.drop(entity, session)
+            await store.drop(entity, session)
             notes.append(
                 f"Lusha no longer knows session '{session}'; a fresh one started, so earlier results may repeat."
             )
@@ -230,7 +231,7 @@ async def find_lookalikes(
         result.table_write = response.table_write
         result.notes.extend(note for note in [table_write_note(response.table_write)] if note)
         if session is not None and response.dedupe_session_id:
-            saved = store.save(entity, session, response.dedupe_session_id, len(result.results))
+            saved = await store.save(entity, session, response.dedupe_session_id, len(result.results))
             result.session, result.session_results = session, saved.results
         billing = response.billing
         return Billed(result, billing.credits_charged if billing else 0, response.request_id)

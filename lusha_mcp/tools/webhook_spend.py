@@ -32,7 +32,8 @@ import anyio
 from lusha_mcp.api.errors import LushaError
 from lusha_mcp.api.models.companies import CompanySignalType
 from lusha_mcp.api.models.contacts import ContactSignalType
-from lusha_mcp.guard import GuardRefusal, OverBudget, UnknownPriceError
+from lusha_mcp.guard import GuardRefusal, LedgerUnavailable, UnknownPriceError
+from lusha_mcp.storage.base import Caller, Limits
 from lusha_mcp.tools.framework.errors import ArgumentError
 from lusha_mcp.tools.state import LushaState
 
@@ -178,20 +179,19 @@ async def approve_commitment(
     if guard.policy.no_spend:
         raise SubscriptionNoSpend(tool)
     await reconcile_deliveries(state)
-    left = await guard.budget_left()
-    for which, remaining in (("session", left.session), ("daily", left.today)):
-        if remaining is not None and commitment.per_round > remaining:
-            raise OverBudget(commitment.per_round, which, remaining)
+    refusal = (await guard.budget_left()).refusal(commitment.per_round)
+    if refusal is not None:
+        raise refusal
     arguments_hash = guard.arguments_hash(tool, arguments)
     if confirmation_token is not None:
         token = guard.tokens.verify(
-            confirmation_token, tool, arguments_hash, commitment.per_round, holder=guard.client
+            confirmation_token, tool, arguments_hash, commitment.per_round, holder=guard.holder
         )
         await guard.ledger.consume_token(token.token_id)
         return None
     if guard.policy.auto_approve:
         return None
-    text, _ = guard.tokens.issue(tool, arguments_hash, commitment.per_round, holder=guard.client)
+    text, _ = guard.tokens.issue(tool, arguments_hash, commitment.per_round, holder=guard.holder)
     return Approval(
         confirmation_token=text,
         expires_in_seconds=guard.tokens.ttl_seconds,
@@ -208,7 +208,7 @@ async def record_commitment(
 ) -> None:
     guard = state.client_guard()
     await guard.ledger.record_free(
-        session=guard.session_id,
+        guard.caller,
         tool=tool,
         arguments_hash=guard.arguments_hash(tool, arguments),
         note="commitment: " + commitment.describe().split(". It is")[0],
@@ -219,8 +219,9 @@ _last_reconciled: dict[int, float] = {}
 _locks: dict[int, anyio.Lock] = {}
 
 
-def _has_commitments(state: LushaState) -> bool:
-    return any(entry.tool in (*COMMITTING_TOOLS, DELIVERY_TOOL) for entry in state.guard.ledger.entries())
+async def _has_commitments(state: LushaState) -> bool:
+    entries = await state.guard.ledger.list_entries()
+    return any(entry.tool in (*COMMITTING_TOOLS, DELIVERY_TOOL) for entry in entries)
 
 
 async def reconcile_deliveries(
@@ -236,7 +237,12 @@ async def reconcile_deliveries(
     if not force and now - _last_reconciled.get(key, -RECONCILE_EVERY_SECONDS) < RECONCILE_EVERY_SECONDS:
         return 0
     _last_reconciled[key] = now
-    if not _has_commitments(state):
+    try:
+        if not await _has_commitments(state):
+            return 0
+    except LedgerUnavailable as exc:  # retried next time; the caller's own ledger use refuses if it must
+        logger.info("Webhook deliveries not reconciled yet (%s)", exc.message)
+        _last_reconciled.pop(key, None)
         return 0
     async with _locks.setdefault(key, anyio.Lock()):  # one reconciliation at a time: no row twice
         return await _reconcile(state, key, free_subscription)
@@ -244,7 +250,7 @@ async def reconcile_deliveries(
 
 async def _reconcile(state: LushaState, key: int, free_subscription: str | None) -> int:
     ledger = state.guard.ledger
-    recorded = {entry.request_id for entry in ledger.entries() if entry.tool == DELIVERY_TOOL}
+    recorded = {entry.request_id for entry in await ledger.list_entries() if entry.tool == DELIVERY_TOOL}
     try:
         new: dict[str, str] = {}
         for page in range(AUDIT_PAGES):
@@ -274,12 +280,11 @@ async def _reconcile(state: LushaState, key: int, free_subscription: str | None)
         free = free_subscription is not None and subscription_id == free_subscription
         charged = 0 if free else credits
         reservation = await ledger.reserve(
-            session=f"{state.guard.session_id.partition('.')[0]}.webhooks",
+            Caller(session=f"{state.guard.session_id.partition('.')[0]}.webhooks"),
             tool=DELIVERY_TOOL,
             arguments_hash=subscription_id or "unknown",
             quote=charged,
-            session_budget=None,
-            daily_budget=None,
+            limits=Limits(),  # already delivered and charged: recorded whatever the budgets say
         )
         note = (
             "test delivery: free"

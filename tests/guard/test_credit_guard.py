@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import time
-from pathlib import Path
 from typing import Any
 
 import anyio
@@ -12,7 +11,6 @@ from mcp import Client
 from mcp.client import ClientRequestContext
 from mcp_types import ElicitRequestParams, ElicitResult, ErrorData
 
-from lusha_mcp.guard import Ledger, ledger_report, purge_cache
 from lusha_mcp.guard.confirm import TokenIssuer, canonical_arguments_hash, load_or_create_secret
 from lusha_mcp.server import build_server
 from lusha_mcp.settings import Settings
@@ -24,12 +22,9 @@ from tests.server.harness import (
     structured,
     text_of,
 )
+from tests.stores import cached_text, ledger_groups, purge, recorded_charges
 
 pytestmark = pytest.mark.anyio
-
-
-def cached_bytes(data_dir: Path) -> bytes:
-    return b"".join(path.read_bytes() for path in data_dir.glob("reveal-cache.sqlite*"))
 
 
 def with_settings(settings: Settings, **changes: Any) -> Settings:
@@ -249,11 +244,7 @@ async def test_concurrent_calls_never_spend_more_than_the_budget(sandbox_setting
             for _ in range(200):
                 group.start_soon(search)
 
-    ledger = Ledger(settings.data_dir)
-    try:
-        recorded = ledger.total_charged()
-    finally:
-        ledger.close()
+    recorded = await recorded_charges(settings)
     assert len(outcomes) == 200
     assert outcomes.count(False) == 50
     assert await charged_total(settings) == recorded == 50
@@ -281,10 +272,10 @@ async def test_purge_leaves_no_cached_personal_data(sandbox_settings: Settings) 
         revealed = structured(await call(client, "enrich_contacts", ids=ids, reveal=["emails"]))
     emails = [email["email"] for contact in revealed["contacts"] for email in contact["emails"]]
 
-    report = purge_cache(settings.data_dir)
+    report = await purge(settings)
 
     assert report.contacts == 3
-    stored = cached_bytes(settings.data_dir)
+    stored = await cached_text(settings)
     assert emails
     assert not any(email.encode() in stored for email in emails)
     async with Client(build_server(settings)) as client:
@@ -299,7 +290,7 @@ async def test_purge_by_email_removes_only_that_contact(sandbox_settings: Settin
         revealed = structured(await call(client, "enrich_contacts", ids=ids, reveal=["emails"]))
         first_email = revealed["contacts"][0]["emails"][0]["email"]
 
-        report = purge_cache(settings.data_dir, email=first_email.upper())
+        report = await purge(settings, email=first_email.upper())
         again = structured(await call(client, "enrich_contacts", ids=ids[1:], reveal=["emails"]))
 
     assert report.contacts == 1
@@ -355,7 +346,13 @@ async def test_account_usage_reports_what_this_server_spent(sandbox_settings: Se
         result = await call(client, "get_account_usage")
 
     usage = structured(result)
-    assert usage["server"] == {"session": 98, "today": 498, "spent_session": 2, "spent_today": 2}
+    assert usage["server"] == {
+        "session": 98,
+        "today": 498,
+        "today_budget": "account",
+        "spent_session": 2,
+        "spent_today": 2,
+    }
     assert usage["pricing"]["revealEmail"]["credits"] == 1
     assert "spent 2 this session" in text_of(result)
 
@@ -368,10 +365,8 @@ async def test_ledger_reports_spending_by_tool(sandbox_settings: Settings) -> No
         await call(client, "enrich_contacts", ids=ids, reveal=["emails"])
         await call(client, "enrich_contacts", ids=ids, reveal=["emails"])
 
-    by_tool = {row.key: row for row in ledger_report(settings.data_dir, "tool")}
+    by_tool = {row.key: row for row in await ledger_groups(settings, "tool")}
     assert by_tool["search_contacts"].charged == 1
     assert by_tool["enrich_contacts"].calls == 2
     assert by_tool["enrich_contacts"].charged == 2
-    assert sum(row.charged for row in ledger_report(settings.data_dir, "day")) == await charged_total(
-        settings
-    )
+    assert sum(row.charged for row in await ledger_groups(settings, "day")) == await charged_total(settings)

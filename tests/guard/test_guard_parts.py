@@ -27,8 +27,10 @@ from lusha_mcp.guard import (
     UnknownPriceError,
 )
 from lusha_mcp.guard.confirm import QuoteAboveConfirmed, TokenIssuer, TokenKeyRetired, load_or_create_secret
-from lusha_mcp.guard.ledger import Reservation, utc_day
 from lusha_mcp.settings import Settings
+from lusha_mcp.storage import Caller, LedgerStore, Limits, Reservation
+from lusha_mcp.storage.sqlite_ledger import utc_day
+from tests.stores import engine_settings
 
 PRICING: dict[str, object] = {
     "api_search": {"credits": 1, "perQuantity": 25},
@@ -88,20 +90,16 @@ def test_confirmation_secret_is_private_and_stable(tmp_path: Path) -> None:
     assert load_or_create_secret(tmp_path) == first
 
 
+SESSION_5 = Limits(session=5)
+
+
 @pytest.mark.anyio
-async def test_pending_reservations_count_against_the_budget(tmp_path: Path) -> None:
-    ledger = Ledger(tmp_path)
-    try:
-        await ledger.reserve(
-            session="s", tool="t", arguments_hash="h", quote=4, session_budget=5, daily_budget=None
-        )
-        with pytest.raises(OverBudget, match="only 1 credits are left"):
-            await ledger.reserve(
-                session="s", tool="t", arguments_hash="h", quote=2, session_budget=5, daily_budget=None
-            )
-        assert (await ledger.spending("s")).session == 4
-    finally:
-        ledger.close()
+async def test_pending_reservations_count_against_the_budget(store: LedgerStore) -> None:
+    caller = Caller("s")
+    await store.reserve(caller, tool="t", arguments_hash="h", quote=4, limits=SESSION_5)
+    with pytest.raises(OverBudget, match="only 1 credits are left"):
+        await store.reserve(caller, tool="t", arguments_hash="h", quote=2, limits=SESSION_5)
+    assert (await store.budgets(caller, SESSION_5)).spent_session == 4
 
 
 @pytest.mark.anyio
@@ -112,9 +110,7 @@ async def test_a_reservation_waits_for_another_writer_and_still_respects_the_bud
 
     async def reserve() -> None:
         reservations.append(
-            await ledger.reserve(
-                session="s", tool="t", arguments_hash="h", quote=3, session_budget=5, daily_budget=None
-            )
+            await ledger.reserve(Caller("s"), tool="t", arguments_hash="h", quote=3, limits=SESSION_5)
         )
 
     try:
@@ -130,22 +126,23 @@ async def test_a_reservation_waits_for_another_writer_and_still_respects_the_bud
             assert reservations == []
             other.execute("COMMIT")
         assert [reservation.quote for reservation in reservations] == [3]
-        assert (await ledger.spending("s")).session == 5
+        assert (await ledger.budgets(Caller("s"), SESSION_5)).spent_session == 5
         with pytest.raises(OverBudget, match="only 0 credits are left"):
-            await ledger.reserve(
-                session="s", tool="t", arguments_hash="h", quote=1, session_budget=5, daily_budget=None
-            )
+            await ledger.reserve(Caller("s"), tool="t", arguments_hash="h", quote=1, limits=SESSION_5)
     finally:
         other.close()
         ledger.close()
 
 
 @pytest.mark.anyio
-async def test_a_charge_above_the_quote_is_reported_and_recorded(tmp_path: Path) -> None:
+async def test_a_charge_above_the_quote_is_reported_and_recorded(
+    engine: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
     async def fetch() -> dict[str, object]:
         return PRICING
 
-    guard = CreditGuard(Settings(data_dir=tmp_path, auto_approve=True), PricingSource(fetch))
+    settings = engine_settings(Settings(data_dir=tmp_path, auto_approve=True), engine, request)
+    guard = CreditGuard(settings, PricingSource(fetch))
     try:
         book = await guard.pricing.book()
         quote = Quote.of([book.item("emails", "revealEmail", 2)], reveals=["emails"])
@@ -154,9 +151,9 @@ async def test_a_charge_above_the_quote_is_reported_and_recorded(tmp_path: Path)
         )
         assert isinstance(authorized, Authorized)
         settlement = await guard.settle(authorized, charged=3, request_id="req-1")
-        entries = guard.ledger.entries()
+        entries = await guard.ledger.list_entries()
     finally:
-        guard.close()
+        await guard.aclose()
 
     assert settlement.over_quote
     assert entries[0].outcome == "over_quote"

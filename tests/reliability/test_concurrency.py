@@ -11,20 +11,19 @@ from __future__ import annotations
 
 import random
 from collections import Counter
-from pathlib import Path
 
 import anyio
 import httpx
 import pytest
 from mcp import Client
 
-from lusha_mcp.guard import Ledger
 from lusha_mcp.sandbox import sandbox_transport
 from lusha_mcp.sandbox.faults import FAULT_HEADER
 from lusha_mcp.server import build_server
 from lusha_mcp.settings import Settings
 from tests.reliability.conftest import FIGURES, LONG_RUN
 from tests.server.harness import charged_total, contact_ids_with_emails, text_of
+from tests.stores import ENGINES, engine_settings, ledger_entries
 
 pytestmark = pytest.mark.anyio
 
@@ -80,12 +79,8 @@ async def run_round(settings: Settings, ids: list[str], seed: int) -> Counter[st
     return outcomes
 
 
-def spent_by_session(data_dir: Path) -> dict[str, int]:
-    ledger = Ledger(data_dir)
-    try:
-        entries = ledger.entries()
-    finally:
-        ledger.close()
+async def spent_by_session(settings: Settings) -> dict[str, int]:
+    entries = await ledger_entries(settings)
     assert all(entry.outcome in ("ok", "cached", "failed") for entry in entries), entries
     spent: Counter[str] = Counter()
     for entry in entries:
@@ -94,8 +89,9 @@ def spent_by_session(data_dir: Path) -> dict[str, int]:
 
 
 @pytest.mark.slow  # a soak of concurrent sessions: CI (CI=true) and LUSHA_LONG=1 runs
+@pytest.mark.parametrize("engine", ENGINES)
 async def test_concurrent_sessions_never_spend_past_the_session_or_daily_budget(
-    sandbox_settings: Settings,
+    sandbox_settings: Settings, engine: str, request: pytest.FixtureRequest
 ) -> None:
     ids = contact_ids_with_emails(sandbox_settings, SESSIONS * CALLS * IDS_PER_CALL)
     overspend = 0
@@ -110,12 +106,13 @@ async def test_concurrent_sessions_never_spend_past_the_session_or_daily_budget(
                 "sandbox_rate_limits": False,
             }
         )
+        settings = engine_settings(settings, engine, request)  # PostgreSQL: a fresh database a round
         outcomes = await run_round(settings, ids, seed=round_number)
 
         assert set(outcomes) <= {"ok", "refused"}, outcomes
         assert outcomes["refused"] > 0, "the budgets were never reached: the round proves nothing"
         charged = await charged_total(settings)
-        by_session = spent_by_session(data_dir)
+        by_session = await spent_by_session(settings)
         assert sum(by_session.values()) == charged, "the ledger and the sandbox disagree"
         assert len(by_session) == SESSIONS
         overspend += max(charged - DAILY_BUDGET, 0)

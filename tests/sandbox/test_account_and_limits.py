@@ -135,6 +135,14 @@ async def test_account_usage_allows_five_calls_a_minute(http: httpx.AsyncClient)
     assert refused.headers["x-rate-limit-minute"] == "5"
     assert refused.headers["x-minute-requests-left"] == "0"
     assert (await http.post("/v3/contacts/prospecting", json=PROSPECT)).status_code == 200
+    assert (await http.get("/_sandbox/requests")).json() == {
+        "admitted": 6,
+        "rateLimited": 2,
+        "byBucket": {
+            "/v3/contacts/prospecting": {"admitted": 1, "rateLimited": 0},
+            "account-usage": {"admitted": 5, "rateLimited": 2},
+        },
+    }
 
 
 async def test_the_minute_quota_is_enforced_and_refusals_cost_nothing(sandbox_settings: Settings) -> None:

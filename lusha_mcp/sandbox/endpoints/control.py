@@ -3,6 +3,8 @@
 Not part of Lusha's API; the same api_key; not rate limited (the gate in app.py exempts the prefix).
 
     GET  /_sandbox/charges            the charge log: total, credits remaining, each call's items
+    GET  /_sandbox/requests           requests admitted and refused with 429 by the rate limits, per bucket
+    GET  /_sandbox/requests/log       the latest requests, each with its time, bucket and admitted or 429
     POST /_sandbox/credits            {"remaining": n}: set the account's remaining credits
     GET  /_sandbox/faults             the process-wide faults now in force
     POST /_sandbox/faults             set them (latencyMs, errorRate, errorStatus, next, ...)
@@ -42,6 +44,16 @@ from lusha_mcp.sandbox.wire import Int, OneOf, Text, WireModel, parse_body, read
 async def charges(request: Request) -> Response:
     """{"totalCreditsCharged": n, "creditsRemaining": n, "calls": [{requestId, operation, items, ...}]}."""
     return lusha_json(sandbox_state(request).account.charge_log())
+
+
+async def requests(request: Request) -> Response:
+    """{"admitted": n, "rateLimited": n, "byBucket": {endpoint: {"admitted", "rateLimited"}}}."""
+    return lusha_json(sandbox_state(request).limiter.counts())
+
+
+async def request_log(request: Request) -> Response:
+    """{"requests": [{"at": unix time, "bucket": endpoint, "admitted": bool}, ...]}, oldest first."""
+    return lusha_json({"requests": sandbox_state(request).limiter.log()})
 
 
 class SetCredits(WireModel):
@@ -125,6 +137,8 @@ async def buying_group_category(request: Request) -> Response:
 
 ROUTES = [
     Route("/_sandbox/charges", charges, methods=["GET"]),
+    Route("/_sandbox/requests", requests, methods=["GET"]),
+    Route("/_sandbox/requests/log", request_log, methods=["GET"]),
     Route("/_sandbox/credits", set_credits, methods=["POST"]),
     Route("/_sandbox/faults", faults, methods=["GET", "POST"]),
     Route("/_sandbox/lookalikes/age", age_lookalike_session, methods=["POST"]),

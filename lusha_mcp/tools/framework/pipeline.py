@@ -19,7 +19,7 @@ from pydantic_core import to_jsonable_python
 from lusha_mcp.api.errors import APIStatusError, InvalidRequestError, LushaError, ResponseLostError
 from lusha_mcp.api.models import MeteredResponse
 from lusha_mcp.api.spend import authorized_spend
-from lusha_mcp.guard import BudgetLeft, ConfirmationRequest, CreditGuard, GuardRefusal, OverBudget, Quote
+from lusha_mcp.guard import BudgetLeft, ConfirmationRequest, CreditGuard, GuardRefusal, Quote
 from lusha_mcp.tools.framework.call import Plan, ToolCall
 from lusha_mcp.tools.framework.confirm import approval
 from lusha_mcp.tools.framework.errors import ArgumentError, as_tool_errors, tool_error
@@ -96,7 +96,7 @@ async def price_call(
     if not wants_token or not with_token:
         return Priced(quote=quote, fit=fit, budget_left=left, notes=notes)
     arguments_hash = guard.arguments_hash(spec.name, to_jsonable_python(arguments))
-    token, _ = guard.tokens.issue(spec.name, arguments_hash, quote.total_credits, holder=guard.client)
+    token, _ = guard.tokens.issue(spec.name, arguments_hash, quote.total_credits, holder=guard.holder)
     return Priced(
         quote=quote,
         fit=fit,
@@ -114,9 +114,9 @@ def _fit(guard: CreditGuard, tool: str, quote: Quote, left: BudgetLeft, drawn: i
     try:
         guard.refuse_if_no_spend(tool)
         guard.policy.check(quote)
-        for which, remaining in (("session", before.session), ("daily", before.today)):
-            if remaining is not None and quote.total_credits > remaining:
-                raise OverBudget(quote.total_credits, which, remaining)
+        refusal = before.refusal(quote.total_credits)
+        if refusal is not None:
+            raise refusal
     except GuardRefusal as refusal:
         return Fit(would="refuse", reason=refusal.message, budget_left_after=after)
     if guard.needs_confirmation(quote):

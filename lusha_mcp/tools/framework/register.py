@@ -21,7 +21,7 @@ from mcp_types import CallToolResult, InputRequiredResult
 from mcp_types import Tool as MCPTool
 from pydantic import AnyUrl, ValidationError
 
-from lusha_mcp.client_sessions import CLIENT_SESSION, client_session_of
+from lusha_mcp.client_sessions import bound_client
 from lusha_mcp.settings import Settings, Toolset
 from lusha_mcp.tools.framework.arguments import (
     FRAMEWORK_ARGUMENTS,
@@ -98,24 +98,19 @@ class LushaServer(MCPServer[LushaState]):
         accepted = self.argument_names.get(name)
         if accepted is not None:
             refuse_unknown_arguments(name, arguments, accepted)
-        client = CLIENT_SESSION.set(client_session_of(context))
         try:
-            return await super().call_tool(name, arguments, context)
+            with bound_client(context):
+                return await super().call_tool(name, arguments, context)
         except ToolError as exc:
             if isinstance(exc.__cause__, ValidationError):
                 raise ToolError(invalid_arguments_message(name, exc.__cause__)) from exc
             raise
-        finally:
-            CLIENT_SESSION.reset(client)
 
     async def read_resource(
         self, uri: AnyUrl | str, context: Context[LushaState, Any] | None = None
     ) -> Iterable[ReadResourceContents] | InputRequiredResult:
-        client = CLIENT_SESSION.set(client_session_of(context))
-        try:
+        with bound_client(context):
             return await super().read_resource(uri, context)
-        finally:
-            CLIENT_SESSION.reset(client)
 
 
 def register_tools(server: LushaServer, specs: Iterable[ToolSpec], toolsets: ToolsetState) -> None:

@@ -1,4 +1,5 @@
-"""The ledger: one row per metered call, and the budgets computed from it.
+"""The SQLite ledger (the default `LedgerStore`): one row per metered call, and the budgets
+computed from it.
 
 SQLite in the data dir, WAL. A call's quote is reserved before it runs and settled after, in
 `BEGIN IMMEDIATE` transactions, so concurrent calls (or two servers on one data dir) can never
@@ -8,6 +9,10 @@ A call whose server process died mid-call (killed, crashed, the machine lost pow
 `pending`; the next ledger opened on the data dir marks it `unknown` ("quoted, charge unknown"),
 and it keeps counting at its quote, since Lusha may have charged it. Each row records the pid of
 the process that reserved it, so a live server's pending calls are left alone.
+
+Budgets are summed from the rows, per scope: the session's, the signed-in user's and each of
+their teams' rows of today (UTC), and all of today's for the account; overrides set with
+`lusha-mcp budgets` live in the `budget_limits` table.
 
 Each transaction takes well under a millisecond, so the async methods run it on the event loop.
 Only when the write lock is held elsewhere (another server on the same data dir, or a worker
@@ -21,23 +26,31 @@ import sqlite3
 import sys
 import threading
 import time
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Literal, TypeVar
+from typing import Any, TypeVar
 
 import anyio.to_thread
-from pydantic import BaseModel, Field
 
 from lusha_mcp.guard.confirm import TokenReplayed
 from lusha_mcp.guard.policy import OverBudget
 from lusha_mcp.private import private_file
+from lusha_mcp.storage.base import (
+    BudgetLine,
+    BudgetOverride,
+    Budgets,
+    Caller,
+    GroupBy,
+    LedgerEntry,
+    LedgerGroup,
+    Limits,
+    Outcome,
+    Reservation,
+    ScopeKind,
+)
 
 LEDGER_FILE = "ledger.sqlite"
-
-Outcome = Literal["pending", "ok", "partial", "over_quote", "failed", "unknown", "cached"]
-GroupBy = Literal["day", "tool", "session"]
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS calls (
@@ -61,14 +74,26 @@ CREATE TABLE IF NOT EXISTS used_tokens (
     used_at REAL NOT NULL,
     call_id INTEGER
 );
+CREATE TABLE IF NOT EXISTS budget_limits (
+    kind TEXT NOT NULL,
+    key TEXT NOT NULL,
+    daily INTEGER NOT NULL,
+    PRIMARY KEY (kind, key)
+) WITHOUT ROWID;
 """
+
+_ADDED_COLUMNS = {"pid": "INTEGER", "user": "TEXT", "teams": "TEXT"}
+"""Columns a ledger written by an older version lacks (`teams`: ",a,b," or NULL)."""
 
 # A pending or unknown call counts at its quote; a settled one at what Lusha charged.
 _SPENT = "COALESCE(SUM(CASE WHEN outcome IN ('pending', 'unknown') THEN MAX(quote, COALESCE(charged, 0)) ELSE COALESCE(charged, 0) END), 0)"
 
-_SPENDING = (
-    f"SELECT (SELECT {_SPENT} FROM calls WHERE session = ?1), (SELECT {_SPENT} FROM calls WHERE day = ?2)"
-)
+_WHERE: dict[ScopeKind, str] = {
+    "session": "session = ?",
+    "user": "day = ? AND user = ?",
+    "team": "day = ? AND instr(teams, ?) > 0",
+    "account": "day = ?",
+}
 
 T = TypeVar("T")
 
@@ -82,45 +107,16 @@ def utc_day(at: float) -> str:
     return datetime.fromtimestamp(at, UTC).date().isoformat()
 
 
-@dataclass(frozen=True, slots=True)
-class Reservation:
-    call_id: int
-    quote: int
-    session: str
+def _teams_text(teams: Sequence[str]) -> str | None:
+    return "," + ",".join(sorted(set(teams))) + "," if teams else None
 
 
-@dataclass(frozen=True, slots=True)
-class Spending:
-    session: int
-    today: int
+def _scope_params(kind: ScopeKind, key: str, day: str) -> tuple[str, ...]:
+    return {"session": (key,), "user": (day, key), "team": (day, f",{key},"), "account": (day,)}[kind]
 
 
-class LedgerEntry(BaseModel):
-    id: int
-    created_at: float
-    day: str
-    session: str
-    tool: str
-    arguments_hash: str
-    quote: int
-    charged: int | None
-    request_id: str | None
-    outcome: str
-    note: str | None
-
-
-class LedgerGroup(BaseModel):
-    key: str = Field(description="The day, tool or session this row sums.")
-    calls: int
-    quoted: int
-    charged: int
-    over_quote: int = Field(description="Calls charged more than quoted.")
-    unknown: int = Field(
-        default=0, description="Calls whose charge is unknown (answer lost, or the server died mid-call)."
-    )
-    unknown_quoted: int = Field(
-        default=0, description="What those calls were quoted: Lusha may have charged up to this much more."
-    )
+def _spending_query(scopes: Sequence[tuple[ScopeKind, str]]) -> str:
+    return "SELECT " + ", ".join(f"(SELECT {_SPENT} FROM calls WHERE {_WHERE[kind]})" for kind, _ in scopes)
 
 
 class Ledger:
@@ -138,8 +134,9 @@ class Ledger:
         self._conn.execute("PRAGMA synchronous=NORMAL")
         self._conn.executescript(_SCHEMA)
         columns = {row[1] for row in self._conn.execute("PRAGMA table_info(calls)")}
-        if "pid" not in columns:  # a ledger written before rows recorded their process
-            self._conn.execute("ALTER TABLE calls ADD COLUMN pid INTEGER")
+        for name, kind in _ADDED_COLUMNS.items():
+            if name not in columns:  # a ledger written by an older version
+                self._conn.execute(f"ALTER TABLE calls ADD COLUMN {name} {kind}")
         self.recovered = self._recover_dead_calls()
         """Calls of dead processes this ledger marked unknown when it opened."""
         self._conn.execute(f"PRAGMA busy_timeout={INLINE_BUSY_TIMEOUT_MS}")
@@ -206,22 +203,32 @@ class Ledger:
         return await anyio.to_thread.run_sync(self._patiently, work)
 
     # --- budgets ---------------------------------------------------------------------------
-    def _spending(self, conn: sqlite3.Connection, session: str, day: str) -> Spending:
-        by_session, by_day = conn.execute(_SPENDING, (session, day)).fetchone()
-        return Spending(session=int(by_session), today=int(by_day))
+    def _budgets(self, conn: sqlite3.Connection, caller: Caller, limits: Limits, day: str) -> Budgets:
+        scopes = caller.scopes()
+        params = [param for kind, key in scopes for param in _scope_params(kind, key, day)]
+        spent = conn.execute(_spending_query(scopes), params).fetchone()
+        overrides = {
+            (kind, key): daily
+            for kind, key, daily in conn.execute("SELECT kind, key, daily FROM budget_limits")
+        }
+        return Budgets(
+            tuple(
+                BudgetLine(kind, key, overrides.get((kind, key), limits.default(kind)), int(amount))
+                for (kind, key), amount in zip(scopes, spent, strict=True)
+            )
+        )
 
-    async def spending(self, session: str) -> Spending:
-        return await self._run(lambda conn: self._spending(conn, session, utc_day(self._clock())))
+    async def budgets(self, caller: Caller, limits: Limits) -> Budgets:
+        return await self._run(lambda conn: self._budgets(conn, caller, limits, utc_day(self._clock())))
 
     async def reserve(
         self,
+        caller: Caller,
         *,
-        session: str,
         tool: str,
         arguments_hash: str,
         quote: int,
-        session_budget: int | None,
-        daily_budget: int | None,
+        limits: Limits,
         token_id: str | None = None,
     ) -> Reservation:
         """Check the token (when given) and the budgets, and record the call as pending at its
@@ -232,15 +239,23 @@ class Ledger:
             day = utc_day(now)
             if token_id is not None and _token_used(conn, token_id):
                 raise TokenReplayed()
-            spent = self._spending(conn, session, day)
-            if session_budget is not None and spent.session + quote > session_budget:
-                raise OverBudget(quote, "session", max(session_budget - spent.session, 0))
-            if daily_budget is not None and spent.today + quote > daily_budget:
-                raise OverBudget(quote, "daily", max(daily_budget - spent.today, 0))
+            refusing = self._budgets(conn, caller, limits, day).refusing(quote)
+            if refusing is not None:
+                raise OverBudget(quote, refusing.kind, refusing.left or 0, key=refusing.key)
             cursor = conn.execute(
-                "INSERT INTO calls (created_at, day, session, tool, arguments_hash, quote, outcome, pid)"
-                " VALUES (?, ?, ?, ?, ?, ?, 'pending', ?)",
-                (now, day, session, tool, arguments_hash, quote, os.getpid()),
+                "INSERT INTO calls (created_at, day, session, user, teams, tool, arguments_hash, quote,"
+                " outcome, pid) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?)",
+                (
+                    now,
+                    day,
+                    caller.session,
+                    caller.user,
+                    _teams_text(caller.teams),
+                    tool,
+                    arguments_hash,
+                    quote,
+                    os.getpid(),
+                ),
             )
             call_id = int(cursor.lastrowid or 0)
             if token_id is not None:
@@ -251,7 +266,7 @@ class Ledger:
                     )
                 except sqlite3.IntegrityError:
                     raise TokenReplayed() from None
-            return Reservation(call_id=call_id, quote=quote, session=session)
+            return Reservation(call_id=call_id, quote=quote, session=caller.session, caller=caller)
 
         return await self._run(lambda conn: self._immediate(reserve))
 
@@ -279,32 +294,74 @@ class Ledger:
         request_id: str | None,
         outcome: Outcome,
         note: str | None = None,
-    ) -> Spending:
-        """Record the outcome; returns what the reservation's session and today have spent after it."""
+    ) -> None:
+        """Record the outcome of a reserved call."""
 
-        def settle(conn: sqlite3.Connection) -> Spending:
+        def settle(conn: sqlite3.Connection) -> None:
             conn.execute(
                 "UPDATE calls SET charged = ?, request_id = ?, outcome = ?, note = ? WHERE id = ?",
                 (charged, request_id, outcome, note, reservation.call_id),
             )
-            return self._spending(conn, reservation.session, utc_day(self._clock()))
 
-        return await self._run(lambda conn: self._immediate(settle))
+        await self._run(lambda conn: self._immediate(settle))
 
-    async def record_free(self, *, session: str, tool: str, arguments_hash: str, note: str) -> None:
+    async def record_free(self, caller: Caller, *, tool: str, arguments_hash: str, note: str) -> None:
         """A metered tool answered without calling Lusha (served from the cache)."""
 
         def write(conn: sqlite3.Connection) -> None:
             now = self._clock()
             conn.execute(
-                "INSERT INTO calls (created_at, day, session, tool, arguments_hash, quote, charged,"
-                " outcome, note) VALUES (?, ?, ?, ?, ?, 0, 0, 'cached', ?)",
-                (now, utc_day(now), session, tool, arguments_hash, note),
+                "INSERT INTO calls (created_at, day, session, user, teams, tool, arguments_hash, quote,"
+                " charged, outcome, note) VALUES (?, ?, ?, ?, ?, ?, ?, 0, 0, 'cached', ?)",
+                (
+                    now,
+                    utc_day(now),
+                    caller.session,
+                    caller.user,
+                    _teams_text(caller.teams),
+                    tool,
+                    arguments_hash,
+                    note,
+                ),
             )
 
         await self._run(lambda conn: self._immediate(write))
 
+    # --- budget overrides (lusha-mcp budgets) --------------------------------------------------
+    async def set_override(self, kind: ScopeKind, key: str, daily: int) -> None:
+        self._patiently(
+            lambda conn: conn.execute(
+                "INSERT OR REPLACE INTO budget_limits (kind, key, daily) VALUES (?, ?, ?)", (kind, key, daily)
+            )
+        )
+
+    async def clear_override(self, kind: ScopeKind, key: str) -> bool:
+        cursor = self._patiently(
+            lambda conn: conn.execute("DELETE FROM budget_limits WHERE kind = ? AND key = ?", (kind, key))
+        )
+        return cursor.rowcount > 0
+
+    async def overrides(self) -> list[BudgetOverride]:
+        rows = self._patiently(
+            lambda conn: conn.execute(
+                "SELECT kind, key, daily FROM budget_limits ORDER BY kind, key"
+            ).fetchall()
+        )
+        return [BudgetOverride(kind=kind, key=key, daily=daily) for kind, key, daily in rows]
+
     # --- reports ---------------------------------------------------------------------------
+    async def list_entries(self, *, session: str | None = None) -> list[LedgerEntry]:
+        return self.entries(session=session)
+
+    async def tool_spend(self, caller: Caller) -> dict[str, tuple[int, int]]:
+        return self.spent_by_tool(caller.session)
+
+    async def group(self, group_by: GroupBy) -> list[LedgerGroup]:
+        return self.report(group_by)
+
+    async def aclose(self) -> None:
+        self.close()
+
     def entries(self, *, session: str | None = None, day: str | None = None) -> list[LedgerEntry]:
         query = "SELECT * FROM calls"
         clauses: list[str] = []
@@ -321,16 +378,26 @@ class Ledger:
             cursor = self._conn.execute(query + " ORDER BY id", params)
             names = [column[0] for column in cursor.description]
             rows = cursor.fetchall()
-        return [LedgerEntry.model_validate(dict(zip(names, row, strict=True))) for row in rows]
+        return [_entry(dict(zip(names, row, strict=True))) for row in rows]
 
     def report(self, group_by: GroupBy = "day") -> list[LedgerGroup]:
-        column = {"day": "day", "tool": "tool", "session": "session"}[group_by]
+        if group_by == "team":  # a call counts for each of its teams: split them here
+            with self._lock:
+                rows = self._conn.execute(
+                    "SELECT teams, quote, charged, outcome FROM calls WHERE teams IS NOT NULL"
+                ).fetchall()
+            return group_rows(
+                (team, quote, charged, outcome)
+                for teams, quote, charged, outcome in rows
+                for team in str(teams).strip(",").split(",")
+            )
+        column = {"day": "day", "tool": "tool", "session": "session", "user": "user"}[group_by]
         with self._lock:
             rows = self._conn.execute(
                 f"SELECT {column}, COUNT(*), COALESCE(SUM(quote), 0), COALESCE(SUM(charged), 0),"
                 f" SUM(outcome = 'over_quote'), SUM(outcome IN ('pending', 'unknown')),"
                 f" COALESCE(SUM(CASE WHEN outcome IN ('pending', 'unknown') THEN quote END), 0)"
-                f" FROM calls GROUP BY {column} ORDER BY {column}"
+                f" FROM calls WHERE {column} IS NOT NULL GROUP BY {column} ORDER BY {column}"
             ).fetchall()
         return [
             LedgerGroup(
@@ -361,6 +428,29 @@ class Ledger:
             return int(self._conn.execute("SELECT COALESCE(SUM(charged), 0) FROM calls").fetchone()[0])
 
 
+def _entry(row: dict[str, Any]) -> LedgerEntry:
+    teams = row.pop("teams", None)
+    row.pop("pid", None)
+    return LedgerEntry.model_validate({**row, "teams": str(teams).strip(",").split(",") if teams else []})
+
+
+def group_rows(rows: Any) -> list[LedgerGroup]:
+    """Ledger groups summed from (key, quote, charged, outcome) rows, ordered by key."""
+    groups: dict[str, LedgerGroup] = {}
+    for key, quote, charged, outcome in rows:
+        group = groups.setdefault(
+            str(key), LedgerGroup(key=str(key), calls=0, quoted=0, charged=0, over_quote=0)
+        )
+        group.calls += 1
+        group.quoted += int(quote)
+        group.charged += int(charged or 0)
+        group.over_quote += outcome == "over_quote"
+        if outcome in ("pending", "unknown"):
+            group.unknown += 1
+            group.unknown_quoted += int(quote)
+    return [groups[key] for key in sorted(groups)]
+
+
 def _process_alive(pid: int | None) -> bool:
     """Whether the process that reserved a call still runs (a row without a pid predates them)."""
     if pid is None:
@@ -387,7 +477,7 @@ def _busy(exc: sqlite3.OperationalError) -> bool:
 
 
 def ledger_report(data_dir: Path, group_by: GroupBy = "day") -> list[LedgerGroup]:
-    """For `lusha-mcp ledger`: spending grouped by day, tool or session."""
+    """Spending in one data dir's SQLite ledger, grouped by day, tool, session, user or team."""
     ledger = Ledger(data_dir)
     try:
         return ledger.report(group_by)

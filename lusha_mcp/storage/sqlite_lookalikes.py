@@ -1,4 +1,4 @@
-"""Named lookalike dedupe sessions, kept in the data dir so "more like these" survives restarts.
+"""The SQLite `LookalikeStore`: named lookalike dedupe sessions, kept in the data dir so "more like these" survives restarts.
 
 One row per (account, entity, name): Lusha's dedupeSessionId and when it was last used. Lusha
 keeps a session for 30 days after its last use; a stored session older than that is dropped here
@@ -10,16 +10,15 @@ from __future__ import annotations
 import hashlib
 import sqlite3
 import time
-from collections.abc import Generator
+from collections.abc import Generator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import Any
 
 from lusha_mcp.private import private_file
+from lusha_mcp.storage.base import LookalikeEntity, StoredSession
 
 SESSION_TTL_SECONDS = 30 * 86_400
-LookalikeEntity = Literal["contacts", "companies"]
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS lookalike_sessions (
@@ -35,12 +34,14 @@ CREATE TABLE IF NOT EXISTS lookalike_sessions (
 """
 
 
-@dataclass(frozen=True, slots=True)
-class StoredSession:
-    name: str
-    dedupe_session_id: str
-    last_used_at: float
-    results: int
+def live_session(name: str, row: Sequence[Any] | None) -> tuple[StoredSession | None, bool]:
+    """A stored (dedupe_session_id, last_used_at, results) row as a live session, or (None, True)
+    when it outlived Lusha's 30 days (the caller drops it)."""
+    if row is None:
+        return None, False
+    if time.time() - float(row[1]) > SESSION_TTL_SECONDS:
+        return None, True
+    return StoredSession(name, str(row[0]), float(row[1]), int(row[2])), False
 
 
 def account_key(base_url: str, api_key: str) -> str:
@@ -66,7 +67,7 @@ class LookalikeSessionStore:
         finally:
             db.close()
 
-    def get(self, entity: LookalikeEntity, name: str) -> tuple[StoredSession | None, bool]:
+    async def get(self, entity: LookalikeEntity, name: str) -> tuple[StoredSession | None, bool]:
         """The live session of that name, and whether an expired one was dropped."""
         with self._connect() as db:
             row = db.execute(
@@ -74,14 +75,12 @@ class LookalikeSessionStore:
                 "WHERE account = ? AND entity = ? AND name = ?",
                 (self._account, entity, name),
             ).fetchone()
-        if row is None:
-            return None, False
-        if time.time() - float(row[1]) > SESSION_TTL_SECONDS:
-            self.drop(entity, name)
-            return None, True
-        return StoredSession(name, str(row[0]), float(row[1]), int(row[2])), False
+        found, expired = live_session(name, row)
+        if expired:
+            await self.drop(entity, name)
+        return found, expired
 
-    def save(
+    async def save(
         self, entity: LookalikeEntity, name: str, dedupe_session_id: str, returned: int
     ) -> StoredSession:
         now = time.time()
@@ -103,14 +102,14 @@ class LookalikeSessionStore:
             ).fetchone()
         return StoredSession(name, dedupe_session_id, now, int(row[0]) if row else returned)
 
-    def drop(self, entity: LookalikeEntity, name: str) -> None:
+    async def drop(self, entity: LookalikeEntity, name: str) -> None:
         with self._connect() as db:
             db.execute(
                 "DELETE FROM lookalike_sessions WHERE account = ? AND entity = ? AND name = ?",
                 (self._account, entity, name),
             )
 
-    def names(self, entity: LookalikeEntity | None = None) -> list[StoredSession]:
+    async def names(self, entity: LookalikeEntity | None = None) -> list[StoredSession]:
         """Live sessions, most recently used first."""
         cutoff = time.time() - SESSION_TTL_SECONDS
         with self._connect() as db:

@@ -1,4 +1,5 @@
-"""Revealed contacts and companies, kept so the same data is never paid for twice.
+"""The SQLite reveal cache (the default `RevealStore`): revealed contacts and companies, kept so
+the same data is never paid for twice.
 
 SQLite in the data dir; entries expire after `cache_ttl_days`. Records are stored as the API's
 JSON objects. `purge` removes personal data on request (all, or by contact id, email or domain).
@@ -12,11 +13,19 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import Any, cast
-
-from pydantic import BaseModel
+from typing import Any
 
 from lusha_mcp.private import private_file
+from lusha_mcp.storage.base import PurgeReport, Record
+from lusha_mcp.storage.records import (
+    company_domain,
+    emails_of,
+    linkedin_of,
+    merge_revealed,
+    normalize_domain,
+    normalize_linkedin,
+    only,
+)
 
 CACHE_FILE = "reveal-cache.sqlite"
 
@@ -46,54 +55,6 @@ CREATE TABLE IF NOT EXISTS companies (
 CREATE INDEX IF NOT EXISTS companies_domain ON companies(domain);
 """
 
-Record = dict[str, Any]
-
-
-class PurgeReport(BaseModel):
-    contacts: int
-    companies: int
-
-
-def normalize_domain(domain: str) -> str:
-    value = domain.strip().lower()
-    for prefix in ("https://", "http://"):
-        value = value.removeprefix(prefix)
-    value = value.split("/", 1)[0]
-    return value.removeprefix("www.")
-
-
-def normalize_linkedin(url: str) -> str:
-    value = url.strip().lower().rstrip("/")
-    for prefix in ("https://", "http://"):
-        value = value.removeprefix(prefix)
-    return value.removeprefix("www.")
-
-
-def _emails(record: Mapping[str, Any]) -> list[str]:
-    found: list[str] = []
-    for entry in cast(list[Any], record.get("emails") or []):
-        address: object = cast(dict[str, Any], entry).get("email") if isinstance(entry, dict) else entry
-        if isinstance(address, str) and address:
-            found.append(address.strip().lower())
-    return found
-
-
-def _company_domain(record: Mapping[str, Any]) -> str | None:
-    company = record.get("company")
-    domain: object = cast(dict[str, Any], company).get("domain") if isinstance(company, dict) else None
-    return normalize_domain(domain) if isinstance(domain, str) and domain else None
-
-
-def _linkedin(record: Mapping[str, Any]) -> str | None:
-    links = record.get("socialLinks")
-    url: object = cast(dict[str, Any], links).get("linkedin") if isinstance(links, dict) else None
-    return normalize_linkedin(url) if isinstance(url, str) and url else None
-
-
-def _only(record: Record, withheld: set[str]) -> Record:
-    """`record` without the revealed fields (emails, phones, company extras) not asked for."""
-    return {key: value for key, value in record.items() if key not in withheld}
-
 
 class RevealCache:
     def __init__(self, data_dir: Path, ttl_days: float, *, clock: Callable[[], float] = time.time) -> None:
@@ -113,6 +74,33 @@ class RevealCache:
     def close(self) -> None:
         with self._lock:
             self._conn.close()
+
+    # --- RevealStore: each read or write is a few indexed statements, run on the event loop
+    async def get_contacts(self, ids: Iterable[str], fields: Iterable[str]) -> dict[str, Record]:
+        return self.contacts(ids, fields)
+
+    async def contact_id_for(self, *, email: str | None = None, linkedin: str | None = None) -> str | None:
+        return self.contact_id_by(email=email, linkedin=linkedin)
+
+    async def company_id_for(self, domain: str) -> str | None:
+        return self.company_id_by_domain(domain)
+
+    async def store_contacts(self, records: Iterable[Mapping[str, Any]], fields: Sequence[str]) -> None:
+        self.put_contacts(records, fields)
+
+    async def get_companies(self, ids: Iterable[str], extras: Iterable[str]) -> dict[str, Record]:
+        return self.companies(ids, extras)
+
+    async def store_companies(self, records: Iterable[Mapping[str, Any]], extras: Sequence[str]) -> None:
+        self.put_companies(records, extras)
+
+    async def erase(
+        self, *, contact_id: str | None = None, email: str | None = None, domain: str | None = None
+    ) -> PurgeReport:
+        return self.purge(contact_id=contact_id, email=email, domain=domain)
+
+    async def aclose(self) -> None:
+        self.close()
 
     def _fresh_after(self) -> float:
         return self._clock() - self._ttl
@@ -137,7 +125,7 @@ class RevealCache:
                     "SELECT fields, data FROM contacts WHERE id = ? AND stored_at >= ?", (contact_id, cutoff)
                 ).fetchone()
                 if row is not None and wanted <= set(json.loads(row[0])):
-                    found[contact_id] = _only(json.loads(row[1]), set(json.loads(row[0])) - wanted)
+                    found[contact_id] = only(json.loads(row[1]), set(json.loads(row[0])) - wanted)
         return found
 
     def contact_id_by(self, *, email: str | None = None, linkedin: str | None = None) -> str | None:
@@ -169,18 +157,12 @@ class RevealCache:
                     contact_id = record.get("id")
                     if not isinstance(contact_id, str) or not contact_id:
                         continue
-                    merged: Record = dict(record)
-                    revealed = set(fields)
                     row = self._conn.execute(
                         "SELECT fields, data FROM contacts WHERE id = ?", (contact_id,)
                     ).fetchone()
-                    if row is not None:
-                        old_fields = set(json.loads(row[0]))
-                        old: Record = json.loads(row[1])
-                        for field in old_fields - revealed:
-                            if field in old:
-                                merged[field] = old[field]
-                        revealed |= old_fields
+                    merged, revealed = merge_revealed(
+                        record, fields, None if row is None else (json.loads(row[0]), json.loads(row[1]))
+                    )
                     self._conn.execute(
                         "INSERT OR REPLACE INTO contacts (id, fields, data, linkedin, company_domain, stored_at)"
                         " VALUES (?, ?, ?, ?, ?, ?)",
@@ -188,15 +170,15 @@ class RevealCache:
                             contact_id,
                             json.dumps(sorted(revealed)),
                             json.dumps(merged),
-                            _linkedin(merged),
-                            _company_domain(merged),
+                            linkedin_of(merged),
+                            company_domain(merged),
                             now,
                         ),
                     )
                     self._conn.execute("DELETE FROM contact_emails WHERE contact_id = ?", (contact_id,))
                     self._conn.executemany(
                         "INSERT INTO contact_emails (contact_id, email) VALUES (?, ?)",
-                        [(contact_id, email) for email in _emails(merged)],
+                        [(contact_id, email) for email in emails_of(merged)],
                     )
             except BaseException:
                 self._conn.execute("ROLLBACK")
@@ -215,7 +197,7 @@ class RevealCache:
                     "SELECT extras, data FROM companies WHERE id = ? AND stored_at >= ?", (company_id, cutoff)
                 ).fetchone()
                 if row is not None and wanted <= set(json.loads(row[0])):
-                    found[company_id] = _only(json.loads(row[1]), set(json.loads(row[0])) - wanted)
+                    found[company_id] = only(json.loads(row[1]), set(json.loads(row[0])) - wanted)
         return found
 
     def company_id_by_domain(self, domain: str) -> str | None:
@@ -233,18 +215,12 @@ class RevealCache:
                 company_id = record.get("id")
                 if not isinstance(company_id, str) or not company_id:
                     continue
-                merged: Record = dict(record)
-                revealed = set(extras)
                 row = self._conn.execute(
                     "SELECT extras, data FROM companies WHERE id = ?", (company_id,)
                 ).fetchone()
-                if row is not None:
-                    old_extras = set(json.loads(row[0]))
-                    old: Record = json.loads(row[1])
-                    for extra in old_extras - revealed:
-                        if extra in old:
-                            merged[extra] = old[extra]
-                    revealed |= old_extras
+                merged, revealed = merge_revealed(
+                    record, extras, None if row is None else (json.loads(row[0]), json.loads(row[1]))
+                )
                 domain = merged.get("domain")
                 self._conn.execute(
                     "INSERT OR REPLACE INTO companies (id, domain, extras, data, stored_at) VALUES (?, ?, ?, ?, ?)",
