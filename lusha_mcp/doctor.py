@@ -22,6 +22,7 @@ from lusha_mcp.api.errors import (
 )
 from lusha_mcp.guard import ledger_report
 from lusha_mcp.settings import KEYS_PAGE, SANDBOX_API_KEY, Settings
+from lusha_mcp.storage.base import LedgerGroup
 
 Status = Literal["ok", "warn", "fail"]
 MARKS: dict[Status, str] = {"ok": "[ok]  ", "warn": "[warn]", "fail": "[FAIL]"}
@@ -209,14 +210,101 @@ async def _check_data_dir(report: DoctorReport, settings: Settings, out: TextIO)
         )
         return
     report.add("data dir", "ok", str(path))
+    if settings.database_url is not None:
+        return  # the ledger is in the database: _check_database reports it
     try:
         days = ledger_report(path, "day")
     except Exception as exc:
         report.add("ledger", "fail", f"cannot read the ledger ({type(exc).__name__})", f"check {path}")
         return
+    _report_ledger(report, days)
+
+
+def _report_ledger(report: DoctorReport, days: list[LedgerGroup]) -> None:
     spent = sum(group.charged for group in days)
     report.add(
         "ledger", "ok", f"{sum(group.calls for group in days)} metered calls, {spent} credits recorded"
+    )
+
+
+@doctor_check
+async def _check_database(report: DoctorReport, settings: Settings, out: TextIO) -> None:
+    """Team mode: the PostgreSQL database answers, its schema is current, and its ledger reads."""
+    if settings.database_url is None:
+        return
+    import anyio
+
+    from lusha_mcp import storage
+    from lusha_mcp.storage.migrate import database_status, hide_password
+
+    url = settings.database_url.get_secret_value()
+    try:
+        ok, line = await anyio.to_thread.run_sync(database_status, url)
+    except ImportError:
+        report.add("database", "fail", "LUSHA_DATABASE_URL is set but the team extra is not installed",
+                   storage.TEAM_EXTRA_MISSING)  # fmt: skip
+        return
+    if not ok:
+        fix = (
+            "run `lusha-mcp migrate`"
+            if "migrate" in line
+            else "check that the database server runs and LUSHA_DATABASE_URL"
+        )
+        report.add("database", "fail", line, fix)
+        return
+    report.add("database", "ok", line)
+    try:
+        days = await anyio.to_thread.run_sync(storage.report, settings, "day")
+    except Exception as exc:
+        report.add(
+            "ledger",
+            "fail",
+            f"cannot read the ledger in the database ({hide_password(type(exc).__name__, url)})",
+        )
+        return
+    _report_ledger(report, days)
+
+
+@doctor_check
+async def _check_redis(report: DoctorReport, settings: Settings, out: TextIO) -> None:
+    """Team mode: Redis (shared pacing of Lusha's rate limits) answers and is new enough."""
+    if settings.redis_url is None:
+        return
+    from lusha_mcp.storage.migrate import hide_password, safe_url
+
+    url = settings.redis_url.get_secret_value()
+    shown = safe_url(url)
+    local = f"each replica paces at 1/{settings.replicas} of Lusha's limits (LUSHA_REPLICAS) until it answers"
+    try:
+        from redis.asyncio import Redis
+        from redis.exceptions import RedisError
+    except ImportError:
+        from lusha_mcp.storage import TEAM_EXTRA_MISSING
+
+        report.add(
+            "redis", "fail", "LUSHA_REDIS_URL is set but the team extra is not installed", TEAM_EXTRA_MISSING
+        )
+        return
+    client = Redis.from_url(url, socket_timeout=3, socket_connect_timeout=3)
+    try:
+        info = await client.info("server")
+    except (RedisError, OSError) as exc:
+        report.add(
+            "redis", "fail", f"{shown} is unreachable ({hide_password(type(exc).__name__, url)}): {local}",
+            "check that Redis runs and LUSHA_REDIS_URL",
+        )  # fmt: skip
+        return
+    finally:
+        await client.aclose()
+    version = str(info.get("redis_version", "?"))
+    major = version.partition(".")[0]
+    if major.isdigit() and int(major) < 5:
+        report.add(
+            "redis", "fail", f"{shown} runs Redis {version}; shared pacing needs 5 or newer", "upgrade Redis"
+        )
+        return
+    report.add(
+        "redis", "ok", f"{shown} reachable (Redis {version}); pacing shared by {settings.replicas} replica(s)"
     )
 
 

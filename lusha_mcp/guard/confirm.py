@@ -96,9 +96,10 @@ class TokenOtherClient(TokenRefusal):
 
     def __init__(self) -> None:
         super().__init__(
-            "This confirmation_token was issued to another client session: a token works only "
-            "for the session that asked the user. Nothing was spent. Call the tool again without "
-            "confirmation_token to get this session's own quote and token."
+            "This confirmation_token was issued to another user or client session: a token works "
+            "only for the signed-in user (without sign-in, the client session) it was quoted to. "
+            "Nothing was spent. Call the tool again without confirmation_token to get your own "
+            "quote and token."
         )
 
 

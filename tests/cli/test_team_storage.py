@@ -188,3 +188,38 @@ def test_the_database_status_doctor_reads_says_behind_then_current_without_the_p
     for _, line in (behind, current, unreachable):
         assert password_of(postgres_url) not in line
         assert "pw-1c9e" not in line
+
+
+def test_doctor_checks_the_database_and_redis_without_printing_their_passwords(
+    run_cli: CLIRunner, request: pytest.FixtureRequest, postgres_url: str, redis_url: str
+) -> None:
+    migrated = migrated_database(request)
+    behind = run_cli("doctor", "--sandbox", LUSHA_DATABASE_URL=postgres_url, LUSHA_REDIS_URL=redis_url)
+    current = run_cli(
+        "doctor", "--sandbox", LUSHA_DATABASE_URL=migrated, LUSHA_REDIS_URL=redis_url, LUSHA_REPLICAS="3"
+    )
+
+    assert behind.returncode == 1
+    assert "[FAIL] database:" in behind.stdout
+    assert "fix: run `lusha-mcp migrate`" in behind.stdout
+    assert current.returncode == 0, current.stdout + current.stderr
+    assert "[ok]   database: postgresql://lusha:***@127.0.0.1" in current.stdout
+    assert "schema current" in current.stdout
+    assert "[ok]   ledger: 0 metered calls, 0 credits recorded" in current.stdout
+    assert "[ok]   redis: redis://127.0.0.1" in current.stdout
+    assert "pacing shared by 3 replica(s)" in current.stdout
+    for result in (behind, current):
+        assert password_of(postgres_url) not in result.stdout + result.stderr
+
+
+def test_doctor_fails_on_an_unreachable_database_and_redis(run_cli: CLIRunner) -> None:
+    database = "postgresql://lusha:s3cret-pw-8d1f@127.0.0.1:9/lusha"  # port 9: nothing listens
+    redis = "redis://:r3dis-pw-77aa@127.0.0.1:9/0"
+    result = run_cli("doctor", "--sandbox", LUSHA_DATABASE_URL=database, LUSHA_REDIS_URL=redis)
+
+    assert result.returncode == 1
+    assert "[FAIL] database: postgresql://lusha:***@127.0.0.1:9/lusha is unreachable" in result.stdout
+    assert "[FAIL] redis: redis://:***@127.0.0.1:9/0 is unreachable" in result.stdout
+    assert "paces at 1/1 of Lusha's limits" in result.stdout
+    assert "s3cret-pw-8d1f" not in result.stdout + result.stderr
+    assert "r3dis-pw-77aa" not in result.stdout + result.stderr

@@ -112,7 +112,7 @@ async def test_a_token_quoted_in_one_session_of_a_user_runs_in_another_of_theirs
     again = await redeem("eve")
 
     assert stolen.is_error
-    assert "issued to another client session" in text(stolen)
+    assert "issued to another user or client session" in text(stolen)
     assert not own.is_error, text(own)
     assert own.structured_content is not None
     assert own.structured_content["status"] == "ok"

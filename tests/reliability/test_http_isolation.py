@@ -100,7 +100,7 @@ def status(result: CallToolResult) -> str | None:
 
 def assert_refused_as_other_clients(stolen: CallToolResult) -> None:
     assert stolen.is_error, text_of(stolen)
-    assert "issued to another client session" in text_of(stolen)
+    assert "issued to another user or client session" in text_of(stolen)
     assert (field(stolen, "credits_charged") or 0) == 0
 
 
