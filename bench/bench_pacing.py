@@ -8,6 +8,11 @@ Lusha's rate limits on (25 requests/s per endpoint). Measured in the same run:
 - aggregate throughput: CLIENTS LushaClients (each its own pacer, as replicas have) fire a burst
   of free requests at one endpoint at once; requests/s of all of them together against 25/s, and
   the 429s the sandbox counted (its GET /_sandbox/requests);
+- three real replicas: three `lusha-mcp serve --transport http` processes sharing one Redis and
+  one PostgreSQL (tests/team/harness.py, as the team tests start them), the sandbox as its own
+  process (`lusha-mcp sandbox`, rate limits on); signed-in MCP clients (streamable HTTP) fire a
+  burst of free list_filter_values calls round-robin at once; throughput, busiest second and 429s
+  read from the sandbox's own request log and counters, not from the clients;
 - pacing overhead: the pacing cost of one request that does not wait (a limit far above the
   load): through Redis, its admission and its answer noted (two Lua script round trips), against
   the local sliding window; p50/p95.
@@ -17,6 +22,8 @@ from __future__ import annotations
 
 import sys
 import time
+from contextlib import AsyncExitStack
+from typing import TYPE_CHECKING
 
 import anyio
 from bench_bulk import busiest_second
@@ -24,6 +31,12 @@ from harness import ROOT, Workspace, bench_main, sandbox_http
 from pydantic import SecretStr
 from report import Section
 from timing import Spread
+
+if TYPE_CHECKING:
+    from tests.engines import RedisServer
+
+if TYPE_CHECKING:
+    from tests.engines import RedisServer
 
 KEY, TITLE = "pacing", "8. Shared pacing (Redis)"
 CLIENTS = 3
@@ -81,33 +94,115 @@ async def burst(section: Section, workspace: Workspace, redis_url: str) -> None:
     admitted = sorted(entry["at"] for entry in log if entry["bucket"] == BUCKET and entry["admitted"])[
         -total:
     ]
-    # After the first window's burst (25 at once), the rate the windows sustain: requests admitted
-    # after it over the time from its last request to the burst's last, on the sandbox's clock.
-    steady = (total - REQUESTS_PER_SECOND) / (admitted[-1] - admitted[REQUESTS_PER_SECOND - 1])
     section.add("clients sharing one Redis", CLIENTS)
     section.add("requests in the burst", total, note=f"{per_client} per client, all at once")
     section.add("elapsed", elapsed, "s")
     section.add(
         "aggregate throughput, whole burst", (total - 1) / elapsed, "req/s", note="first window included"
     )
-    section.add("steady aggregate throughput", steady, "req/s", note="after the first window's burst")
-    section.add(
-        f"steady, against the ceiling ({REQUESTS_PER_SECOND} req/s)",
-        steady / CEILING,
-        "x",
-        at_least=RATIO_TARGET,
-    )
-    section.add(
-        "most admitted in any 1 s (sandbox's clock)", busiest_second(admitted), at_most=REQUESTS_PER_SECOND
-    )
-    section.add("429 answers (sandbox's count)", bucket["rateLimited"], at_most=0)
-    section.add("calls that failed", failures, at_most=0)
+    add_throughput(section, "", admitted, total, bucket["rateLimited"], failures)
     section.add(
         "most steady pacing allows",
         1 / 1.05,
         "x",
         note="25 per 1.05 s window, each slot held from admission to 1.05 s after its answer",
     )
+
+
+def add_throughput(
+    section: Section, label: str, admitted: list[float], total: int, rate_limited: int, failures: int
+) -> None:
+    """The rows both bursts report, from the sandbox's log of the admitted requests (its clock)."""
+    # After the first window's burst (25 at once), the rate the windows sustain: requests admitted
+    # after it over the time from its last request to the burst's last.
+    steady = (total - REQUESTS_PER_SECOND) / (admitted[-1] - admitted[REQUESTS_PER_SECOND - 1])
+    section.add(f"{label}steady aggregate throughput", steady, "req/s", note="after the first window's burst")
+    section.add(
+        f"{label}steady, against the ceiling ({REQUESTS_PER_SECOND} req/s)",
+        steady / CEILING,
+        "x",
+        at_least=RATIO_TARGET,
+    )
+    section.add(
+        f"{label}most admitted in any 1 s (sandbox's clock)",
+        busiest_second(admitted),
+        at_most=REQUESTS_PER_SECOND,
+    )
+    section.add(f"{label}429 answers (sandbox's count)", rate_limited, at_most=0)
+    section.add(f"{label}calls that failed", failures, at_most=0)
+
+
+async def replicas_burst(section: Section, workspace: Workspace, redis: RedisServer) -> None:
+    """Three `serve --transport http` processes, one Redis and PostgreSQL, the sandbox its own process."""
+    from mcp import Client
+
+    from lusha_mcp.sandbox import sandbox_app
+    from lusha_mcp.settings import Settings
+    from tests.conftest import TEST_COMPANIES, TEST_CONTACTS
+    from tests.engines import postgres_server
+    from tests.http.issuer import running_issuer
+    from tests.team.harness import REPLICAS, User, running_team, text_of
+
+    label = f"{REPLICAS} replicas: "
+    dataset = Settings(
+        sandbox=True,
+        data_dir=workspace.data_dir("replicas-dataset-owner"),
+        sandbox_dataset_dir=workspace.root / "replicas-dataset",
+        sandbox_contacts=TEST_CONTACTS,
+        sandbox_companies=TEST_COMPANIES,
+    )
+    sandbox_app(dataset)  # generated before the sandbox process reads it
+    base_dir = workspace.data_dir("replicas")
+    total = 60 if workspace.quick else 150
+    failures = 0
+
+    async def one(client: Client) -> None:
+        nonlocal failures
+        result = await client.call_tool("list_filter_values", {"scope": "contacts"})
+        if result.is_error:
+            failures += 1
+            section.notes.append(f"A call failed: {text_of(result)[:200]}")
+
+    with (
+        postgres_server() as postgres,
+        running_issuer() as issuer,
+        running_team(
+            postgres=postgres, redis=redis, redis_db=1, issuer=issuer, dataset=dataset, base_dir=base_dir
+        ) as team,
+    ):
+        users = [User(f"bench-{replica.name}") for replica in team.replicas]
+        async with AsyncExitStack() as stack:
+            clients = [
+                await stack.enter_async_context(team.client(user, replica))
+                for user, replica in zip(users, team.replicas, strict=True)
+            ]
+            for client in clients:  # sign-in, connections to Redis and the sandbox warm
+                await one(client)
+            await anyio.sleep(1.1)
+            before = await team.sandbox_get("/_sandbox/requests")
+            started = time.perf_counter()
+            async with anyio.create_task_group() as group:
+                for n in range(total):
+                    group.start_soon(one, clients[n % len(clients)])
+            elapsed = time.perf_counter() - started
+        after = await team.sandbox_get("/_sandbox/requests")
+        log = (await team.sandbox_get("/_sandbox/requests/log"))["requests"]
+    empty = {"admitted": 0, "rateLimited": 0}
+    first, last = before["byBucket"].get(BUCKET, empty), after["byBucket"].get(BUCKET, empty)
+    reached = last["admitted"] - first["admitted"]
+    admitted = sorted(entry["at"] for entry in log if entry["bucket"] == BUCKET and entry["admitted"])[
+        -reached:
+    ]
+    section.add(f"{label}MCP calls in the burst", total, note="list_filter_values, round-robin, all at once")
+    section.add(f"{label}requests admitted by the sandbox", reached, note="its GET /_sandbox/requests")
+    section.add(f"{label}elapsed", elapsed, "s", note="first call sent to last answer, at the clients")
+    section.add(
+        f"{label}aggregate throughput, whole burst",
+        (reached - 1) / (admitted[-1] - admitted[0]),
+        "req/s",
+        note="sandbox's clock, first window included",
+    )
+    add_throughput(section, label, admitted, reached, last["rateLimited"] - first["rateLimited"], failures)
 
 
 async def overhead(section: Section, redis_url: str, rounds: int) -> None:
@@ -154,6 +249,13 @@ async def measure(section: Section, workspace: Workspace) -> None:
             await overhead(section, redis.url, 300 if workspace.quick else 2000)
             redis.flush()
             await burst(section, workspace, redis.url)
+            redis.flush()
+            try:
+                await replicas_burst(section, workspace, redis)
+            except EngineUnavailableError as exc:
+                section.notes.append(
+                    f"The {CLIENTS}-replica burst was not run: PostgreSQL unavailable: {exc}"
+                )
     except EngineUnavailableError as exc:
         section.status = "not run"
         section.notes.append(f"Redis unavailable: {exc}")
