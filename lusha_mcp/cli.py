@@ -522,7 +522,7 @@ def _ledger_place(settings: Settings) -> str:
     """Where the ledger is, for output: the data dir, or the database URL without its password."""
     if settings.database_url is None:
         return str(settings.data_dir)
-    from lusha_mcp.storage.migrate import safe_url
+    from lusha_mcp.redaction import safe_url
 
     return safe_url(settings.database_url.get_secret_value())
 
@@ -535,7 +535,8 @@ def migrate(args: argparse.Namespace) -> int:
             "without it the ledger is SQLite in the data dir, which needs no migration"
         )
     try:
-        from lusha_mcp.storage.migrate import apply_migrations, hide_password, migration_ids, safe_url
+        from lusha_mcp.redaction import hide_password, safe_url
+        from lusha_mcp.storage.migrate import apply_migrations, migration_ids
     except ImportError as exc:  # psycopg / yoyo not installed
         raise ConfigError(
             f"team mode needs the `team` extra: pip install 'lusha-mcp[team]' ({exc})"

@@ -235,7 +235,8 @@ async def _check_database(report: DoctorReport, settings: Settings, out: TextIO)
     import anyio
 
     from lusha_mcp import storage
-    from lusha_mcp.storage.migrate import database_status, hide_password
+    from lusha_mcp.redaction import hide_password
+    from lusha_mcp.storage.migrate import database_status
 
     url = settings.database_url.get_secret_value()
     try:
@@ -270,7 +271,7 @@ async def _check_redis(report: DoctorReport, settings: Settings, out: TextIO) ->
     """Team mode: Redis (shared pacing of Lusha's rate limits) answers and is new enough."""
     if settings.redis_url is None:
         return
-    from lusha_mcp.storage.migrate import hide_password, safe_url
+    from lusha_mcp.redaction import hide_password, safe_url
 
     url = settings.redis_url.get_secret_value()
     shown = safe_url(url)

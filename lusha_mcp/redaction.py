@@ -14,6 +14,7 @@ import logging
 import re
 import threading
 from typing import Any, cast
+from urllib.parse import urlsplit, urlunsplit
 
 MIN_PIECE = 6
 """Pieces shorter than this are too common to redact (and too short to use)."""
@@ -125,6 +126,30 @@ SECRETS = Redactor()
 
 def redact(text: str, *extra: str | None) -> str:
     return SECRETS.redact(text, *extra)
+
+
+def url_password(url: str) -> str | None:
+    """The password of a `scheme://user:password@host/...` URL (the database's, Redis'), or None."""
+    try:
+        return urlsplit(url).password
+    except ValueError:
+        return None
+
+
+def safe_url(url: str) -> str:
+    """`url` with its password replaced by ***, for output and logs."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    host = parts.hostname or ""
+    netloc = f"{parts.username or ''}:{MASK}@{host}" + (f":{parts.port}" if parts.port else "")
+    return urlunsplit(parts._replace(netloc=netloc))
+
+
+def hide_password(text: str, url: str) -> str:
+    """`text` (an engine's error) without the password of `url` in it."""
+    password = url_password(url)
+    return text.replace(password, MASK) if password else text
 
 
 _installed = False

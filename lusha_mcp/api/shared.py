@@ -28,13 +28,12 @@ import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar, cast
-from urllib.parse import urlsplit
 
 import anyio
 from pydantic import SecretStr
 
 from lusha_mcp.api.ratelimit import Pacer, seconds_to_next_minute
-from lusha_mcp.redaction import SECRETS
+from lusha_mcp.redaction import SECRETS, url_password
 
 if TYPE_CHECKING:
     from redis.asyncio import Redis
@@ -120,13 +119,6 @@ class SharedUnavailableError(Exception):
     """Redis did not answer (or was asked too soon after it failed): use the local share."""
 
 
-def _password(url: SecretStr) -> str | None:
-    try:
-        return urlsplit(url.get_secret_value()).password
-    except ValueError:
-        return None
-
-
 class RedisLink:
     """One lazily opened Redis client and its health, shared by the pacer and the snapshot.
 
@@ -135,7 +127,7 @@ class RedisLink:
 
     def __init__(self, url: SecretStr, *, api_key: SecretStr, replicas: int) -> None:
         self._url = url
-        SECRETS.add(_password(url))
+        SECRETS.add(url_password(url.get_secret_value()))
         self.replicas = max(1, replicas)
         fingerprint = hashlib.sha256(b"lusha-mcp pacing\0" + api_key.get_secret_value().encode()).hexdigest()
         self.namespace = f"lusha-mcp:{{{fingerprint[:16]}}}"

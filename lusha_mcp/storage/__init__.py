@@ -11,7 +11,7 @@ Public API:
   `clear_budget(...)`: what the CLI (`ledger`, `budgets`) and doctor call, on either engine.
 - `ledger_report(data_dir, group_by)`, `purge_cache(data_dir, ...)`: the SQLite data dir's.
 - Migrations (PostgreSQL only, yoyo): `lusha_mcp.storage.migrate` has `pending_migrations(url)`,
-  `apply_migrations(url)`, `schema_problem(url)` and `safe_url(url)`.
+  `apply_migrations(url)`, `schema_problem(url)` and `database_status(url)`.
 
 Tables keep no local run state (a column run's progress is read back from Lusha), so there is
 no table-run store.

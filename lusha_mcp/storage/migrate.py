@@ -7,14 +7,16 @@ small. `lusha-mcp migrate` applies what is missing; a server refuses to start wh
 
 Public API: `migration_ids()`, `pending_migrations(url)`, `apply_migrations(url)`,
 `schema_problem(url)` (None, or why a server must not start), `database_status(url)` (for
-doctor: usable or not, and one line), `safe_url(url)` (the URL with its password masked).
+doctor: usable or not, and one line). The URL's password is masked in every line with
+`lusha_mcp.redaction.safe_url` / `hide_password`.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 from typing import Any, Final
-from urllib.parse import urlsplit, urlunsplit
+
+from lusha_mcp.redaction import hide_password, safe_url
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 MIGRATION_TABLE: Final = "_yoyo_migration"
@@ -28,22 +30,6 @@ def migration_ids() -> list[str]:
         for path in MIGRATIONS_DIR.glob("*.sql")
         if not path.name.endswith(".rollback.sql")
     )
-
-
-def safe_url(url: str) -> str:
-    """`url` with its password replaced by ***, for output and logs."""
-    parts = urlsplit(url)
-    if parts.password is None:
-        return url
-    host = parts.hostname or ""
-    netloc = f"{parts.username or ''}:***@{host}" + (f":{parts.port}" if parts.port else "")
-    return urlunsplit(parts._replace(netloc=netloc))
-
-
-def hide_password(text: str, url: str) -> str:
-    """`text` (an engine's error) without the password of `url` in it, whole or in part."""
-    password = urlsplit(url).password
-    return text.replace(password, "***") if password else text
 
 
 def _yoyo_url(url: str) -> str:

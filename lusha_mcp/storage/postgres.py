@@ -34,7 +34,6 @@ from collections.abc import AsyncGenerator, Awaitable, Callable, Iterable, Mappi
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any, LiteralString, cast
-from urllib.parse import urlsplit
 
 import anyio
 import psycopg
@@ -43,7 +42,7 @@ from psycopg.types.json import Jsonb
 
 from lusha_mcp.guard.confirm import TokenReplayed
 from lusha_mcp.guard.policy import LedgerUnavailable, OverBudget
-from lusha_mcp.redaction import SECRETS
+from lusha_mcp.redaction import SECRETS, hide_password, url_password
 from lusha_mcp.storage.base import (
     BudgetLine,
     BudgetOverride,
@@ -65,7 +64,6 @@ from lusha_mcp.storage.migrate import (
     APPLIED_SQL,
     MIGRATION_TABLE,
     behind_message,
-    hide_password,
     migration_ids,
 )
 from lusha_mcp.storage.records import (
@@ -161,9 +159,7 @@ class Database:
 
     def __init__(self, url: str) -> None:
         self._url = url
-        password = urlsplit(url).password
-        if password:
-            SECRETS.add(password)  # never logged, whole or in part
+        SECRETS.add(url_password(url))  # never logged, whole or in part
         self._pool: psycopg_pool.AsyncConnectionPool[Any] | None = None
         self._lock = anyio.Lock()
 
