@@ -46,9 +46,14 @@ without sign-in (stdio, no token, or a static `LUSHA_HTTP_TOKEN`)."""
 
 @contextmanager
 def bound_client(ctx: Context[Any, Any] | None) -> Generator[None]:
-    """CLIENT_SESSION and CLIENT_USER set to the request's own for the body."""
-    session = CLIENT_SESSION.set(client_session_of(ctx))
-    user = CLIENT_USER.set(signed_in_user_of(ctx))
+    """CLIENT_SESSION and CLIENT_USER set to the request's own for the body (its scope and its
+    signed-in principal read once)."""
+    scope = _scope_of(ctx)
+    principal = None if scope is None else _principal(scope)
+    session = CLIENT_SESSION.set(None if scope is None else _client_session(scope, principal))
+    user = CLIENT_USER.set(
+        None if principal is None else (f"{principal.issuer} {principal.subject}", principal.teams)
+    )
     try:
         yield
     finally:
@@ -67,15 +72,6 @@ def _scope_of(ctx: Context[Any, Any] | None) -> Mapping[str, Any] | None:
     return cast(Mapping[str, Any], scope) if isinstance(scope, Mapping) else None
 
 
-def signed_in_user_of(ctx: Context[Any, Any] | None) -> tuple[str, tuple[str, ...]] | None:
-    """(`<issuer> <subject>`, teams) of a request that carried a verified OAuth access token."""
-    scope = _scope_of(ctx)
-    principal = None if scope is None else _principal(scope)
-    if principal is None:
-        return None
-    return f"{principal.issuer} {principal.subject}", principal.teams
-
-
 def _principal(scope: Mapping[str, Any]) -> Principal | None:
     """The user whose OAuth access token the SDK verified for this request (sign-in), if any."""
     if "user" not in scope:
@@ -88,15 +84,12 @@ def _principal(scope: Mapping[str, Any]) -> Principal | None:
     return principal_of_token(user.access_token) if isinstance(user, AuthenticatedUser) else None
 
 
-def _signed_in(scope: Mapping[str, Any]) -> tuple[str, str] | None:
+def _signed_in(scope: Mapping[str, Any], principal: Principal) -> tuple[str, str]:
     """(user, MCP session) of a request that carried a verified OAuth access token (sign-in).
 
     The SDK verified the token and, on the 2025 protocol, refused the request unless its
     `Mcp-Session-Id` names a session opened with that same credential, so the header is the
     SDK's own session here; on the 2026-07-28 protocol there is none."""
-    principal = _principal(scope)
-    if principal is None:
-        return None
     headers = Headers(scope=cast(Any, scope))
     session = headers.get("mcp-session-id", "") if has_sessions(headers) else ""
     return principal.id, session
@@ -114,18 +107,15 @@ def principal_of(token: str) -> str:
     return hashlib.sha256(b"lusha-mcp principal\0" + token.encode()).hexdigest()[:16]
 
 
-def client_session_of(ctx: Context[Any, Any] | None) -> str | None:
-    """The opaque client-session id of this request, or None when it is the server's own session."""
-    scope = _scope_of(ctx)
-    if scope is None:
-        return None
+def _client_session(scope: Mapping[str, Any], principal: Principal | None) -> str | None:
+    """The opaque client-session id of this request (`principal`: its signed-in user, if any), or
+    None when it is the server's own session."""
     raw_state = scope.get("state")
     state: Mapping[str, Any] = cast(Mapping[str, Any], raw_state) if isinstance(raw_state, Mapping) else {}
-    principal = str(state.get(PRINCIPAL_SCOPE_KEY, ""))
+    holder = str(state.get(PRINCIPAL_SCOPE_KEY, ""))
     session = str(state.get(SESSION_SCOPE_KEY, ""))  # set only for a session issued to this principal
-    signed_in = _signed_in(scope)
-    if signed_in is not None:
-        principal, session = signed_in
-    if not principal and not session:
+    if principal is not None:
+        holder, session = _signed_in(scope, principal)
+    if not holder and not session:
         return None
-    return hashlib.sha256(f"{principal}\0{session}".encode()).hexdigest()[:12]
+    return hashlib.sha256(f"{holder}\0{session}".encode()).hexdigest()[:12]
